@@ -1,0 +1,100 @@
+"""python -m webdemo: serve the demo, by default on http://127.0.0.1:8888/."""
+
+import argparse
+import asyncio
+import dataclasses
+import logging
+import sys
+
+from tornado.httpserver import HTTPServer
+from tornado.netutil import bind_sockets
+
+from webdemo.app import Config, close_app, make_app
+from webdemo.catalog import parse_operator_target
+
+
+class Parser(argparse.ArgumentParser):
+    def error(self, message):
+        # One line, no usage block and no traceback; exit status 2 as argparse does.
+        self.exit(2, f"{self.prog}: error: {message} (see --help)\n")
+
+
+def bounded(kind, low, high):
+    def parse(text):
+        try:
+            value = kind(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
+        if not low <= value <= high:
+            raise argparse.ArgumentTypeError(f"{text} is not from {low} to {high}")
+        return value
+    return parse
+
+
+def operator_target(text):
+    try:
+        return parse_operator_target(text)
+    except ValueError as error:
+        raise argparse.ArgumentTypeError(str(error)) from None
+
+
+def parse_args(argv=None):
+    parser = Parser(
+        prog="webdemo",
+        description="Serve the same aggregate-fetch page written as Tornado callbacks and as "
+                    "async/await coroutines, side by side. Runs offline: the fetched sites "
+                    "are simulated by this server.",
+    )
+    parser.add_argument("--host", default=Config.host,
+                        help="address to listen on (default: %(default)s, this machine only)")
+    parser.add_argument("--port", type=bounded(int, 0, 65535), default=Config.port,
+                        help="port to listen on; 0 takes a free one and prints it "
+                             "(default: %(default)s)")
+    parser.add_argument("--timeout", type=bounded(float, 0.1, 25), default=Config.timeout,
+                        metavar="SECONDS",
+                        help="give up on a fetch after this long, 0.1 to 25 "
+                             "(default: %(default)s)")
+    parser.add_argument("--max-clients", type=bounded(int, 1, 1000),
+                        default=Config.max_clients, metavar="N",
+                        help="how many fetches run at once; more wait in line "
+                             "(default: %(default)s)")
+    parser.add_argument("--target", type=operator_target, action="append", default=[],
+                        metavar="NAME=URL",
+                        help="let visitors fetch URL under NAME (http or https only); "
+                             "repeatable. Visitors can fetch nothing else but the simulators.")
+    parser.add_argument("--debug", action="store_true",
+                        help="reload on code changes and log every request")
+    args = parser.parse_args(argv)
+    return Config(host=args.host, port=args.port, timeout=args.timeout,
+                  max_clients=args.max_clients, targets=dict(args.target), debug=args.debug)
+
+
+async def serve(config, sockets):
+    app = make_app(config)
+    server = HTTPServer(app)
+    server.add_sockets(sockets)
+    print(f"webdemo: open {config.url} (Ctrl-C to stop)", flush=True)
+    try:
+        await asyncio.Event().wait()
+    finally:
+        server.stop()
+        close_app(app)
+
+
+def main(argv=None):
+    config = parse_args(argv)
+    logging.basicConfig(level=logging.INFO if config.debug else logging.WARNING,
+                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    try:
+        sockets = bind_sockets(config.port, config.host)
+    except OSError as error:
+        sys.exit(f"webdemo: cannot listen on {config.host}:{config.port}: {error.strerror}")
+    config = dataclasses.replace(config, port=sockets[0].getsockname()[1])
+    try:
+        asyncio.run(serve(config, sockets))
+    except KeyboardInterrupt:
+        pass
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,68 @@
+"""make_app(config): the routes, the settings and the app's own HTTP client."""
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from tornado.httpclient import AsyncHTTPClient
+from tornado.web import Application
+
+from webdemo.catalog import Catalog
+from webdemo.pages import HighlightStyleHandler, IndexHandler
+from webdemo.styles import STYLES
+from webdemo.upstream import UpstreamHandler
+
+# The simulator serves up to 10,000,000 bytes; anything larger is refused mid-body.
+MAX_BODY_BYTES = 16 * 1024 * 1024
+
+
+@dataclass(frozen=True)
+class Config:
+    host: str = "127.0.0.1"
+    port: int = 8888
+    timeout: float = 3.0  # seconds per fetch, connecting included
+    max_clients: int = 200  # fetches at once, across all requests
+    targets: dict = field(default_factory=dict)  # the operator's --target NAME=URL
+    debug: bool = False
+
+    @property
+    def url(self):
+        """The address to open, and the base of the simulator URLs the app fetches."""
+        host = {"": "127.0.0.1", "0.0.0.0": "127.0.0.1", "::": "::1"}.get(self.host, self.host)
+        return f"http://{f'[{host}]' if ':' in host else host}:{self.port}/"
+
+
+def resource_dir(name):
+    """templates/ and static/: inside the installed package, or beside it in a checkout."""
+    installed = Path(__file__).parent / name
+    return installed if installed.is_dir() else Path(__file__).parent.parent / name
+
+
+def make_app(config):
+    # The app owns its client: Tornado's shared one runs 10 fetches at once, so a
+    # fan-out of 100 would wait in line, and so would any other client in the process.
+    http_client = AsyncHTTPClient(
+        force_instance=True,
+        max_clients=config.max_clients,
+        max_body_size=MAX_BODY_BYTES,
+        defaults=dict(connect_timeout=config.timeout, request_timeout=config.timeout,
+                      follow_redirects=False),
+    )
+    routes = [
+        (r"/", IndexHandler),
+        (r"/highlight\.css", HighlightStyleHandler),
+        (r"/upstream/([^/]*)", UpstreamHandler),
+    ] + [(rf"/{name}", style.handler, {"style": name}) for name, style in STYLES.items()]
+    return Application(
+        routes,
+        template_path=resource_dir("templates"),
+        static_path=resource_dir("static"),
+        catalog=Catalog(config.url, config.targets),
+        http_client=http_client,
+        config=config,
+        debug=config.debug,
+    )
+
+
+def close_app(app):
+    app.settings["http_client"].close()
+    app.settings["catalog"].close()

@@ -1,0 +1,31 @@
+"""What every handler of the site shares: errors as a message, never a traceback."""
+
+from tornado.web import HTTPError, RequestHandler
+
+from webdemo.catalog import BadInput
+
+
+class BaseHandler(RequestHandler):
+    def set_default_headers(self):
+        self.set_header("Content-Security-Policy",
+                        "default-src 'self'; frame-ancestors 'none'; form-action 'self'")
+        self.set_header("X-Content-Type-Options", "nosniff")
+        self.set_header("Referrer-Policy", "no-referrer")
+
+    def wants_json(self):
+        # Read raw: this also runs while reporting a malformed query.
+        return (self.request.query_arguments.get("format") == [b"json"]
+                or "application/json" in self.request.headers.get("Accept", ""))
+
+    def write_error(self, status_code, **kwargs):
+        error = kwargs.get("exc_info", (None, None))[1]
+        if isinstance(error, BadInput):
+            message = error.message
+        elif isinstance(error, HTTPError) and error.log_message and status_code < 500:
+            message = error.log_message % error.args
+        else:  # never the exception's own text: it may hold internals
+            message = self._reason
+        if self.wants_json():
+            self.finish({"error": message})
+        else:
+            self.render("error.html", status_code=status_code, message=message)

@@ -1,0 +1,173 @@
+"""The only place where what a visitor sends becomes URLs to fetch.
+
+A visitor names targets; they never give a URL. A target is a catalog name (the
+built-in simulated sites, and the operator's --target entries) or a path to this
+server's own simulator, which is parsed, checked and rebuilt here, so nothing a
+visitor typed reaches the HTTP client verbatim.
+"""
+
+import re
+import socket
+from dataclasses import dataclass
+from urllib.parse import parse_qs, urlencode, urlsplit
+
+from tornado.web import HTTPError
+
+MAX_FETCHES = 200
+MAX_SPEC_LENGTH = 300
+FAN_OUT_SIZE = 100
+
+NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}")
+SIMULATOR_PATH = re.compile(r"/upstream/([^/?#]*)")
+
+# The simulator's knobs and their bounds: name -> (lowest, highest, default).
+SIMULATOR_LIMITS = {
+    "delay_ms": (0, 30_000, 0),
+    "bytes": (0, 10_000_000, 1024),
+    "status": (100, 599, 200),
+}
+
+# The essay's three sites, simulated with different latencies and sizes.
+BUILT_IN = {
+    "google.com": "/upstream/google.com?delay_ms=120&bytes=14336",
+    "yandex.ru": "/upstream/yandex.ru?delay_ms=240&bytes=9216",
+    "python.org": "/upstream/python.org?delay_ms=180&bytes=20480",
+    "broken": "/upstream/broken?delay_ms=60&status=500&bytes=256",
+    # Longer than any allowed --timeout, so a fetch of it always times out.
+    "hangs": "/upstream/hangs?delay_ms=30000",
+}
+REFUSED = "refused"  # a port this server holds without listening: connecting is refused
+
+SEED = ["google.com", "yandex.ru", "python.org"]
+SCENARIOS = {
+    "seed": SEED,
+    "one-fails": ["google.com", "broken", "python.org"],
+    "one-hangs": ["google.com", "hangs", "python.org"],
+    "one-refused": ["google.com", REFUSED, "python.org"],
+    "fan-out": [
+        f"/upstream/fan-{n:03}?delay_ms=200&bytes=2048" for n in range(1, FAN_OUT_SIZE + 1)
+    ],
+}
+
+
+class BadInput(HTTPError):
+    """A 400 whose message is shown to the visitor."""
+
+    def __init__(self, message):
+        super().__init__(400)
+        self.message = message
+
+
+@dataclass(frozen=True)
+class Target:
+    name: str
+    url: str
+
+
+def check_name(name, what="name"):
+    if not NAME.fullmatch(name):
+        raise BadInput(
+            f"{what} {name[:80]!r} is not allowed: use 1 to 64 letters, digits, '.', '_' or '-'"
+        )
+    return name
+
+
+def parse_int(name, text):
+    low, high, _ = SIMULATOR_LIMITS[name]
+    if not re.fullmatch(r"-?[0-9]{1,9}", text):
+        raise BadInput(f"{name} must be a whole number from {low} to {high}, not {text[:40]!r}")
+    value = int(text)
+    if not low <= value <= high:
+        raise BadInput(f"{name} must be from {low} to {high}, not {value}")
+    return value
+
+
+def simulator_params(arguments):
+    """Checks the simulator's query arguments ({name: [values]}); returns {name: int}."""
+    unknown = sorted(set(arguments) - set(SIMULATOR_LIMITS))
+    if unknown:
+        raise BadInput(
+            f"unknown simulator parameter {unknown[0][:40]!r}: use {', '.join(SIMULATOR_LIMITS)}"
+        )
+    params = {}
+    for name, (_, _, default) in SIMULATOR_LIMITS.items():
+        values = arguments.get(name, [])
+        if len(values) > 1:
+            raise BadInput(f"{name} is given {len(values)} times: give it once")
+        params[name] = parse_int(name, values[0]) if values else default
+    return params
+
+
+def parse_operator_target(text):
+    """Parses a --target NAME=URL given on the command line; raises ValueError."""
+    name, sep, url = text.partition("=")
+    if not sep:
+        raise ValueError(f"--target {text!r}: expected NAME=URL")
+    if not NAME.fullmatch(name):
+        raise ValueError(f"--target name {name!r}: use letters, digits, '.', '_' or '-'")
+    if name in BUILT_IN or name == REFUSED:
+        raise ValueError(f"--target name {name!r} is built in: choose another")
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise ValueError(f"--target {name}: {url!r} is not an http or https URL")
+    if parts.username is not None or parts.password is not None:
+        raise ValueError(f"--target {name}: credentials in the URL are not allowed")
+    return name, url
+
+
+def hold_closed_port():
+    """A socket bound to a loopback port but never listening: connecting is refused.
+
+    Holding it keeps any other program from taking the port, so "refused" stays true.
+    """
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.bind(("127.0.0.1", 0))
+    return sock
+
+
+class Catalog:
+    def __init__(self, self_url, operator_targets=()):
+        self.self_url = self_url.rstrip("/")
+        self._closed = hold_closed_port()
+        self.names = {name: self.self_url + path for name, path in BUILT_IN.items()}
+        self.names[REFUSED] = "http://127.0.0.1:%d/" % self._closed.getsockname()[1]
+        self.names.update(operator_targets)
+
+    def close(self):
+        self._closed.close()
+
+    def resolve(self, specs, scenario=None):
+        """Turns fetch=SPEC values or a scenario name into the Targets to fetch, in order."""
+        if specs and scenario is not None:
+            raise BadInput("give fetch=... or scenario=..., not both")
+        if scenario is not None:
+            if scenario not in SCENARIOS:
+                raise BadInput(
+                    f"unknown scenario {scenario[:40]!r}: use {', '.join(SCENARIOS)}"
+                )
+            specs = SCENARIOS[scenario]
+        if not specs:
+            specs = SEED
+        if len(specs) > MAX_FETCHES:
+            raise BadInput(f"{len(specs)} fetches asked for: at most {MAX_FETCHES}")
+        return [self.target(spec) for spec in specs]
+
+    def target(self, spec):
+        if spec in self.names:
+            return Target(spec, self.names[spec])
+        if len(spec) > MAX_SPEC_LENGTH:
+            raise BadInput(f"a fetch spec is longer than {MAX_SPEC_LENGTH} characters")
+        path = SIMULATOR_PATH.fullmatch(spec.split("?", 1)[0])
+        if not path:
+            raise BadInput(
+                f"unknown target {spec[:80]!r}: use one of {', '.join(self.names)}, "
+                "or a simulator path /upstream/NAME?delay_ms=D&bytes=B&status=S"
+            )
+        name = check_name(path.group(1), "simulator name")
+        try:
+            arguments = parse_qs(urlsplit(spec).query, keep_blank_values=True,
+                                 strict_parsing=False, max_num_fields=10)
+        except ValueError:
+            raise BadInput("a simulator path has too many parameters") from None
+        query = urlencode(simulator_params(arguments))
+        return Target(name, f"{self.self_url}/upstream/{name}?{query}")

@@ -1,0 +1,44 @@
+"""The simulated upstream sites, so the demo runs with no network.
+
+GET /upstream/NAME?delay_ms=D&bytes=B&status=S waits D ms, then answers status S
+with a B-byte HTML page titled NAME.
+"""
+
+import asyncio
+
+from tornado.escape import xhtml_escape
+
+from webdemo.base import BaseHandler
+from webdemo.catalog import check_name, simulator_params
+
+FILLER = b"<p>Simulated content, to make up the size that was asked for.</p>\n"
+
+
+def page(name, size):
+    head = f"<!doctype html>\n<title>{xhtml_escape(name)}</title>\n".encode()
+    filler = FILLER * (size // len(FILLER) + 1)
+    return (head + filler)[:size]
+
+
+class UpstreamHandler(BaseHandler):
+    async def get(self, name):
+        check_name(name, "simulator name")
+        arguments = {key: self.get_query_arguments(key, strip=False) for key in self.request.query_arguments}
+        params = simulator_params(arguments)
+        # A fetcher that gives up (a timeout) closes the connection: stop waiting then,
+        # rather than holding a sleeping request for up to 30 s.
+        self.sleeping = asyncio.ensure_future(asyncio.sleep(params["delay_ms"] / 1000))
+        try:
+            await self.sleeping
+        except asyncio.CancelledError:
+            return
+        status = params["status"]
+        self.set_status(status)
+        if status < 200 or status in (204, 304):  # statuses that HTTP sends with no body
+            return
+        self.set_header("Content-Type", "text/html; charset=utf-8")
+        self.finish(page(name, params["bytes"]))
+
+    def on_connection_close(self):
+        if hasattr(self, "sleeping"):
+            self.sleeping.cancel()
