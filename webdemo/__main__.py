@@ -2,6 +2,7 @@
 
 import argparse
 import asyncio
+import contextlib
 import dataclasses
 import logging
 import sys
@@ -90,10 +91,8 @@ def main(argv=None):
     except OSError as error:
         sys.exit(f"webdemo: cannot listen on {config.host}:{config.port}: {error.strerror}")
     config = dataclasses.replace(config, port=sockets[0].getsockname()[1])
-    try:
+    with contextlib.suppress(KeyboardInterrupt):  # Ctrl-C is how it stops
         asyncio.run(serve(config, sockets))
-    except KeyboardInterrupt:
-        pass
 
 
 if __name__ == "__main__":

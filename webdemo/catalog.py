@@ -130,7 +130,7 @@ class Catalog:
         self.self_url = self_url.rstrip("/")
         self._closed = hold_closed_port()
         self.names = {name: self.self_url + path for name, path in BUILT_IN.items()}
-        self.names[REFUSED] = "http://127.0.0.1:%d/" % self._closed.getsockname()[1]
+        self.names[REFUSED] = f"http://127.0.0.1:{self._closed.getsockname()[1]}/"
         self.names.update(operator_targets)
 
     def close(self):
