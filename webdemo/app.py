@@ -1,11 +1,13 @@
 """make_app(config): the routes, the settings and the app's own HTTP client."""
 
+import logging
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from tornado.httpclient import AsyncHTTPClient
 from tornado.web import Application
 
+from webdemo.base import NotFoundHandler
 from webdemo.catalog import Catalog
 from webdemo.pages import HighlightStyleHandler, IndexHandler
 from webdemo.styles import STYLES
@@ -37,6 +39,18 @@ def resource_dir(name):
     return installed if installed.is_dir() else Path(__file__).parent.parent / name
 
 
+def log_request(handler):
+    # The simulator answers 500 on purpose when asked to: not an error of this server.
+    if isinstance(handler, UpstreamHandler):
+        level = logging.DEBUG
+    else:
+        status = handler.get_status()
+        level = logging.INFO if status < 400 else logging.WARNING if status < 500 else logging.ERROR
+    logging.getLogger("tornado.access").log(
+        level, "%d %s %.2fms", handler.get_status(), handler._request_summary(),
+        1000 * handler.request.request_time())
+
+
 def make_app(config):
     # The app owns its client: Tornado's shared one runs 10 fetches at once, so a
     # fan-out of 100 would wait in line, and so would any other client in the process.
@@ -59,6 +73,8 @@ def make_app(config):
         catalog=Catalog(config.url, config.targets),
         http_client=http_client,
         config=config,
+        default_handler_class=NotFoundHandler,
+        log_function=log_request,
         debug=config.debug,
     )
 

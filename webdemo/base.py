@@ -29,3 +29,8 @@ class BaseHandler(RequestHandler):
             self.finish({"error": message})
         else:
             self.render("error.html", status_code=status_code, message=message)
+
+
+class NotFoundHandler(BaseHandler):
+    def prepare(self):
+        raise HTTPError(404)

@@ -18,7 +18,8 @@ STYLES = {
     style.name: style
     for style in [
         Style("callbacks", "Callbacks",
-              "Chained callbacks with global counters: the flow is torn across functions.",
+              "Chained callbacks with global counters: "
+              "the flow is torn across functions.",
               callbacks, callbacks.CallbacksHandler),
         Style("coroutines", "Coroutines",
               "async/await: the same page, read top to bottom.",

@@ -1,8 +1,9 @@
 """Callbacks: each fetch's result is delivered to a function of its own.
 
-get() starts every fetch and returns at once. Each response arrives later, on the
-same thread, in handle_response(), in whatever order the upstreams answer. No
-function returns a result to another: what they share lives in the globals below.
+get() starts every fetch and returns at once. Each response arrives later,
+on the same thread, in handle_response(), in whatever order the upstreams
+answer. No function returns a result to another: what they share lives in
+the globals below.
 """
 
 import functools
@@ -13,9 +14,9 @@ from tornado.ioloop import IOLoop
 
 from webdemo.aggregate import AggregateHandler
 
-# The global bookkeeping, one entry per request in flight: how many fetches are
-# still out, and the rows that came back so far. A callback cannot return its row
-# to get(), so this is the only way it learns whether it is the last.
+# The global bookkeeping, one entry per request in flight: how many fetches
+# are still out, and the rows that came back so far. A callback cannot
+# return its row to get(): this is how it learns whether it is the last.
 remaining = {}
 results = {}
 request_ids = itertools.count()
@@ -28,10 +29,10 @@ class CallbacksHandler(AggregateHandler):
         self.request_id = next(request_ids)
         remaining[self.request_id] = len(self.targets)
         results[self.request_id] = [None] * len(self.targets)
-        # Tornado 6 has no @asynchronous: returning a Future says "I finish later".
+        # Tornado 6 has no @asynchronous: a returned Future says "later".
         self.done = Future()
         for index in range(len(self.targets)):
-            # raise_error=False: a failure arrives as a response whose .error is set.
+            # raise_error=False: a failure arrives as a response with .error
             future = self.fetch(index, raise_error=False)
             callback = functools.partial(self.handle_response, index)
             IOLoop.current().add_future(future, callback)
@@ -39,7 +40,8 @@ class CallbacksHandler(AggregateHandler):
 
     def handle_response(self, index, future):
         response = future.result()
-        # Nothing is raised: forget this check and a failure passes for a success.
+        # Nothing is raised: forget this check and a failure passes for
+        # a success.
         if response.error:
             row = self.failed(index, response.error)
         else:
@@ -47,7 +49,7 @@ class CallbacksHandler(AggregateHandler):
         self.count_response(index, row)
 
     def count_response(self, index, row):
-        if self.request_id not in remaining:  # the client left; its entries are gone
+        if self.request_id not in remaining:  # the client left
             return
         results[self.request_id][index] = row
         remaining[self.request_id] -= 1
@@ -61,7 +63,8 @@ class CallbacksHandler(AggregateHandler):
         self.done.set_result(None)
 
     def on_connection_close(self):
-        # Without this, a request whose client left would stay in the globals for good.
+        # Without this, a request whose client left would stay in the
+        # globals for good, its callbacks still counting down.
         if hasattr(self, "done") and not self.done.done():
             remaining.pop(self.request_id, None)
             results.pop(self.request_id, None)
