@@ -10,7 +10,7 @@ import sys
 from tornado.httpserver import HTTPServer
 from tornado.netutil import bind_sockets
 
-from webdemo.app import Config, close_app, make_app
+from webdemo.app import LISTEN_BACKLOG, Config, close_app, make_app
 from webdemo.catalog import parse_operator_target
 
 
@@ -87,7 +87,7 @@ def main(argv=None):
     logging.basicConfig(level=logging.INFO if config.debug else logging.WARNING,
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     try:
-        sockets = bind_sockets(config.port, config.host)
+        sockets = bind_sockets(config.port, config.host, backlog=LISTEN_BACKLOG)
     except OSError as error:
         sys.exit(f"webdemo: cannot listen on {config.host}:{config.port}: {error.strerror}")
     config = dataclasses.replace(config, port=sockets[0].getsockname()[1])

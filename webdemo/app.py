@@ -13,6 +13,10 @@ from webdemo.pages import HighlightStyleHandler, IndexHandler
 from webdemo.styles import STYLES
 from webdemo.upstream import UpstreamHandler
 
+# The app connects to its own simulator once per fetch, up to 200 at once per visitor:
+# Tornado's default listen backlog of 128 would drop connections past it.
+LISTEN_BACKLOG = 2048
+
 # The simulator serves up to 10,000,000 bytes; anything larger is refused mid-body.
 MAX_BODY_BYTES = 16 * 1024 * 1024
 

@@ -1,0 +1,205 @@
+"""Real-browser tests: the app as a subprocess, one headless Chromium, a fresh context per test.
+
+Chromium comes from the system (WEBDEMO_CHROMIUM, else /usr/bin/chromium, else `chromium` on
+PATH), never from `playwright install`. Without it, or without the playwright package, the
+tests skip; with CI set they fail instead, so a CI run cannot pass without running them.
+"""
+
+import os
+import queue
+import re
+import shutil
+import subprocess
+import sys
+import threading
+from pathlib import Path
+
+import pytest
+
+try:
+    from playwright.sync_api import expect, sync_playwright
+except ImportError:  # reported by the browser fixture: a skip, or a failure under CI
+    expect = sync_playwright = None
+
+REPO = Path(__file__).resolve().parents[2]
+SHOTS = REPO / "shots"  # gitignored: screenshots for a person to look at
+
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                 "--disable-background-networking", "--disable-component-update",
+                 "--disable-sync"]
+VIEWPORT = {"width": 1280, "height": 900}
+SERVER_START_SECONDS = 20
+SERVER_STOP_SECONDS = 5
+# Bounded waits for every Playwright action and expect(); the slowest scenario (one-hangs,
+# with the server's --timeout 1) answers in about a second.
+WAIT_MS = 10_000
+ADDRESS_LINE = re.compile(r"webdemo: open (http://127\.0\.0\.1:\d+/) \(Ctrl-C to stop\)\n")
+
+# Known page bug, left for the app to fix: there is no favicon, so the first page a browser
+# opens logs "Failed to load resource: ... 404" for /favicon.ico (once per browser, so which
+# test sees it depends on the order). test_pages.py::test_favicon is the xfail that tracks it;
+# this is the only problem the recorder lets through.
+FAVICON_URL = re.compile(r"^http://127\.0\.0\.1:\d+/favicon\.ico$")
+
+
+def in_ci():
+    return os.environ.get("CI", "").strip().lower() not in ("", "0", "false", "no")
+
+
+def unavailable(reason):
+    if in_ci():
+        pytest.fail(f"{reason} (CI is set: the browser tests must run, not skip)", pytrace=False)
+    pytest.skip(reason)
+
+
+def chromium_path():
+    override = os.environ.get("WEBDEMO_CHROMIUM")
+    if override:
+        return shutil.which(override)  # a path or a name; None if not an executable
+    return shutil.which("/usr/bin/chromium") or shutil.which("chromium")
+
+
+@pytest.fixture(scope="session")
+def browser():
+    if sync_playwright is None:
+        unavailable("the playwright package is missing: pip install -e '.[test]' "
+                    "(its browsers are not needed; install Chromium: apt-get install -y chromium)")
+    executable = chromium_path()
+    if executable is None:
+        where = os.environ.get("WEBDEMO_CHROMIUM") or "/usr/bin/chromium or chromium on PATH"
+        unavailable(f"no Chromium at {where}: install Chromium: apt-get install -y chromium "
+                    "(or point WEBDEMO_CHROMIUM at one)")
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=executable, headless=True,
+                                             args=CHROMIUM_ARGS, timeout=WAIT_MS * 3)
+        expect.set_options(timeout=WAIT_MS)
+        yield browser
+        browser.close()
+
+
+def stop(process):
+    if process.poll() is None:
+        process.terminate()
+        try:
+            process.wait(timeout=SERVER_STOP_SECONDS)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait(timeout=SERVER_STOP_SECONDS)
+
+
+@pytest.fixture(scope="session")
+def server_url(tmp_path_factory):
+    """Starts `python -m webdemo --port 0` and answers the address it prints."""
+    log_path = tmp_path_factory.mktemp("webdemo") / "stderr.log"
+    # --timeout 1: the one-hangs scenario gives up after a second, not three.
+    command = [sys.executable, "-m", "webdemo", "--port", "0", "--timeout", "1"]
+    with (open(log_path, "wb") as log,
+          subprocess.Popen(command, cwd=REPO, stdout=subprocess.PIPE, stderr=log,
+                           text=True) as process):
+        try:
+            lines = queue.Queue()
+            reader = threading.Thread(target=lambda: lines.put(process.stdout.readline()),
+                                      daemon=True)
+            reader.start()
+            try:
+                line = lines.get(timeout=SERVER_START_SECONDS)
+            except queue.Empty:
+                line = None
+            match = ADDRESS_LINE.fullmatch(line or "")
+            if not match:
+                stop(process)
+                reader.join(timeout=SERVER_STOP_SECONDS)
+                said = (f"printed {line!r}" if line is not None
+                        else f"printed no address within {SERVER_START_SECONDS} s")
+                pytest.fail(f"{' '.join(command)} {said}; exit status {process.returncode}; "
+                            f"stderr: {log_path.read_text(errors='replace')!r}", pytrace=False)
+            yield match.group(1)
+        finally:
+            stop(process)
+
+
+class Problems(list):
+    """What went wrong in a page, as readable lines: an empty list is a clean page."""
+
+    def watch(self, page):
+        page.on("console", self.console)
+        page.on("pageerror", lambda error: self.append(f"page error: {error}"))
+        page.on("requestfailed", lambda request: self.append(
+            f"request failed: {request.method} {request.url}: {request.failure}"))
+        page.on("response", self.response)
+
+    def console(self, message):
+        if message.type == "error" and not FAVICON_URL.match(message.location.get("url", "")):
+            self.append(f"console error: {message.text} ({message.location.get('url')})")
+
+    def response(self, response):
+        if response.status >= 400:
+            self.append(f"HTTP {response.status}: {response.request.method} {response.url}")
+
+
+@pytest.fixture
+def problems():
+    """Console errors, page errors, failed requests and HTTP errors of this test's pages."""
+    return Problems()
+
+
+@pytest.fixture
+def open_page(browser, server_url, problems):
+    """open_page(**context_options): a page in a context of its own, watched for problems."""
+    contexts = []
+
+    def open_page(**options):
+        context = browser.new_context(base_url=server_url, viewport=VIEWPORT, **options)
+        context.set_default_timeout(WAIT_MS)
+        contexts.append(context)
+        page = context.new_page()
+        problems.watch(page)
+        return page
+
+    yield open_page
+    for context in contexts:
+        context.close()
+
+
+@pytest.fixture
+def page(open_page):
+    return open_page()
+
+
+@pytest.fixture
+def index(page):
+    """The side-by-side page, loaded, its script running (it shows Run both)."""
+    page.goto("/")
+    expect(page.locator("#run-both")).to_be_visible()
+    return page
+
+
+@pytest.fixture(scope="session")
+def screenshot():
+    """screenshot(page, "name.png"): the whole page, into shots/ at the top of the checkout."""
+    SHOTS.mkdir(exist_ok=True)
+
+    def screenshot(page, name):
+        page.screenshot(path=SHOTS / name, full_page=True)
+
+    return screenshot
+
+
+ROWS_JS = """rows => rows.map(row => ({
+    target: row.cells[0].innerText.trim(),
+    status: row.cells[1].innerText.trim(),
+    error: row.cells[4].innerText.trim(),
+    outcome: row.className,
+}))"""
+
+
+@pytest.fixture(scope="session")
+def read_rows():
+    """read_rows(locator): the results table inside locator, after it has `count` rows."""
+
+    def read_rows(where, count=3):
+        rows = where.locator("table.results tbody tr")
+        expect(rows).to_have_count(count)
+        return rows.evaluate_all(ROWS_JS)
+
+    return read_rows

@@ -1,0 +1,42 @@
+import asyncio
+import socket
+
+import pytest
+from tornado.ioloop import IOLoop
+from tornado.netutil import bind_sockets
+
+from webdemo.app import LISTEN_BACKLOG, Config, close_app, make_app
+
+
+@pytest.fixture
+def io_loop():
+    """pytest-tornado's loop, made current the way Tornado 6.2+ asks (as AsyncTestCase does)."""
+    loop = IOLoop(make_current=False)
+    asyncio.set_event_loop(loop.asyncio_loop)
+    yield loop
+    asyncio.set_event_loop(None)
+    loop.close(all_fds=True)
+
+
+@pytest.fixture
+def _unused_port():
+    """pytest-tornado's server socket, with the backlog the app itself listens with.
+
+    A fan-out of 200 fetches this same server connects 200 times at once; Tornado's
+    default backlog of 128 would drop the rest until SYN retransmission, a second later.
+    """
+    sock = bind_sockets(0, "127.0.0.1", family=socket.AF_INET, backlog=LISTEN_BACKLOG)[0]
+    return sock, sock.getsockname()[1]
+
+
+@pytest.fixture
+def config(http_port):
+    # A short timeout keeps the hang and refusal cases quick.
+    return Config(port=http_port, timeout=1.0)
+
+
+@pytest.fixture
+def app(io_loop, config):
+    app = make_app(config)
+    yield app
+    close_app(app)

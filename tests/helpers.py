@@ -1,0 +1,26 @@
+"""What the tests share: asking an aggregate for JSON, and the styles to ask."""
+
+import json
+from urllib.parse import urlencode
+
+from webdemo.styles import STYLES
+
+STYLE_NAMES = list(STYLES)
+
+
+def query(**params):
+    """A query string; a list value repeats its parameter, in order."""
+    pairs = [(key, value) for key, values in params.items()
+             for value in (values if isinstance(values, list) else [values])]
+    return urlencode(pairs)
+
+
+async def get_json(http_client, url, expect=200):
+    response = await http_client.fetch(url, raise_error=False,
+                                       headers={"Accept": "application/json"})
+    assert response.code == expect, response.body[:500]
+    return json.loads(response.body)
+
+
+async def aggregate(http_client, base_url, style, expect=200, **params):
+    return await get_json(http_client, f"{base_url}/{style}?{query(**params)}", expect)

@@ -1,0 +1,125 @@
+"""The command line: a real `python -m webdemo` process."""
+
+import json
+import re
+import selectors
+import subprocess
+import sys
+import urllib.request
+from pathlib import Path
+
+import pytest
+from helpers import aggregate
+
+from webdemo.app import Config
+
+ADDRESS = re.compile(rb"webdemo: open (http://127\.0\.0\.1:(\d+)/)")
+
+
+def start(command, cwd):
+    """Starts the server; returns the process and the address it printed."""
+    process = subprocess.Popen(command, cwd=cwd, stdout=subprocess.PIPE,
+                               stderr=subprocess.PIPE)
+    with selectors.DefaultSelector() as selector:
+        selector.register(process.stdout, selectors.EVENT_READ)
+        if not selector.select(timeout=15):
+            process.kill()
+            pytest.fail("the server printed no address within 15 s")
+    line = process.stdout.readline()
+    match = ADDRESS.match(line)
+    if not match:
+        process.kill()
+        pytest.fail(f"unexpected first line: {line!r}; stderr: {process.stderr.read()!r}")
+    return process, match.group(1).decode()
+
+
+def stop(process):
+    process.terminate()
+    try:
+        process.wait(timeout=5)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
+    process.stdout.close()
+    process.stderr.close()
+
+
+def get(url):
+    with urllib.request.urlopen(url, timeout=10) as response:
+        return response.status, response.read()
+
+
+@pytest.mark.parametrize("command", [
+    [sys.executable, "-m", "webdemo", "--port", "0"],
+    [str(Path(sys.executable).with_name("webdemo")), "--port", "0"],
+], ids=["python -m webdemo", "webdemo script"])
+def test_serves_every_page_from_any_folder(tmp_path, command):
+    process, url = start(command, cwd=tmp_path)
+    try:
+        status, page = get(url)
+        assert status == 200
+        assert b"handle_response" in page and b"fetch_one" in page  # both sources
+        for asset in re.findall(rb'(?:href|src)="(/[^"]+)"', page):
+            assert get(url + asset.decode().lstrip("/"))[0] == 200
+        status, body = get(url + "coroutines?format=json")
+        assert [row["status"] for row in json.loads(body)["results"]] == [200, 200, 200]
+    finally:
+        stop(process)
+
+
+def test_help_explains_every_flag():
+    result = subprocess.run([sys.executable, "-m", "webdemo", "--help"],
+                            capture_output=True, text=True, timeout=30)
+    assert result.returncode == 0
+    for flag in ("--host", "--port", "--timeout", "--max-clients", "--target", "--debug"):
+        assert flag in result.stdout
+
+
+@pytest.mark.parametrize("flags, message", [
+    (["--port", "-1"], "--port: -1 is not from 0 to 65535"),
+    (["--port", "http"], "--port: 'http' is not a number"),
+    (["--timeout", "0"], "--timeout: 0 is not from 0.1 to 25"),
+    (["--timeout", "nan"], "--timeout: nan is not from 0.1 to 25"),
+    (["--max-clients", "0"], "--max-clients: 0 is not from 1 to 1000"),
+    (["--target", "files=file:///etc/passwd"], "is not an http or https URL"),
+    (["--target", "ftp=ftp://example.com/"], "is not an http or https URL"),
+    (["--target", "secret=http://user:pw@example.com/"], "credentials in the URL"),
+    (["--target", "python.org=http://example.com/"], "is built in"),
+    (["--target", "example.com"], "expected NAME=URL"),
+    (["--colour"], "unrecognized arguments: --colour"),
+])
+def test_a_bad_flag_is_one_line_and_status_2(flags, message):
+    result = subprocess.run([sys.executable, "-m", "webdemo", *flags],
+                            capture_output=True, text=True, timeout=30)
+    assert result.returncode == 2
+    assert message in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1
+    assert "Traceback" not in result.stderr
+
+
+def test_a_port_in_use_is_a_clear_error(tmp_path):
+    process, url = start([sys.executable, "-m", "webdemo", "--port", "0"], cwd=tmp_path)
+    try:
+        port = url.rsplit(":", 1)[1].strip("/")
+        result = subprocess.run([sys.executable, "-m", "webdemo", "--port", port],
+                                capture_output=True, text=True, timeout=30)
+    finally:
+        stop(process)
+    assert result.returncode == 1
+    assert f"cannot listen on 127.0.0.1:{port}" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+@pytest.fixture
+def config(http_port):
+    # An operator target, here this same test server's simulator under another name.
+    mine = f"http://127.0.0.1:{http_port}/upstream/mine?bytes=321"
+    return Config(port=http_port, timeout=1.0, targets={"mine": mine})
+
+
+@pytest.mark.gen_test
+@pytest.mark.parametrize("style", ["callbacks", "coroutines"])
+async def test_an_operator_target_can_be_fetched_by_its_name(http_client, base_url, style):
+    result = await aggregate(http_client, base_url, style, fetch=["mine", "python.org"])
+    assert [(row["target"], row["bytes"]) for row in result["results"]] == \
+        [("mine", 321), ("python.org", 20480)]
