@@ -5,7 +5,8 @@ from helpers import STYLE_NAMES, aggregate
 
 from webdemo.catalog import SEED
 
-ROW_FIELDS = {"target", "url", "status", "bytes", "error", "start_ms", "end_ms"}
+ROW_FIELDS = {"target", "url", "status", "bytes", "error", "start_ms", "end_ms", "queued_ms",
+              "failure"}
 
 
 def outcome(aggregate_json):

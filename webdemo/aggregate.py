@@ -1,18 +1,31 @@
 """What every style shares, so that a style file holds only its style.
 
-Reading the request into targets, starting a fetch, turning a response or a failure
-into a row, the event log with its clock, and rendering the aggregate as HTML or
-JSON all live here.
+Reading the request into a run, starting a fetch (in line for a free slot when the run
+limits its fetches in flight), turning a response or a failure into a row, the event
+log with its clock, and rendering the aggregate as HTML, as JSON, or live as a stream
+of server-sent events all live here.
 """
 
+import collections
+import re
+import threading
 import time
+import traceback
 from dataclasses import asdict, dataclass
 
-from tornado.concurrent import Future
+from tornado.concurrent import Future, chain_future
+from tornado.escape import json_encode
 from tornado.httpclient import HTTPClientError, HTTPRequest, HTTPResponse
+from tornado.ioloop import IOLoop
 
 from webdemo.base import BaseHandler
-from webdemo.catalog import BadInput
+from webdemo.catalog import RUN_SECONDS, BadInput
+
+FORMATS = ("html", "json", "events")
+MAX_LIVE_STREAMS = 20  # live runs at once, across all visitors; more are told to wait
+# What a failure looked like is kept for this many failed rows of a run, this long each.
+MAX_FAILURES_SHOWN = 10
+MAX_FAILURE_CHARS = 4000
 
 
 @dataclass
@@ -24,6 +37,12 @@ class Row:
     error: str | None
     start_ms: float
     end_ms: float
+    queued_ms: float  # of start_ms..end_ms, the time spent waiting for a free slot
+    failure: dict | None  # how the failure reached the style's code, see seen_as()
+
+
+class NotSent(Exception):
+    """A fetch that never left the run's line of waiting fetches."""
 
 
 def describe(error):
@@ -33,6 +52,34 @@ def describe(error):
     if isinstance(error, OSError) and error.strerror:
         return error.strerror  # "Connection refused"
     return str(error) or type(error).__name__
+
+
+def shorten(text):
+    """At most MAX_FAILURE_CHARS, the end kept: a traceback's last lines say the most."""
+    return text if len(text) <= MAX_FAILURE_CHARS else "…" + text[-MAX_FAILURE_CHARS:]
+
+
+def source_path(match):
+    # This checkout's or this machine's directories are nobody's business: keep the
+    # package-relative part ("webdemo/styles/coroutines.py", "tornado/httpclient.py").
+    parts = match.group(1).split("/")
+    keep = len(parts) - parts.index("webdemo") if "webdemo" in parts else 2
+    return f'File "{"/".join(parts[-keep:])}"'
+
+
+def seen_as(error):
+    """What the failure looked like to the style's code: the object, and its traceback.
+
+    A callback is handed the error object; nothing was raised in its code. A coroutine
+    has it raised at its await, and the traceback runs through the style's own lines.
+    """
+    trace = None
+    if error.__traceback__ is not None:
+        trace = shorten(re.sub(r'File "([^"]+)"', source_path,
+                               "".join(traceback.format_exception(error))))
+    kind = type(error)
+    return {"type": f"{kind.__module__}.{kind.__qualname__}", "repr": shorten(repr(error)),
+            "traceback": trace}
 
 
 def as_response(request, fetched):
@@ -52,6 +99,56 @@ def as_response(request, fetched):
     return delivered
 
 
+class Slots:
+    """At most `size` fetches of one run in flight; the others wait in line, in order.
+
+    Built from done-callbacks, not a coroutine, so the callback style stays callbacks
+    all the way down. A fetch still in line after RUN_SECONDS, or when the visitor
+    has left, fails unsent with NotSent.
+    """
+
+    def __init__(self, size, gone):
+        self.free = size
+        self.gone = gone
+        self.waiting = collections.deque()
+        self.deadline = IOLoop.current().time() + RUN_SECONDS
+        self.expiry = None
+
+    def submit(self, send):
+        """send() starts the fetch and answers its Future; answers a Future of the same."""
+        result = Future()
+        if self.free:
+            self.start(send, result)
+        else:
+            self.waiting.append((send, result))
+            if self.expiry is None:
+                self.expiry = IOLoop.current().call_at(self.deadline, self.give_up,
+                                                       f"not sent: no slot came free within "
+                                                       f"{RUN_SECONDS:g} s")
+        return result
+
+    def start(self, send, result):
+        self.free -= 1
+        fetched = send()
+        chain_future(fetched, result)
+        fetched.add_done_callback(self.release)
+
+    def release(self, fetched):
+        self.free += 1
+        if self.gone():
+            self.give_up("not sent: the visitor left")
+        elif self.waiting:
+            self.start(*self.waiting.popleft())
+        if not self.waiting and self.expiry is not None:
+            IOLoop.current().remove_timeout(self.expiry)
+            self.expiry = None
+
+    def give_up(self, why):
+        while self.waiting:
+            _, result = self.waiting.popleft()
+            result.set_exception(NotSent(why))
+
+
 class AggregateHandler(BaseHandler):
     # How a fetch's result re-enters the style's code; each style names it.
     resume_event = None
@@ -60,47 +157,81 @@ class AggregateHandler(BaseHandler):
         self.style = style
 
     def prepare(self):
-        if self.get_query_argument("format", "html") not in ("html", "json"):
-            raise BadInput("format must be html or json")
-        scenarios = self.get_query_arguments("scenario")
-        if len(scenarios) > 1:
-            raise BadInput("scenario is given more than once: give it once")
-        catalog = self.settings["catalog"]
-        self.targets = catalog.resolve(self.get_query_arguments("fetch"),
-                                       scenarios[0] if scenarios else None)
+        self.format = self.get_query_argument("format", "html")
+        if self.format not in FORMATS:
+            raise BadInput(f"format must be {', '.join(FORMATS[:-1])} or {FORMATS[-1]}")
+        arguments = {name: self.get_query_arguments(name) for name in self.request.query_arguments}
+        self.plan = self.settings["catalog"].plan(arguments)
+        self.targets = self.plan.targets
         self.started = time.perf_counter()
         self.start_ms = [0.0] * len(self.targets)
+        self.sent_ms = [None] * len(self.targets)
         self.events = []
+        self.slots = Slots(self.plan.limit, self.visitor_left)
+        self.queued = set()
+        self.failures_shown = 0
+        self.live = (self.format == "events"
+                     or "text/event-stream" in self.request.headers.get("Accept", ""))
+        if self.live:
+            self.open_stream()
 
     def elapsed_ms(self):
         return round((time.perf_counter() - self.started) * 1000, 1)
 
+    def visitor_left(self):
+        stream = self.request.connection.stream
+        return stream is None or stream.closed()
+
     def log_event(self, kind, index=None, **details):
         event = {"t_ms": self.elapsed_ms(), "kind": kind}
         if index is not None:
-            event["target"] = self.targets[index].name
-        self.events.append(event | details)
+            event |= {"index": index, "target": self.targets[index].name}
+        event |= details
+        event["thread"] = threading.current_thread().name
+        self.events.append(event)
+        if self.live:
+            self.send_message("event", event)
 
     def fetch(self, index, raise_error=True):
-        """Starts fetching target number `index`; returns the Future of its response."""
+        """Starts fetching target number `index`; returns the Future of its response.
+
+        With no free slot the fetch waits in line, and is sent when one comes free.
+        """
         self.start_ms[index] = self.elapsed_ms()
         self.log_event("fetch-start", index)
-        request = HTTPRequest(self.targets[index].url)
-        fetched = self.settings["http_client"].fetch(request, raise_error=raise_error)
+        if not self.slots.free:
+            self.queued.add(index)
+            self.log_event("queued", index)
+        request = HTTPRequest(self.targets[index].url, connect_timeout=self.plan.timeout,
+                              request_timeout=self.plan.timeout)
+        fetched = self.slots.submit(lambda: self.send(index, request, raise_error))
         return fetched if raise_error else as_response(request, fetched)
+
+    def send(self, index, request, raise_error):
+        self.sent_ms[index] = self.elapsed_ms()
+        if index in self.queued:
+            self.log_event("sent", index)
+        return self.settings["http_client"].fetch(request, raise_error=raise_error)
 
     def succeeded(self, index, response):
         return self.row(index, response, None)
 
     def failed(self, index, error):
-        return self.row(index, getattr(error, "response", None), describe(error))
+        failure = None
+        if self.failures_shown < MAX_FAILURES_SHOWN:
+            self.failures_shown += 1
+            failure = seen_as(error)
+        return self.row(index, getattr(error, "response", None), describe(error), failure)
 
-    def row(self, index, response, error):
+    def row(self, index, response, error, failure=None):
         status = response.code if response else None
         self.log_event(self.resume_event, index, status=status, error=error)
         target = self.targets[index]
+        end_ms = self.elapsed_ms()
+        sent_ms = self.sent_ms[index] if self.sent_ms[index] is not None else end_ms
         return Row(target.name, target.url, status, len(response.body) if response else 0,
-                   error, self.start_ms[index], self.elapsed_ms())
+                   error, self.start_ms[index], end_ms,
+                   round(sent_ms - self.start_ms[index], 1), failure)
 
     def render_results(self, rows):
         self.log_event("render")
@@ -112,8 +243,37 @@ class AggregateHandler(BaseHandler):
             "total_bytes": sum(row.bytes for row in rows),
             "results": [asdict(row) for row in rows],
             "events": self.events,
+            "limit": self.plan.limit,
+            "timeout_ms": self.plan.timeout * 1000,
+            "slow": self.plan.slow,
         }
-        if self.wants_json():
+        if self.live:
+            self.send_message("aggregate", aggregate)
+            self.finish()
+        elif self.wants_json():
             self.finish(aggregate)
         else:
             self.render("aggregate.html", **aggregate)
+
+    def open_stream(self):
+        """Answers with server-sent events: each event as it is logged, then the aggregate."""
+        streams = self.settings["live_streams"]
+        if len(streams) >= MAX_LIVE_STREAMS:
+            raise BadInput(f"{MAX_LIVE_STREAMS} live runs are under way: try again shortly",
+                           status_code=503)
+        streams.add(self)
+        self.set_header("Content-Type", "text/event-stream; charset=utf-8")
+        self.set_header("Cache-Control", "no-store")
+        self.send_message("run", {"style": self.style, "targets": [t.name for t in self.targets],
+                                  "limit": self.plan.limit,
+                                  "timeout_ms": self.plan.timeout * 1000,
+                                  "slow": self.plan.slow})
+
+    def send_message(self, name, data):
+        if self._finished or self.visitor_left():
+            return
+        self.write(f"event: {name}\ndata: {json_encode(data)}\n\n")
+        self.flush()
+
+    def on_finish(self):
+        self.settings["live_streams"].discard(self)

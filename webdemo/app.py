@@ -74,8 +74,9 @@ def make_app(config):
         routes,
         template_path=resource_dir("templates"),
         static_path=resource_dir("static"),
-        catalog=Catalog(config.url, config.targets),
+        catalog=Catalog(config.url, config.targets, config.timeout),
         http_client=http_client,
+        live_streams=set(),  # the handlers streaming a live run now
         config=config,
         default_handler_class=NotFoundHandler,
         log_function=log_request,

@@ -14,7 +14,7 @@ class BaseHandler(RequestHandler):
 
     def wants_json(self):
         # Read raw: this also runs while reporting a malformed query.
-        return (self.request.query_arguments.get("format") == [b"json"]
+        return (self.request.query_arguments.get("format") in ([b"json"], [b"events"])
                 or "application/json" in self.request.headers.get("Accept", ""))
 
     def write_error(self, status_code, **kwargs):

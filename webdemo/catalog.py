@@ -15,7 +15,12 @@ from tornado.web import HTTPError
 
 MAX_FETCHES = 200
 MAX_SPEC_LENGTH = 300
-FAN_OUT_SIZE = 100
+FAN_OUT_SIZE = 100  # the most a fan-out scenario asks for, and its default
+MAX_TIMEOUT = 25  # seconds: the longest --timeout, and so the longest any fetch waits
+# A run's fetches must all have been sent within this long; any still waiting for a
+# free slot then fail unsent. With each fetch bounded by its timeout, a run ends by
+# RUN_SECONDS + MAX_TIMEOUT whatever the knobs.
+RUN_SECONDS = 60.0
 
 NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}")
 SIMULATOR_PATH = re.compile(r"/upstream/([^/?#]*)")
@@ -25,6 +30,12 @@ SIMULATOR_LIMITS = {
     "delay_ms": (0, 30_000, 0),
     "bytes": (0, 10_000_000, 1024),
     "status": (100, 599, 200),
+}
+# The run's knobs: name -> (lowest, highest, default); None means "as many as there are".
+RUN_LIMITS = {
+    "n": (1, FAN_OUT_SIZE, FAN_OUT_SIZE),  # how many fetches a fan-out makes
+    "limit": (1, MAX_FETCHES, None),  # fetches of one run in flight at once
+    "slow": (1, 10, 1),  # slow motion: simulated delays and the timeout times this
 }
 
 # The essay's three sites, simulated with different latencies and sizes.
@@ -47,14 +58,16 @@ SCENARIOS = {
     "fan-out": [
         f"/upstream/fan-{n:03}?delay_ms=200&bytes=2048" for n in range(1, FAN_OUT_SIZE + 1)
     ],
+    # The essay's three sites, each with the delay_ms=D the visitor gives, in order.
+    "custom": SEED,
 }
 
 
 class BadInput(HTTPError):
-    """A 400 whose message is shown to the visitor."""
+    """A 400 (or the status given) whose message is shown to the visitor."""
 
-    def __init__(self, message):
-        super().__init__(400)
+    def __init__(self, message, status_code=400):
+        super().__init__(status_code)
         self.message = message
 
 
@@ -125,38 +138,90 @@ def hold_closed_port():
     return sock
 
 
+@dataclass(frozen=True)
+class Plan:
+    """One run: what to fetch, how many fetches at once, how long each may take."""
+    targets: list
+    limit: int
+    timeout: float  # seconds, slow motion included
+    slow: int
+
+
+def one(arguments, name):
+    """The value of a query argument given at most once, or None; "" counts as not given."""
+    values = arguments.get(name, [])
+    if len(values) > 1:
+        raise BadInput(f"{name} is given {len(values)} times: give it once")
+    return values[0] if values and values[0] != "" else None
+
+
+def run_knob(arguments, name):
+    low, high, default = RUN_LIMITS[name]
+    text = one(arguments, name)
+    if text is None:
+        return default
+    if not re.fullmatch(r"-?[0-9]{1,9}", text):
+        raise BadInput(f"{name} must be a whole number from {low} to {high}, not {text[:40]!r}")
+    value = int(text)
+    if not low <= value <= high:
+        raise BadInput(f"{name} must be from {low} to {high}, not {value}")
+    return value
+
+
 class Catalog:
-    def __init__(self, self_url, operator_targets=()):
+    def __init__(self, self_url, operator_targets=(), timeout=3.0):
         self.self_url = self_url.rstrip("/")
+        self.timeout = timeout
         self._closed = hold_closed_port()
-        self.names = {name: self.self_url + path for name, path in BUILT_IN.items()}
-        self.names[REFUSED] = f"http://127.0.0.1:{self._closed.getsockname()[1]}/"
-        self.names.update(operator_targets)
+        # Names whose URL is fixed; the built-in sites are simulator paths, slowed on demand.
+        self.urls = {REFUSED: f"http://127.0.0.1:{self._closed.getsockname()[1]}/"}
+        self.urls.update(operator_targets)
+        self.names = [*BUILT_IN, *self.urls]
 
     def close(self):
         self._closed.close()
 
-    def resolve(self, specs, scenario=None):
-        """Turns fetch=SPEC values or a scenario name into the Targets to fetch, in order."""
+    def plan(self, arguments):
+        """Turns the query arguments ({name: [values]}) into the Plan of a run."""
+        knobs = {name: run_knob(arguments, name) for name in RUN_LIMITS}
+        delays = [parse_int("delay_ms", text) for text in arguments.get("delay_ms", [])]
+        scenario = one(arguments, "scenario")
+        specs = arguments.get("fetch", [])
         if specs and scenario is not None:
             raise BadInput("give fetch=... or scenario=..., not both")
-        if scenario is not None:
-            if scenario not in SCENARIOS:
-                raise BadInput(
-                    f"unknown scenario {scenario[:40]!r}: use {', '.join(SCENARIOS)}"
-                )
+        if scenario is not None and scenario not in SCENARIOS:
+            raise BadInput(f"unknown scenario {scenario[:40]!r}: use {', '.join(SCENARIOS)}")
+        if scenario == "custom" and len(delays) != len(SEED):
+            raise BadInput(f"the custom scenario needs delay_ms given {len(SEED)} times, "
+                           f"one per site: {', '.join(SEED)}")
+        if scenario == "fan-out":
+            specs = SCENARIOS[scenario][:knobs["n"]]
+        elif scenario is not None:
             specs = SCENARIOS[scenario]
         if not specs:
             specs = SEED
         if len(specs) > MAX_FETCHES:
             raise BadInput(f"{len(specs)} fetches asked for: at most {MAX_FETCHES}")
-        return [self.target(spec) for spec in specs]
+        slow = knobs["slow"]
+        if scenario == "custom":
+            targets = [self.simulated(BUILT_IN[name], slow, delay)
+                       for name, delay in zip(SEED, delays, strict=True)]
+        else:
+            targets = [self.target(spec, slow) for spec in specs]
+        return Plan(targets, min(knobs["limit"] or len(targets), len(targets)),
+                    min(self.timeout * slow, MAX_TIMEOUT), slow)
 
-    def target(self, spec):
-        if spec in self.names:
-            return Target(spec, self.names[spec])
+    def target(self, spec, slow=1):
+        if spec in BUILT_IN:
+            return self.simulated(BUILT_IN[spec], slow)
+        if spec in self.urls:
+            return Target(spec, self.urls[spec])
         if len(spec) > MAX_SPEC_LENGTH:
             raise BadInput(f"a fetch spec is longer than {MAX_SPEC_LENGTH} characters")
+        return self.simulated(spec, slow)
+
+    def simulated(self, spec, slow, delay_ms=None):
+        """A simulator path, checked and rebuilt; slow motion stretches its delay."""
         path = SIMULATOR_PATH.fullmatch(spec.split("?", 1)[0])
         if not path:
             raise BadInput(
@@ -169,5 +234,10 @@ class Catalog:
                                  strict_parsing=False, max_num_fields=10)
         except ValueError:
             raise BadInput("a simulator path has too many parameters") from None
-        query = urlencode(simulator_params(arguments))
-        return Target(name, f"{self.self_url}/upstream/{name}?{query}")
+        params = simulator_params(arguments)
+        if delay_ms is not None:
+            params["delay_ms"] = delay_ms
+        # Capped at the simulator's longest delay, which outlasts MAX_TIMEOUT: a fetch
+        # that hangs at normal speed still hangs in slow motion.
+        params["delay_ms"] = min(params["delay_ms"] * slow, SIMULATOR_LIMITS["delay_ms"][1])
+        return Target(name, f"{self.self_url}/upstream/{name}?{urlencode(params)}")
