@@ -10,7 +10,7 @@ import sys
 from tornado.httpserver import HTTPServer
 from tornado.netutil import bind_sockets
 
-from webdemo.app import LISTEN_BACKLOG, Config, close_app, make_app
+from webdemo.app import HTTP_CLIENTS, LISTEN_BACKLOG, Config, close_app, make_app
 from webdemo.catalog import parse_operator_target
 
 
@@ -59,6 +59,11 @@ def parse_args(argv=None):
                         default=Config.max_clients, metavar="N",
                         help="how many fetches run at once; more wait in line "
                              "(default: %(default)s)")
+    parser.add_argument("--http-client", choices=[name for name, client in HTTP_CLIENTS.items()
+                                                  if client], default=Config.http_client,
+                        help="Tornado's HTTP client for every style: curl (libcurl, reuses "
+                             "connections; needs pycurl) or simple (pure Python) "
+                             "(default: %(default)s)")
     parser.add_argument("--target", type=operator_target, action="append", default=[],
                         metavar="NAME=URL",
                         help="let visitors fetch URL under NAME (http or https only); "
@@ -67,7 +72,8 @@ def parse_args(argv=None):
                         help="reload on code changes and log every request")
     args = parser.parse_args(argv)
     return Config(host=args.host, port=args.port, timeout=args.timeout,
-                  max_clients=args.max_clients, targets=dict(args.target), debug=args.debug)
+                  max_clients=args.max_clients, http_client=args.http_client,
+                  targets=dict(args.target), debug=args.debug)
 
 
 async def serve(config, sockets):
