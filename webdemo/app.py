@@ -36,6 +36,7 @@ class Config:
     timeout: float = 3.0  # seconds per fetch, connecting included
     max_clients: int = 200  # fetches at once, across all requests
     http_client: str = "curl" if CurlAsyncHTTPClient else "simple"
+    processes: int = 1
     targets: dict = field(default_factory=dict)  # the operator's --target NAME=URL
     debug: bool = False
 
