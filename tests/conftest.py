@@ -26,7 +26,8 @@ def _unused_port():
     default backlog of 128 would drop the rest until SYN retransmission, a second later.
     """
     sock = bind_sockets(0, "127.0.0.1", family=socket.AF_INET, backlog=LISTEN_BACKLOG)[0]
-    return sock, sock.getsockname()[1]
+    yield sock, sock.getsockname()[1]
+    sock.close()  # the server closes it too, but not when a test fails before starting it
 
 
 @pytest.fixture

@@ -3,10 +3,22 @@
 import pytest
 from helpers import STYLE_NAMES, aggregate
 
+from webdemo.app import HTTP_CLIENTS, Config
 from webdemo.catalog import SEED
 
 ROW_FIELDS = {"target", "url", "status", "bytes", "error", "start_ms", "end_ms", "queued_ms",
               "failure"}
+
+
+@pytest.fixture(params=[name for name, client in HTTP_CLIENTS.items() if client])
+def config(request, http_port):
+    """Every test here runs with each HTTP client the app can use: the rows must not change."""
+    return Config(port=http_port, timeout=1.0, http_client=request.param)
+
+
+# pytest-tornado asks for the app late, by name; naming it here lets pytest see the
+# parameters of the config above while it collects.
+pytestmark = pytest.mark.usefixtures("app")
 
 
 def outcome(aggregate_json):
@@ -77,7 +89,7 @@ async def test_a_refused_connection_is_a_row(http_client, base_url, style):
     refused = result["results"][1]
     assert refused["target"] == "refused"
     assert refused["status"] is None and refused["bytes"] == 0
-    assert refused["error"] == "Connection refused"
+    assert "connect" in refused["error"].lower()  # "Connection refused", or libcurl's words
     assert [row["status"] for row in result["results"]] == [200, None, 200]
 
 
@@ -89,7 +101,7 @@ async def test_a_hung_upstream_holds_the_page_no_longer_than_the_timeout(
     hung = result["results"][1]
     assert hung["target"] == "hangs"
     assert hung["status"] is None
-    assert "Timeout" in hung["error"]
+    assert "time" in hung["error"].lower()  # "Timeout during request", "timed out after"
     timeout_ms = config.timeout * 1000
     assert timeout_ms <= hung["end_ms"] - hung["start_ms"]
     assert result["elapsed_ms"] < timeout_ms + 500
@@ -146,8 +158,8 @@ async def test_json_by_accept_header_or_format(http_client, base_url):
 @pytest.mark.parametrize("style", STYLE_NAMES)
 async def test_fan_out_runs_at_once(http_client, base_url, style):
     # 100 fetches of 200 ms: run 10 at a time (Tornado's shared client), they would take
-    # 2 s. The generous bound here only catches a fan-out that has become serial;
-    # benchmarks/fanout.py measures the real figure.
+    # 2 s. The generous bound here only catches a fan-out that has become serial, even
+    # on a busy machine; benchmarks/fanout.py measures the real figure.
     result = await aggregate(http_client, base_url, style, scenario="fan-out")
     assert result["ok"] == 100
-    assert result["elapsed_ms"] < 2 * 200
+    assert result["elapsed_ms"] < 3 * 200

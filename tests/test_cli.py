@@ -5,6 +5,7 @@ import re
 import selectors
 import subprocess
 import sys
+import time
 import urllib.request
 from pathlib import Path
 
@@ -123,3 +124,33 @@ async def test_an_operator_target_can_be_fetched_by_its_name(http_client, base_u
     result = await aggregate(http_client, base_url, style, fetch=["mine", "python.org"])
     assert [(row["target"], row["bytes"]) for row in result["results"]] == \
         [("mine", 321), ("python.org", 20480)]
+
+
+def children_of(pid):
+    return [int(child) for child in
+            Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
+
+
+@pytest.mark.skipif(not Path("/proc/self/task").exists(), reason="reads /proc (Linux)")
+def test_processes_share_the_port_and_stop_with_their_supervisor(tmp_path):
+    process, url = start([sys.executable, "-m", "webdemo", "--port", "0", "--processes", "2"],
+                         cwd=tmp_path)
+    try:
+        status, body = get(url + "callbacks?format=json")
+        assert status == 200 and json.loads(body)["ok"] == 3
+        workers = children_of(process.pid)
+        assert len(workers) == 2
+    finally:
+        stop(process)
+    deadline = time.monotonic() + 10
+    while any(map(alive, workers)):
+        assert time.monotonic() < deadline, "workers outlived their supervisor"
+        time.sleep(0.05)
+
+
+def alive(pid):
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except FileNotFoundError:
+        return False
+    return state != "Z"  # a zombie has exited, and waits only to be reaped

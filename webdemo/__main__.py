@@ -5,12 +5,15 @@ import asyncio
 import contextlib
 import dataclasses
 import logging
+import os
 import sys
 
 from tornado.httpserver import HTTPServer
+from tornado.ioloop import PeriodicCallback
 from tornado.netutil import bind_sockets
+from tornado.process import fork_processes
 
-from webdemo.app import LISTEN_BACKLOG, Config, close_app, make_app
+from webdemo.app import HTTP_CLIENTS, LISTEN_BACKLOG, Config, close_app, make_app
 from webdemo.catalog import MAX_TIMEOUT, parse_operator_target
 
 
@@ -59,24 +62,42 @@ def parse_args(argv=None):
                         default=Config.max_clients, metavar="N",
                         help="how many fetches run at once; more wait in line "
                              "(default: %(default)s)")
+    parser.add_argument("--http-client", choices=[name for name, client in HTTP_CLIENTS.items()
+                                                  if client], default=Config.http_client,
+                        help="Tornado's HTTP client for every style: curl (libcurl, reuses "
+                             "connections; needs pycurl) or simple (pure Python) "
+                             "(default: %(default)s)")
     parser.add_argument("--target", type=operator_target, action="append", default=[],
                         metavar="NAME=URL",
                         help="let visitors fetch URL under NAME (http or https only); "
                              "repeatable. Visitors can fetch nothing else but the simulators.")
+    parser.add_argument("--processes", type=bounded(int, 1, 64), default=Config.processes,
+                        metavar="N",
+                        help="serve from N processes sharing the port, to use N cores. Each "
+                             "has its own fetch client and, in the callback style, its own "
+                             "global counters: a request is counted where it runs "
+                             "(default: %(default)s)")
     parser.add_argument("--debug", action="store_true",
                         help="reload on code changes and log every request")
     args = parser.parse_args(argv)
+    if args.debug and args.processes > 1:
+        parser.error("--debug reloads one process: it cannot go with --processes")
     return Config(host=args.host, port=args.port, timeout=args.timeout,
-                  max_clients=args.max_clients, targets=dict(args.target), debug=args.debug)
+                  max_clients=args.max_clients, http_client=args.http_client,
+                  processes=args.processes, targets=dict(args.target), debug=args.debug)
 
 
 async def serve(config, sockets):
     app = make_app(config)
     server = HTTPServer(app)
     server.add_sockets(sockets)
-    print(f"webdemo: open {config.url} (Ctrl-C to stop)", flush=True)
+    stopped = asyncio.Event()
+    if config.processes > 1:
+        # A forked worker outlives its supervisor if that is killed: stop with it.
+        supervisor = os.getppid()
+        PeriodicCallback(lambda: os.getppid() != supervisor and stopped.set(), 1000).start()
     try:
-        await asyncio.Event().wait()
+        await stopped.wait()
     finally:
         server.stop()
         close_app(app)
@@ -91,7 +112,10 @@ def main(argv=None):
     except OSError as error:
         sys.exit(f"webdemo: cannot listen on {config.host}:{config.port}: {error.strerror}")
     config = dataclasses.replace(config, port=sockets[0].getsockname()[1])
+    print(f"webdemo: open {config.url} (Ctrl-C to stop)", flush=True)
     with contextlib.suppress(KeyboardInterrupt):  # Ctrl-C is how it stops
+        if config.processes > 1:
+            fork_processes(config.processes)  # returns in each worker, never in the parent
         asyncio.run(serve(config, sockets))
 
 

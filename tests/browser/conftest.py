@@ -109,8 +109,9 @@ def server_url(tmp_path_factory):
             if not match:
                 stop(process)
                 reader.join(timeout=SERVER_STOP_SECONDS)
-                said = (f"printed {line!r}" if line is not None
-                        else f"printed no address within {SERVER_START_SECONDS} s")
+                said = (f"printed no address within {SERVER_START_SECONDS} s" if line is None
+                        else "exited before printing its address" if not line
+                        else f"printed {line!r}, not its address")
                 pytest.fail(f"{' '.join(command)} {said}; exit status {process.returncode}; "
                             f"stderr: {log_path.read_text(errors='replace')!r}", pytrace=False)
             yield match.group(1)

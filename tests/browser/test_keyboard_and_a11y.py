@@ -59,7 +59,8 @@ CONTRAST_JS = """selectors => {
                 const background = backgroundOf(el);
                 const color = over(rgba(getComputedStyle(el).color), background);
                 return {selector, text: el.textContent.trim().slice(0, 40),
-                        color: String(color.slice(0, 3)), background: String(background.slice(0, 3)),
+                        color: String(color.slice(0, 3)),
+                        background: String(background.slice(0, 3)),
                         ratio: Math.round(ratio(color, background) * 100) / 100};
             })
             .sort((a, b) => a.ratio - b.ratio);
@@ -99,7 +100,8 @@ def test_every_control_is_reachable_by_tab(index, problems):
     # Every control, once each, in reading order (other stops, such as the scrollable
     # source listings, may come in between).
     assert [stop for stop in stops if stop in controls] == controls, stops
-    assert controls[:3] == ["a.home[href=/]", "select#scenario", 'button#run-both.primary "Run both"']
+    assert controls[:3] == [
+        "a.home[href=/]", "select#scenario", 'button#run-both.primary "Run both"']
     assert problems == []
 
 
@@ -107,7 +109,8 @@ def test_keyboard_alone_chooses_and_runs_scenarios(index, problems, read_rows, s
     select = index.get_by_label("Scenario")
     run_both = index.get_by_role("button", name="Run both")
     run_callbacks = index.get_by_role("button", name="Run callbacks alone")
-    callbacks, coroutines = index.locator("#callbacks .result"), index.locator("#coroutines .result")
+    callbacks = index.locator("#callbacks .result")
+    coroutines = index.locator("#coroutines .result")
 
     tab_to(index, select)
     index.keyboard.press("ArrowDown")

@@ -20,6 +20,7 @@ def test_without_javascript_a_column_button_opens_its_page(open_page, problems, 
     expect(page.locator("#run-both")).to_be_hidden()
     expect(page.get_by_role("button", name="Run both")).to_have_count(0)
     page.get_by_label("Scenario").select_option("one-fails")
+    screenshot(page, "no-js-loaded.png")
 
     page.get_by_role("button", name="Run callbacks alone").click()
 
@@ -91,8 +92,9 @@ def test_error_page(page, problems, server_url, screenshot, path, status, reason
     ]
 
 
-@pytest.mark.xfail(strict=True, reason="page bug: no /favicon.ico, so a browser's first page "
-                                       "logs a 404 console error (see FAVICON_URL in conftest)")
+@pytest.mark.xfail(strict=True, raises=AssertionError,
+                   reason="page bug: no /favicon.ico, so a browser's first page logs a 404 "
+                          "console error (see FAVICON_URL in conftest)")
 def test_favicon(page):
     response = page.request.get("/favicon.ico")
     assert response.ok, f"/favicon.ico answers {response.status}"

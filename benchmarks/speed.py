@@ -1,0 +1,104 @@
+"""Speed, side by side in one run: webdemo's core styles against an aiohttp reference.
+
+Two jobs, each measured on every server:
+  fan-out     100 simulated upstreams of 200 ms and of 50 ms at once: wall time /
+              slowest upstream (1.00 is the limit), best and median of several runs;
+  throughput  the aggregate of 5 simulated fetches of 0 ms under 32 concurrent
+              keep-alive clients for 10 s: requests/s, p50, p99, errors.
+
+Every server runs in its own process on 127.0.0.1; the load comes from this one.
+Needs the bench extra: pip install '.[bench]'
+
+    python benchmarks/speed.py [--seconds 10] [--runs 5] [--webdemo-args "--http-client simple"]
+"""
+
+import argparse
+import asyncio
+import shlex
+import statistics
+import sys
+import time
+from pathlib import Path
+
+import aiohttp
+from fanout import CORE_STYLES, fan_out_query, fan_out_ratios, start, stop
+
+THROUGHPUT_FETCHES = 5
+
+
+async def throughput(url, clients, seconds):
+    """Requests/s, p50 and p99 in ms, and errors, from `clients` keep-alive loops."""
+    latencies, errors = [], 0
+    deadline = time.perf_counter() + seconds
+
+    async def client(session):
+        nonlocal errors
+        while time.perf_counter() < deadline:
+            started = time.perf_counter()
+            try:
+                async with session.get(url) as response:
+                    aggregate = await response.json()
+                ok = response.status == 200 and aggregate["ok"] == THROUGHPUT_FETCHES
+            except (aiohttp.ClientError, TimeoutError, ValueError):
+                ok = False
+            if ok:
+                latencies.append((time.perf_counter() - started) * 1000)
+            else:
+                errors += 1
+
+    connector = aiohttp.TCPConnector(limit=clients)
+    timeout = aiohttp.ClientTimeout(total=30)
+    async with aiohttp.ClientSession(connector=connector, timeout=timeout) as session:
+        started = time.perf_counter()
+        await asyncio.gather(*(client(session) for _ in range(clients)))
+        elapsed = time.perf_counter() - started
+    if not latencies:
+        return 0.0, float("nan"), float("nan"), errors
+    cuts = statistics.quantiles(latencies, n=100)
+    return len(latencies) / elapsed, cuts[49], cuts[98], errors
+
+
+def measure(name, url_for, args):
+    fan_out = [fan_out_ratios(url_for(fan_out_query(100, delay)), delay, args.runs)
+               for delay in (200, 50)]
+    query = fan_out_query(THROUGHPUT_FETCHES, 0)
+    rate, p50, p99, errors = asyncio.run(throughput(url_for(query), args.clients, args.seconds))
+    print(f"{name:<12}" + "".join(f"{best:>7.2f}{median:>7.2f}" for best, median in fan_out)
+          + f"{rate:>9.0f}{p50:>8.1f}{p99:>8.1f}{errors:>7}", flush=True)
+    return rate
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--seconds", type=float, default=10, help="per throughput run")
+    parser.add_argument("--clients", type=int, default=32, choices=range(1, 257),
+                        metavar="1..256", help="concurrent keep-alive clients (default 32)")
+    parser.add_argument("--runs", type=int, default=5, choices=range(1, 51),
+                        metavar="1..50", help="fan-out runs per server (default 5)")
+    parser.add_argument("--webdemo-args", default="",
+                        help="flags for python -m webdemo, e.g. '--http-client simple'")
+    args = parser.parse_args()
+    if not 1 <= args.seconds <= 120:
+        parser.error("--seconds must be from 1 to 120")
+
+    print(f"{'':<12}{'fan-out 200ms':>14}{'fan-out 50ms':>14}{'throughput':>9}")
+    print(f"{'server':<12}{'best':>7}{'median':>7}{'best':>7}{'median':>7}"
+          f"{'req/s':>9}{'p50 ms':>8}{'p99 ms':>8}{'errors':>7}")
+    webdemo, base = start([sys.executable, "-m", "webdemo", "--port", "0",
+                           *shlex.split(args.webdemo_args)])
+    try:
+        rates = {style: measure(style, lambda query, style=style: f"{base}{style}?{query}", args)
+                 for style in CORE_STYLES}
+    finally:
+        stop(webdemo)
+    reference, base = start([sys.executable, str(Path(__file__).with_name("aiohttp_reference.py"))])
+    try:
+        aiohttp_rate = measure("aiohttp", lambda query: f"{base}aggregate?{query}", args)
+    finally:
+        stop(reference)
+    for style, rate in rates.items():
+        print(f"{style} throughput / aiohttp: {rate / aiohttp_rate:.2f}")
+
+
+if __name__ == "__main__":
+    main()
