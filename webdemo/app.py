@@ -2,12 +2,11 @@
 
 import logging
 from dataclasses import dataclass, field
-from pathlib import Path
 
 from tornado.simple_httpclient import SimpleAsyncHTTPClient
 from tornado.web import Application
 
-from webdemo.base import NotFoundHandler
+from webdemo.base import NotFoundHandler, load_translations, resource_dir
 from webdemo.catalog import Catalog
 from webdemo.pages import HighlightStyleHandler, IndexHandler
 from webdemo.styles import STYLES
@@ -47,12 +46,6 @@ class Config:
         return f"http://{f'[{host}]' if ':' in host else host}:{self.port}/"
 
 
-def resource_dir(name):
-    """templates/ and static/: inside the installed package, or beside it in a checkout."""
-    installed = Path(__file__).parent / name
-    return installed if installed.is_dir() else Path(__file__).parent.parent / name
-
-
 ACCESS_LOG = logging.getLogger("tornado.access")
 
 
@@ -69,6 +62,7 @@ def log_request(handler):
 
 
 def make_app(config):
+    load_translations()
     # The app owns its client: Tornado's shared one runs 10 fetches at once, so a
     # fan-out of 100 would wait in line, and so would any other client in the process.
     # Every style fetches through this one client, so that a comparison stays fair.

@@ -1,8 +1,29 @@
-"""What every handler of the site shares: errors as a message, never a traceback."""
+"""What every handler of the site shares: errors as a message, never a traceback; the
+visitor's language; where the templates, static files and translations are."""
 
+from pathlib import Path
+from urllib.parse import urlencode
+
+import tornado.locale
 from tornado.web import HTTPError, RequestHandler
 
 from webdemo.catalog import BadInput
+
+# The languages of the pages: ?lang= and the lang cookie take these and nothing else.
+LANGUAGES = {"en": "en_US", "ko": "ko"}
+LANGUAGE_NAMES = {"en": "English", "ko": "한국어"}
+LANGUAGE_COOKIE_DAYS = 365
+
+
+def resource_dir(name):
+    """templates/, static/, locale/: inside the installed package, or beside it in a checkout."""
+    installed = Path(__file__).parent / name
+    return installed if installed.is_dir() else Path(__file__).parent.parent / name
+
+
+def load_translations():
+    tornado.locale.set_default_locale(LANGUAGES["en"])
+    tornado.locale.load_translations(str(resource_dir("locale")), encoding="utf-8")
 
 
 class BaseHandler(RequestHandler):
@@ -11,6 +32,34 @@ class BaseHandler(RequestHandler):
                         "default-src 'self'; frame-ancestors 'none'; form-action 'self'")
         self.set_header("X-Content-Type-Options", "nosniff")
         self.set_header("Referrer-Policy", "no-referrer")
+
+    def get_user_locale(self):
+        # ?lang=ko switches, and the cookie remembers it; without either, the browser's
+        # Accept-Language decides (Tornado's default). Other values are ignored.
+        asked = self.request.query_arguments.get("lang", [b""])[-1].decode("latin-1")
+        if asked in LANGUAGES:
+            if self.get_cookie("lang") != asked:
+                self.set_cookie("lang", asked, expires_days=LANGUAGE_COOKIE_DAYS,
+                                samesite="Lax", httponly=True)
+            return tornado.locale.get(LANGUAGES[asked])
+        remembered = self.get_cookie("lang")
+        return tornado.locale.get(LANGUAGES[remembered]) if remembered in LANGUAGES else None
+
+    @property
+    def language(self):
+        """"en" or "ko": the page's lang attribute."""
+        return self.locale.code.split("_")[0]
+
+    def language_url(self, code):
+        """This page, in the language `code`: the same query, lang replaced."""
+        pairs = [(name, value) for name, values in self.request.query_arguments.items()
+                 if name != "lang" for value in values]
+        return "?" + urlencode([*pairs, ("lang", code)])
+
+    def get_template_namespace(self):
+        return super().get_template_namespace() | {
+            "language": self.language, "languages": LANGUAGE_NAMES,
+            "language_url": self.language_url}
 
     def wants_json(self):
         # Read raw: this also runs while reporting a malformed query.

@@ -1,31 +1,75 @@
-"""The side-by-side page: each style's real source, highlighted, beside its results."""
+"""The side-by-side page: each style's real source, highlighted and marked with the
+points of comparison, beside its live timeline, event log and results."""
 
 import functools
 import inspect
+import re
+from urllib.parse import parse_qs, urlsplit
 
 from pygments import highlight
 from pygments.formatters import HtmlFormatter
 from pygments.lexers import PythonLexer
+from tornado.escape import json_encode
 
-from webdemo.base import BaseHandler
-from webdemo.catalog import SCENARIOS
+from webdemo.base import BaseHandler, resource_dir
+from webdemo.catalog import BUILT_IN, RUN_LIMITS, SCENARIOS, SEED
+from webdemo.differences import POINTS, marked_lines
 from webdemo.styles import STYLES
 
 HIGHLIGHT_STYLE = "default"
 
+# What the scenario picker says for each scenario, in the page's language.
+SCENARIO_LABELS = {
+    "seed": "The essay's three sites",
+    "one-fails": "One fails (500)",
+    "one-hangs": "One hangs past the timeout",
+    "one-refused": "One refuses connections",
+    "fan-out": "A fan-out of N",
+    "custom": "The three sites, delays of your choosing",
+}
+SLOW_MOTION = (1, 2, 5, 10)
+# The strings the page's script shows: each t("...") in static/app.js, read at startup.
+SCRIPT_STRING = re.compile(r'\bt\("((?:[^"\\]|\\.)*)"')
+
+
+@functools.cache
+def script_messages():
+    return sorted(set(SCRIPT_STRING.findall((resource_dir("static") / "app.js").read_text())))
+
 
 @functools.cache
 def highlighted_source(name):
-    """The style's module as it runs, as HTML; each line a span with an id, to point at."""
+    """The style's module as it runs, as HTML; each line a span with an id, to point at.
+
+    Lines that show a point of comparison carry its names and numbers, for the marks
+    beside them and for the script that lights them up.
+    """
     formatter = HtmlFormatter(style=HIGHLIGHT_STYLE, cssclass="source", linenos="inline",
                               linespans=f"{name}-line")
-    return highlight(inspect.getsource(STYLES[name].module), PythonLexer(), formatter)
+    html = highlight(inspect.getsource(STYLES[name].module), PythonLexer(), formatter)
+    numbers = {point.name: str(number) for number, point in enumerate(POINTS, 1)}
+    for line, points in marked_lines(name).items():
+        span = f'<span id="{name}-line-{line}">'
+        assert html.count(span) == 1
+        html = html.replace(span, f'<span id="{name}-line-{line}" class="marked" '
+                                  f'data-points="{" ".join(points)}" '
+                                  f'data-marks="{" ".join(numbers[p] for p in points)}">')
+    return html
+
+
+def seed_delays():
+    """The essay's sites with their usual delays: where the custom delays start."""
+    return [(name, int(parse_qs(urlsplit(BUILT_IN[name]).query)["delay_ms"][0]))
+            for name in SEED]
 
 
 class IndexHandler(BaseHandler):
     def get(self):
-        self.render("index.html", styles=STYLES.values(), scenarios=SCENARIOS,
-                    source=highlighted_source)
+        messages = {message: self.locale.translate(message) for message in script_messages()}
+        self.render("index.html", styles=list(STYLES.values()), scenarios=SCENARIOS,
+                    scenario_labels=SCENARIO_LABELS, seed_delays=seed_delays(),
+                    limits=RUN_LIMITS, slow_motion=SLOW_MOTION, points=POINTS,
+                    source=highlighted_source, messages=json_encode(messages))
 
 
 class HighlightStyleHandler(BaseHandler):
