@@ -238,18 +238,19 @@ function failures(style, aggregate) {
 }
 
 const columns = [...document.querySelectorAll("article.style")].map((article) => new Column(article));
+const REDRAW_MS = 50;  // at most 20 redraws a second: the server may share the CPU
 let frame = null;
 
-// Redraws every timeline at the next frame, on one axis, while any column runs.
+// Redraws every timeline soon, on one axis, and again and again while any column runs.
 function redraw() {
   if (frame !== null) return;
-  frame = requestAnimationFrame(() => {
+  frame = setTimeout(() => requestAnimationFrame(() => {
     frame = null;
     const longest = Math.max(100, ...columns.map((column) => column.now()));
     const axis = niceCeiling(longest);
     for (const column of columns) if (column.fetches.length) column.draw(axis);
     if (columns.some((column) => column.running)) redraw();
-  });
+  }), REDRAW_MS);
 }
 
 // The messages of a server-sent event stream, as they arrive: [name, data] pairs.

@@ -24,7 +24,9 @@ def test_without_javascript_a_column_button_opens_its_page(open_page, problems, 
 
     page.get_by_role("button", name="Run callbacks alone").click()
 
-    expect(page).to_have_url(f"{server_url}callbacks?scenario=one-fails")
+    # The form sends every knob; the server uses those of the chosen scenario.
+    expect(page).to_have_url(f"{server_url}callbacks?scenario=one-fails&n=100&delay_ms=120"
+                             "&delay_ms=240&delay_ms=180&limit=&slow=1")
     expect(page).to_have_title(re.compile(r"^callbacks: 3 fetches in \d+(\.\d+)? ms$"))
     expect(page.get_by_role("heading", level=1)).to_contain_text("/callbacks")
     rows = read_rows(page.locator("main"))
@@ -71,7 +73,7 @@ def test_aggregate_page_shows_table_and_event_log(page, problems, read_rows, scr
 @pytest.mark.parametrize("path, status, reason, message", [
     ("/no-such-page", 404, "Not Found", "Not Found"),
     ("/coroutines?scenario=gone", 400, "Bad Request",
-     "unknown scenario 'gone': use seed, one-fails, one-hangs, one-refused, fan-out"),
+     "unknown scenario 'gone': use seed, one-fails, one-hangs, one-refused, fan-out, custom"),
 ])
 def test_error_page(page, problems, server_url, screenshot, path, status, reason, message):
     response = page.goto(path)
