@@ -9,7 +9,8 @@ const runBoth = document.getElementById("run-both");
 const scenario = document.getElementById("scenario");
 
 // The page's words, in its language: {English: translation}, from the server.
-const MESSAGES = JSON.parse(document.getElementById("intro").dataset.messages || "{}");
+const intro = document.getElementById("intro");
+const MESSAGES = JSON.parse(intro.dataset.messages || "{}");
 
 // Translates a message; {name} in it is replaced by values[name].
 function t(message, values = {}) {
@@ -17,16 +18,9 @@ function t(message, values = {}) {
   return text.replace(/\{(\w+)\}/g, (whole, name) => (name in values ? values[name] : whole));
 }
 
-// What each event kind is called in the log; a style's own kinds show as they are.
-const KINDS = {
-  "fetch-start": t("fetch started"),
-  queued: t("waiting for a slot"),
-  sent: t("sent"),
-  callback: t("callback ran"),
-  resumed: t("await resumed"),
-  counter: t("counter decremented"),
-  render: t("rendered"),
-};
+// What each event kind is called in the log, in the page's language; a style's own
+// kinds show as they are.
+const KINDS = JSON.parse(intro.dataset.kinds || "{}");
 
 // Builds an element; children are nodes or text, never parsed as HTML.
 function el(tag, className, ...children) {
@@ -48,7 +42,8 @@ const ms = (value) => `${Number(value).toFixed(1)} ms`;
 // A round number of milliseconds at or above `value`, for the end of the axis.
 function niceCeiling(value) {
   const step = 10 ** Math.floor(Math.log10(value));
-  return [1, 2, 2.5, 5, 10].map((m) => m * step).find((nice) => nice >= value);
+  return [1, 1.2, 1.5, 2, 2.5, 3, 4, 5, 6, 8, 10].map((m) => m * step)
+    .find((nice) => nice >= value);
 }
 
 // One column: its live run, its timeline, its event log, its results.
@@ -161,7 +156,7 @@ class Column {
       chart.append(svg("line", { x1: x(time), x2: x(time), y1: top - 4, y2: height, class: "grid" }),
         svg("text", { x: x(time), y: 11, class: "tick",
           "text-anchor": ["start", "middle", "middle", "middle", "end"][tick] },
-          time >= 1000 ? `${(time / 1000).toFixed(time % 1000 ? 2 : 0)} s` : `${Math.round(time)} ms`));
+          time >= 1000 ? `${Number((time / 1000).toFixed(2))} s` : `${Math.round(time)} ms`));
     }
     if (this.limit >= count && this.timeoutMs <= axis) {  // all sent at once: one deadline
       chart.append(svg("line", { x1: x(this.timeoutMs), x2: x(this.timeoutMs), y1: top - 4,
@@ -215,8 +210,8 @@ function resultTable(aggregate) {
 
 function totals(aggregate) {
   return el("p", "totals",
-    t("{ok} ok, {failed} failed, {bytes} bytes in ", {
-      ok: aggregate.ok, failed: aggregate.failed, bytes: aggregate.total_bytes }),
+    t("{ok} ok, {failed} failed, {bytes} bytes in", {
+      ok: aggregate.ok, failed: aggregate.failed, bytes: aggregate.total_bytes }), " ",
     el("strong", "", `${aggregate.elapsed_ms} ms`));
 }
 

@@ -26,6 +26,16 @@ MAX_LIVE_STREAMS = 20  # live runs at once, across all visitors; more are told t
 # What a failure looked like is kept for this many failed rows of a run, this long each.
 MAX_FAILURES_SHOWN = 10
 MAX_FAILURE_CHARS = 4000
+# What the event kinds are called on the pages; a style's own kinds show as they are.
+EVENT_LABELS = {
+    "fetch-start": "fetch started",
+    "queued": "waiting for a slot",
+    "sent": "sent",
+    "callback": "callback ran",
+    "resumed": "await resumed",
+    "counter": "counter decremented",
+    "render": "rendered",
+}
 
 
 @dataclass
@@ -262,7 +272,7 @@ class AggregateHandler(BaseHandler):
         elif self.wants_json():
             self.finish(aggregate)
         else:
-            self.render("aggregate.html", **aggregate)
+            self.render("aggregate.html", event_labels=EVENT_LABELS, **aggregate)
 
     def open_stream(self):
         """Answers with server-sent events: each event as it is logged, then the aggregate."""

@@ -62,7 +62,8 @@ POINTS = [
           "A callback is called by the event loop, long after get() returned: a traceback "
           "from it starts at the loop, and the code that asked for the fetch is not in it. "
           "An exception raised at a coroutine's await carries the line that awaited. Run "
-          "a scenario with a failure and open the failed row in each column to compare.",
+          "a scenario with a failure, then open how the failure reached the code, under "
+          "each column's results.",
           {"callbacks": [r"def handle_response\(", r"response = future\.result\(\)"],
            "coroutines": [r"async def fetch_one\(", r"response = await self\.fetch\(index\)"]}),
 ]

@@ -11,6 +11,7 @@ from pygments.formatters import HtmlFormatter
 from pygments.lexers import PythonLexer
 from tornado.escape import json_encode
 
+from webdemo.aggregate import EVENT_LABELS
 from webdemo.base import BaseHandler, resource_dir
 from webdemo.catalog import BUILT_IN, RUN_LIMITS, SCENARIOS, SEED
 from webdemo.differences import POINTS, marked_lines
@@ -66,10 +67,12 @@ def seed_delays():
 class IndexHandler(BaseHandler):
     def get(self):
         messages = {message: self.locale.translate(message) for message in script_messages()}
+        kinds = {kind: self.locale.translate(label) for kind, label in EVENT_LABELS.items()}
         self.render("index.html", styles=list(STYLES.values()), scenarios=SCENARIOS,
                     scenario_labels=SCENARIO_LABELS, seed_delays=seed_delays(),
                     limits=RUN_LIMITS, slow_motion=SLOW_MOTION, points=POINTS,
-                    source=highlighted_source, messages=json_encode(messages))
+                    source=highlighted_source, messages=json_encode(messages),
+                    kinds=json_encode(kinds))
 
 
 class HighlightStyleHandler(BaseHandler):
