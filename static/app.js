@@ -268,14 +268,14 @@ async function* messages(response) {
   }
 }
 
-async function run(column, query) {
+async function run(column, query, path = `/${column.style}`) {
   const { result } = column;
   result.setAttribute("aria-busy", "true");
   result.replaceChildren(el("p", "placeholder",
     t("Running {scenario}…", { scenario: query.get("scenario") })));
   try {
     query.set("format", "events");
-    const response = await fetch(`/${column.style}?${query}`,
+    const response = await fetch(`${path}?${query}`,
       { headers: { Accept: "text/event-stream" } });
     if (!response.ok) {
       const answer = await response.json().catch(() => ({}));
@@ -292,27 +292,88 @@ async function run(column, query) {
       redraw();
     }
     if (!finished) throw new Error(t("the run ended before its results came"));
+    return true;
   } catch (error) {
     column.stop();
     result.replaceChildren(el("p", "error", t("Could not run: {reason}", { reason: error.message })));
+    return false;
   } finally {
     result.removeAttribute("aria-busy");
     redraw();
   }
 }
 
-// Runs the given columns at the same moment, with every button off until all are done.
-async function runColumns(chosen) {
-  const buttons = document.querySelectorAll("#run-both, .run-one");
+// Runs `work` with every button off until it is done, then gives the focus back.
+async function busy(work) {
+  const buttons = document.querySelectorAll("#run-both, .run-one, button.try");
   const focused = document.activeElement;
   buttons.forEach((button) => { button.disabled = true; });
   try {
-    await Promise.all(chosen.map((column) => run(column, new URLSearchParams(new FormData(form)))));
+    await work();
   } finally {
     buttons.forEach((button) => { button.disabled = false; });
     focused.focus();  // disabling the pressed button took the keyboard focus away
   }
 }
+
+// Runs the given columns at the same moment; a column may run another path than its own.
+function runColumns(chosen, paths = {}, extra = {}) {
+  return Promise.all(chosen.map((column) => {
+    const query = new URLSearchParams(new FormData(form));
+    for (const [name, value] of Object.entries(extra)) query.set(name, value);
+    return run(column, query, paths[column.style]);
+  }));
+}
+
+async function getJSON(url) {
+  const response = await fetch(url, { headers: { Accept: "application/json" } });
+  const answer = await response.json();
+  if (!response.ok) throw new Error(answer.error || response.statusText);
+  return answer;
+}
+
+// The break-it demos: each fills its outcome with what really happened.
+const DEMOS = {
+  async "forgotten-check"() {
+    const lines = [];
+    for (const scenarioName of ["one-fails", "one-refused"]) {
+      const [kept, forgotten] = await Promise.all([
+        getJSON(`/callbacks?scenario=${scenarioName}`),
+        getJSON(`/break/forgotten-check?scenario=${scenarioName}`)]);
+      const wrong = forgotten.results[1];
+      lines.push(el("li", "", el("code", "", scenarioName), " ",
+        t("with the check: {ok} ok, {failed} failed; without it: {wrong_ok} ok, {wrong_failed} failed.",
+          { ok: kept.ok, failed: kept.failed, wrong_ok: forgotten.ok, wrong_failed: forgotten.failed }),
+        " ", t("{target} answered {status} with {bytes} bytes and passed for a success.",
+          { target: wrong.target, status: wrong.status, bytes: wrong.bytes })));
+    }
+    return [el("ul", "", ...lines)];
+  },
+  async "essay-2016"() {
+    const answer = await getJSON("/break/essay-2016");
+    const fetched = answer.fetch.error
+      ? t("The fetch failed: {error}", { error: answer.fetch.error })
+      : t("The fetch succeeded: {status}, {bytes} bytes in {ms} ms.", answer.fetch);
+    return [el("ul", "",
+      el("li", "", t("fetch() takes:"), " ", el("code", "", answer.signature)),
+      el("li", "", t("raise_error was given:"), " ", el("code", "", answer.raise_error)),
+      el("li", "", fetched),
+      el("li", "", el("strong", "", answer.callback_ran ? t("handle_response ran.")
+        : t("handle_response never ran: still not called {ms} ms after the fetch began.",
+          { ms: answer.waited_ms }))))];
+  },
+  async blocking(button) {
+    const [left, right] = columns;
+    const ms = Number(button.dataset.blockMs);
+    const done = await runColumns(columns, { [left.style]: `/break/blocking/${left.style}` },
+      { block_ms: ms });
+    if (!done.every(Boolean)) throw new Error(left.result.textContent || right.result.textContent);
+    const times = [...right.events.querySelectorAll(".time")].map((time) => parseFloat(time.textContent));
+    const pause = Math.max(0, ...times.slice(1).map((time, i) => time - times[i]));
+    return [el("p", "", t("The left handler slept {ms} ms. The right column's longest pause between two events: {pause} ms.",
+      { ms, pause: pause.toFixed(1) }))];
+  },
+};
 
 // Only the knobs of the chosen scenario show; hidden ones are not sent.
 function showKnobs() {
@@ -336,12 +397,27 @@ function lightUp() {
 
 runBoth.hidden = false;
 runBoth.addEventListener("click", () => {
-  if (form.reportValidity()) runColumns(columns);
+  if (form.reportValidity()) busy(() => runColumns(columns));
 });
 for (const column of columns) {
   column.article.querySelector(".run-one").addEventListener("click", (event) => {
     event.preventDefault();
-    if (form.reportValidity()) runColumns([column]);
+    if (form.reportValidity()) busy(() => runColumns([column]));
+  });
+}
+for (const button of document.querySelectorAll("button.try")) {
+  const outcome = button.closest(".demo").querySelector(".outcome");
+  button.hidden = false;
+  button.addEventListener("click", () => {
+    if (!form.reportValidity()) return;
+    outcome.replaceChildren(el("p", "placeholder", t("Running…")));
+    busy(async () => {
+      try {
+        outcome.replaceChildren(...await DEMOS[button.dataset.demo](button));
+      } catch (error) {
+        outcome.replaceChildren(el("p", "error", t("Could not run: {reason}", { reason: error.message })));
+      }
+    });
   });
 }
 scenario.addEventListener("change", showKnobs);

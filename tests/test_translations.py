@@ -9,6 +9,7 @@ import tornado.locale
 
 from webdemo.aggregate import EVENT_LABELS
 from webdemo.base import load_translations, resource_dir
+from webdemo.breakit import EVENT_LABELS as BREAK_IT_LABELS
 from webdemo.differences import POINTS
 from webdemo.pages import SCENARIO_LABELS, script_messages
 from webdemo.styles import STYLES
@@ -26,6 +27,7 @@ def messages():
     """Every English string the pages show: templates, script, and the data they show."""
     found = template_messages() | set(script_messages())
     found |= set(SCENARIO_LABELS.values()) | set(EVENT_LABELS.values())
+    found |= set(BREAK_IT_LABELS.values())
     found |= {text for point in POINTS for text in (point.title, point.explanation)}
     found |= {text for style in STYLES.values() for text in (style.title, style.blurb)}
     return found
@@ -76,11 +78,12 @@ async def test_korean_from_accept_language_leaves_no_english(http_client, base_u
     shown |= set(SCENARIO_LABELS.values())
     shown |= {text for point in POINTS for text in (point.title, point.explanation)}
     # The words of the page, without the sources and names in code, and the markup.
-    words = re.sub(r'<section class="code".*?</section>|<code>.*?</code>', "", page,
-                   flags=re.DOTALL)
+    words = re.sub(r'<section class="code".*?</section>|<div class="source">.*?</pre></div>'
+                   r"|<code>.*?</code>", "", page, flags=re.DOTALL)
     words = re.sub(r"<[^>]*>", " ", words)
     english = sorted(message for message in shown
-                     if any(part.strip() and part.strip() in words
+                     if any(part.strip() and re.search(rf"(?<!\w){re.escape(part.strip())}(?!\w)",
+                                                       words)
                             for part in PLACEHOLDER.split(message)))
     assert english == []
     # The script's strings come translated with the page.

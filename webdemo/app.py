@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from tornado.simple_httpclient import SimpleAsyncHTTPClient
 from tornado.web import Application
 
+from webdemo import breakit
 from webdemo.base import NotFoundHandler, load_translations, resource_dir
 from webdemo.catalog import Catalog
 from webdemo.pages import HighlightStyleHandler, IndexHandler
@@ -78,6 +79,7 @@ def make_app(config):
         (r"/highlight\.css", HighlightStyleHandler),
         (r"/upstream/([^/]*)", UpstreamHandler),
     ] + [(rf"/{name}", style.handler, {"style": name}) for name, style in STYLES.items()]
+    routes += breakit.ROUTES
     return Application(
         routes,
         template_path=resource_dir("templates"),
@@ -85,6 +87,7 @@ def make_app(config):
         catalog=Catalog(config.url, config.targets, config.timeout),
         http_client=http_client,
         live_streams=set(),  # the handlers streaming a live run now
+        blocking_gate=breakit.Gate(),
         config=config,
         default_handler_class=NotFoundHandler,
         log_function=log_request,

@@ -155,8 +155,9 @@ def one(arguments, name):
     return values[0] if values and values[0] != "" else None
 
 
-def run_knob(arguments, name):
-    low, high, default = RUN_LIMITS[name]
+def run_knob(arguments, name, limits=RUN_LIMITS):
+    """A whole number given at most once, within limits[name] = (lowest, highest, default)."""
+    low, high, default = limits[name]
     text = one(arguments, name)
     if text is None:
         return default

@@ -11,6 +11,7 @@ from pygments.formatters import HtmlFormatter
 from pygments.lexers import PythonLexer
 from tornado.escape import json_encode
 
+from webdemo import breakit
 from webdemo.aggregate import EVENT_LABELS
 from webdemo.base import BaseHandler, resource_dir
 from webdemo.catalog import BUILT_IN, RUN_LIMITS, SCENARIOS, SEED
@@ -58,6 +59,20 @@ def highlighted_source(name):
     return html
 
 
+# The code each break-it demo changes, shown beside its button.
+BREAK_IT = {
+    "forgotten-check": breakit.ForgottenCheckHandler.handle_response,
+    "essay-2016": breakit.EssayCallHandler.get,
+    "blocking": breakit.Blocking.succeeded,
+}
+
+
+@functools.cache
+def snippet(demo):
+    source = inspect.cleandoc("\n" + inspect.getsource(BREAK_IT[demo]))
+    return highlight(source, PythonLexer(), HtmlFormatter(style=HIGHLIGHT_STYLE, cssclass="source"))
+
+
 def seed_delays():
     """The essay's sites with their usual delays: where the custom delays start."""
     return [(name, int(parse_qs(urlsplit(BUILT_IN[name]).query)["delay_ms"][0]))
@@ -67,12 +82,14 @@ def seed_delays():
 class IndexHandler(BaseHandler):
     def get(self):
         messages = {message: self.locale.translate(message) for message in script_messages()}
-        kinds = {kind: self.locale.translate(label) for kind, label in EVENT_LABELS.items()}
+        kinds = {kind: self.locale.translate(label)
+                 for kind, label in (EVENT_LABELS | breakit.EVENT_LABELS).items()}
         self.render("index.html", styles=list(STYLES.values()), scenarios=SCENARIOS,
                     scenario_labels=SCENARIO_LABELS, seed_delays=seed_delays(),
                     limits=RUN_LIMITS, slow_motion=SLOW_MOTION, points=POINTS,
                     source=highlighted_source, messages=json_encode(messages),
-                    kinds=json_encode(kinds))
+                    kinds=json_encode(kinds), snippet=snippet,
+                    block_ms=breakit.BLOCK_LIMITS["block_ms"][2])
 
 
 class HighlightStyleHandler(BaseHandler):
