@@ -25,7 +25,7 @@ def highlighted_source(name):
 class IndexHandler(BaseHandler):
     def get(self):
         self.render("index.html", styles=STYLES.values(), scenarios=SCENARIOS,
-                    source=highlighted_source)
+                    source=highlighted_source, config=self.settings["config"])
 
 
 class HighlightStyleHandler(BaseHandler):

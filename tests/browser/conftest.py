@@ -117,6 +117,10 @@ def server_url(tmp_path_factory):
             yield match.group(1)
         finally:
             stop(process)
+    # The browser sees a failed request; an exception the server only logged, it does not.
+    log_text = log_path.read_text(errors="replace")
+    if "Traceback" in log_text:
+        pytest.fail(f"the server logged an exception:\n{log_text}", pytrace=False)
 
 
 class Problems(list):
@@ -196,7 +200,8 @@ ROWS_JS = """rows => rows.map(row => ({
 
 @pytest.fixture(scope="session")
 def read_rows():
-    """read_rows(locator): the results table inside locator, after it has `count` rows."""
+    """read_rows(locator, count=3): the rows of the results table inside locator, as dicts,
+    once it has count rows."""
 
     def read_rows(where, count=3):
         rows = where.locator("table.results tbody tr")
