@@ -14,7 +14,7 @@ STYLES_DIR = Path(__file__).resolve().parents[2] / "webdemo" / "styles"
 # Each column, and a line only its own source has.
 COLUMNS = {"callbacks": "def handle_response", "coroutines": "async def get"}
 SEED = ["google.com", "yandex.ru", "python.org"]
-PLACEHOLDER = "Not run yet: press Run both."
+PLACEHOLDER = "Not run yet."
 TOTALS = r"^{ok} ok, {failed} failed, {size} bytes in \d+(\.\d+)? ms$"
 
 SOURCE_TEXT_JS = """source => {
