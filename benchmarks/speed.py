@@ -81,7 +81,7 @@ def main():
     if not 1 <= args.seconds <= 120:
         parser.error("--seconds must be from 1 to 120")
 
-    print(f"{'':<12}{'fan-out 200ms':>14}{'fan-out 50ms':>14}{'throughput':>9}")
+    print(f"{'':<12}{'fan-out 200ms':>14}{'fan-out 50ms':>14}  {'throughput (5 fetches)':<30}")
     print(f"{'server':<12}{'best':>7}{'median':>7}{'best':>7}{'median':>7}"
           f"{'req/s':>9}{'p50 ms':>8}{'p99 ms':>8}{'errors':>7}")
     webdemo, base = start([sys.executable, "-m", "webdemo", "--port", "0",

@@ -154,3 +154,9 @@ def alive(pid):
     except FileNotFoundError:
         return False
     return state != "Z"  # a zombie has exited, and waits only to be reaped
+
+
+@pytest.mark.gen_test
+async def test_the_page_says_which_client_runs(http_client, base_url, config):
+    page = (await http_client.fetch(base_url + "/")).body.decode()
+    assert f"<code>{config.http_client}</code>" in page

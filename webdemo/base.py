@@ -77,9 +77,10 @@ class BaseHandler(RequestHandler):
         if self.wants_json():
             self.finish({"error": message})
         else:
-            self.render("error.html", status_code=status_code, message=message)
+            self.render("error.html", status_code=status_code, reason=self._reason,
+                        message=message)
 
 
 class NotFoundHandler(BaseHandler):
     def prepare(self):
-        raise HTTPError(404)
+        raise HTTPError(404, "there is no page at %s", self.request.path)

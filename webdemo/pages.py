@@ -43,19 +43,17 @@ def script_messages():
 def highlighted_source(name):
     """The style's module as it runs, as HTML; each line a span with an id, to point at.
 
-    Lines that show a point of comparison carry its names and numbers, for the marks
-    beside them and for the script that lights them up.
+    Lines that show a point of comparison carry its names, for their marks and for the
+    script that lights them up.
     """
     formatter = HtmlFormatter(style=HIGHLIGHT_STYLE, cssclass="source", linenos="inline",
                               linespans=f"{name}-line")
     html = highlight(inspect.getsource(STYLES[name].module), PythonLexer(), formatter)
-    numbers = {point.name: str(number) for number, point in enumerate(POINTS, 1)}
     for line, points in marked_lines(name).items():
         span = f'<span id="{name}-line-{line}">'
         assert html.count(span) == 1
         html = html.replace(span, f'<span id="{name}-line-{line}" class="marked" '
-                                  f'data-points="{" ".join(points)}" '
-                                  f'data-marks="{" ".join(numbers[p] for p in points)}">')
+                                  f'data-points="{" ".join(points)}">')
     return html
 
 
@@ -89,7 +87,7 @@ class IndexHandler(BaseHandler):
                     limits=RUN_LIMITS, slow_motion=SLOW_MOTION, points=POINTS,
                     source=highlighted_source, messages=json_encode(messages),
                     kinds=json_encode(kinds), snippet=snippet,
-                    block_ms=breakit.BLOCK_LIMITS["block_ms"][2])
+                    block_ms=breakit.BLOCK_LIMITS["block_ms"][2], config=self.settings["config"])
 
 
 class HighlightStyleHandler(BaseHandler):

@@ -35,13 +35,6 @@ SERVER_STOP_SECONDS = 5
 WAIT_MS = 10_000
 ADDRESS_LINE = re.compile(r"webdemo: open (http://127\.0\.0\.1:\d+/) \(Ctrl-C to stop\)\n")
 
-# Known page bug, left for the app to fix: there is no favicon, so the first page a browser
-# opens logs "Failed to load resource: ... 404" for /favicon.ico (once per browser, so which
-# test sees it depends on the order). test_pages.py::test_favicon is the xfail that tracks it;
-# this is the only problem the recorder lets through.
-FAVICON_URL = re.compile(r"^http://127\.0\.0\.1:\d+/favicon\.ico$")
-
-
 def in_ci():
     return os.environ.get("CI", "").strip().lower() not in ("", "0", "false", "no")
 
@@ -59,7 +52,12 @@ def chromium_path():
     return shutil.which("/usr/bin/chromium") or shutil.which("chromium")
 
 
-@pytest.fixture(scope="session")
+# One browser and one server for all the browser tests, stopped as soon as the last one is
+# done, not at the end of the session: while Playwright's sync API is open, its asyncio loop
+# counts as running in this thread, and every pytest-tornado test after it would fail with
+# "Cannot run the event loop while another loop is running". Package scope needs the
+# __init__.py beside this file; without it, it would last as long as the session.
+@pytest.fixture(scope="package")
 def browser():
     if sync_playwright is None:
         unavailable("the playwright package is missing: pip install -e '.[test]' "
@@ -87,7 +85,7 @@ def stop(process):
             process.wait(timeout=SERVER_STOP_SECONDS)
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def server_url(tmp_path_factory):
     """Starts `python -m webdemo --port 0` and answers the address it prints."""
     log_path = tmp_path_factory.mktemp("webdemo") / "stderr.log"
@@ -117,6 +115,10 @@ def server_url(tmp_path_factory):
             yield match.group(1)
         finally:
             stop(process)
+    # The browser sees a failed request; an exception the server only logged, it does not.
+    log_text = log_path.read_text(errors="replace")
+    if "Traceback" in log_text:
+        pytest.fail(f"the server logged an exception:\n{log_text}", pytrace=False)
 
 
 class Problems(list):
@@ -130,7 +132,7 @@ class Problems(list):
         page.on("response", self.response)
 
     def console(self, message):
-        if message.type == "error" and not FAVICON_URL.match(message.location.get("url", "")):
+        if message.type == "error":
             self.append(f"console error: {message.text} ({message.location.get('url')})")
 
     def response(self, response):
@@ -196,7 +198,8 @@ ROWS_JS = """rows => rows.map(row => ({
 
 @pytest.fixture(scope="session")
 def read_rows():
-    """read_rows(locator): the results table inside locator, after it has `count` rows."""
+    """read_rows(locator, count=3): the rows of the results table inside locator, as dicts,
+    once it has count rows."""
 
     def read_rows(where, count=3):
         rows = where.locator("table.results tbody tr")

@@ -38,7 +38,7 @@ def test_the_essays_call(index, problems):
 
 def test_blocking_the_loop_stops_the_other_column(index, problems, screenshot):
     demo = index.locator("#demo-blocking")
-    button = demo.get_by_role("button", name="Try it: run both")
+    button = demo.get_by_role("button", name="Try it in both columns")
     # Shorter than the test server's 1 s timeout, so that only the pause shows.
     button.evaluate("button => { button.dataset.blockMs = '600'; }")
 

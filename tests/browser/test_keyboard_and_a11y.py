@@ -7,7 +7,7 @@ try:
 except ImportError:  # the browser fixture skips, or fails under CI, saying why
     expect = None
 
-MAX_TABS = 40
+MAX_TABS = 80
 # What a keyboard user must reach; hidden ones (display: none) are left out below.
 CONTROLS = "a[href], button, select, input, textarea, summary, [tabindex]:not([tabindex='-1'])"
 # A short, unique description of an element, to compare focus stops with controls.
@@ -154,11 +154,12 @@ def test_controls_have_names(index, problems):
         "Scenario"]
 
     buttons = index.locator("button")
-    expect(buttons).to_have_count(3)
+    expect(buttons).to_have_count(6)
     for button in buttons.all():
         expect(button).to_have_accessible_name(re.compile(r"\S"))
     assert index.get_by_role("button").all_inner_texts() == [
-        "Run both", "Run callbacks alone", "Run coroutines alone"]
+        "Run both", "Try it", "Try it", "Try it in both columns", "Run callbacks alone",
+        "Run coroutines alone"]
     for link in index.locator("a").all():
         expect(link).to_have_accessible_name(re.compile(r"\S"))  # JavaScript's \w: no 한
     for title in ("Callbacks", "Coroutines"):
