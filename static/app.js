@@ -312,12 +312,18 @@ async function busy(work) {
     await work();
   } finally {
     buttons.forEach((button) => { button.disabled = false; });
-    focused.focus();  // disabling the pressed button took the keyboard focus away
+    // Disabling the pressed button took the keyboard focus away; give it back where it
+    // is, without scrolling away from the timelines.
+    focused.focus({ preventScroll: true });
   }
 }
 
 // Runs the given columns at the same moment; a column may run another path than its own.
 function runColumns(chosen, paths = {}, extra = {}) {
+  const timeline = chosen[0].chart;
+  if (timeline.getBoundingClientRect().top > window.innerHeight - 150) {
+    timeline.closest(".live").scrollIntoView({ block: "start", behavior: "smooth" });
+  }
   return Promise.all(chosen.map((column) => {
     const query = new URLSearchParams(new FormData(form));
     for (const [name, value] of Object.entries(extra)) query.set(name, value);

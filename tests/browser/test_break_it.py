@@ -8,8 +8,13 @@ except ImportError:  # the browser fixture skips, or fails under CI, saying why
     expect = None
 
 
+def open_demo(page, name):
+    page.get_by_text("Break it on purpose").click()  # the section starts folded
+    return page.locator(f"#demo-{name}")
+
+
 def test_forgetting_the_error_check(index, problems):
-    demo = index.locator("#demo-forgotten-check")
+    demo = open_demo(index, "forgotten-check")
     expect(demo.locator(".source")).to_contain_text("row = self.succeeded(index, response)")
 
     demo.get_by_role("button", name="Try it").click()
@@ -24,7 +29,7 @@ def test_forgetting_the_error_check(index, problems):
 
 
 def test_the_essays_call(index, problems):
-    demo = index.locator("#demo-essay-2016")
+    demo = open_demo(index, "essay-2016")
 
     demo.get_by_role("button", name="Try it").click()
 
@@ -37,7 +42,7 @@ def test_the_essays_call(index, problems):
 
 
 def test_blocking_the_loop_stops_the_other_column(index, problems, screenshot):
-    demo = index.locator("#demo-blocking")
+    demo = open_demo(index, "blocking")
     button = demo.get_by_role("button", name="Try it in both columns")
     # Shorter than the test server's 1 s timeout, so that only the pause shows.
     button.evaluate("button => { button.dataset.blockMs = '600'; }")

@@ -153,6 +153,7 @@ def test_controls_have_names(index, problems):
     assert select.evaluate("el => [...el.labels].map((label) => label.textContent)") == [
         "Scenario"]
 
+    index.get_by_text("Break it on purpose").click()  # unfolds the demos and their buttons
     buttons = index.locator("button")
     expect(buttons).to_have_count(6)
     for button in buttons.all():
