@@ -2,11 +2,14 @@
 
 import asyncio
 import json
+import logging
+import socket
 import time
 
 import pytest
 from helpers import STYLE_NAMES, aggregate, query
 from tornado.httpclient import AsyncHTTPClient
+from tornado.iostream import IOStream
 
 from webdemo import aggregate as shared
 from webdemo.styles import STYLES
@@ -108,3 +111,30 @@ async def test_live_runs_at_once_are_bounded(base_url, http_server, http_client,
     await first
     assert app.settings["live_streams"] == set()  # the slot is free again
     await stream(base_url, "callbacks")
+
+
+@pytest.mark.gen_test(timeout=10)
+@pytest.mark.parametrize("style", STYLE_NAMES)
+async def test_a_visitor_who_leaves_sends_nothing_more(base_url, http_server, http_port,
+                                                        monkeypatch, caplog, style):
+    sent = []
+    send = shared.AggregateHandler.send
+
+    def counting(handler, index, request, raise_error):
+        sent.append(index)
+        return send(handler, index, request, raise_error)
+
+    monkeypatch.setattr(shared.AggregateHandler, "send", counting)
+    app = http_server.request_callback
+    stream = IOStream(socket.socket())
+    await stream.connect(("127.0.0.1", http_port))
+    await stream.write(f"GET /{style}?fetch=hangs&fetch=hangs&fetch=hangs&limit=1&format=events "
+                       "HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n".encode())
+    await stream.read_until(b"fetch-start")
+    stream.close()
+    deadline = time.monotonic() + 5
+    while app.settings["live_streams"]:  # the run ends with its one fetch in flight
+        assert time.monotonic() < deadline, "the run outlived its fetch in flight"
+        await asyncio.sleep(0.02)
+    assert sent == [0]  # the two still in line were never sent
+    assert not [record for record in caplog.records if record.levelno >= logging.WARNING]
