@@ -121,3 +121,4 @@ async def test_the_forms_unused_fields_are_ignored(http_client, base_url):
     result = await aggregate(http_client, base_url, "callbacks", scenario="seed", n="100",
                              delay_ms=["120", "240", "180"], limit="", slow="1")
     assert [row["target"] for row in result["results"]] == SEED
+

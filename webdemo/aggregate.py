@@ -26,6 +26,8 @@ MAX_LIVE_STREAMS = 20  # live runs at once, across all visitors; more are told t
 # What a failure looked like is kept for this many failed rows of a run, this long each.
 MAX_FAILURES_SHOWN = 10
 MAX_FAILURE_CHARS = 4000
+# A response begun this long after it was sent had waited for one of the client's slots.
+CLIENT_WAIT_MS = 1.0
 # What the event kinds are called on the pages; a style's own kinds show as they are.
 EVENT_LABELS = {
     "fetch-start": "fetch started",
@@ -48,6 +50,7 @@ class Row:
     start_ms: float
     end_ms: float
     queued_ms: float  # of start_ms..end_ms, the time spent waiting for a free slot
+    # (the run's own, then the HTTP client's)
     failure: dict | None  # how the failure reached the style's code, see seen_as()
 
 
@@ -184,6 +187,7 @@ class AggregateHandler(BaseHandler):
         self.started = time.perf_counter()
         self.start_ms = [0.0] * len(self.targets)
         self.sent_ms = [None] * len(self.targets)
+        self.sent_at = [None] * len(self.targets)
         self.events = []
         self.slots = Slots(self.plan.limit, self.visitor_left)
         self.queued = set()
@@ -227,6 +231,7 @@ class AggregateHandler(BaseHandler):
 
     def send(self, index, request, raise_error):
         self.sent_ms[index] = self.start_ms[index]
+        self.sent_at[index] = time.time()  # the clock of HTTPResponse.start_time
         if index in self.queued:
             self.sent_ms[index] = self.elapsed_ms()
             self.log_event("sent", index)
@@ -248,9 +253,14 @@ class AggregateHandler(BaseHandler):
         target = self.targets[index]
         end_ms = self.elapsed_ms()
         sent_ms = self.sent_ms[index] if self.sent_ms[index] is not None else end_ms
+        # Then, past the run's own line, the HTTP client's (--max-clients): a response
+        # says when the client began it. Under a millisecond is its bookkeeping, not a wait.
+        if response is not None and response.start_time and self.sent_at[index]:
+            client_wait_ms = (response.start_time - self.sent_at[index]) * 1000
+            sent_ms += client_wait_ms if client_wait_ms >= CLIENT_WAIT_MS else 0.0
+        queued_ms = min(sent_ms, end_ms) - self.start_ms[index]
         return Row(target.name, target.url, status, len(response.body) if response else 0,
-                   error, self.start_ms[index], end_ms,
-                   round(sent_ms - self.start_ms[index], 1), failure)
+                   error, self.start_ms[index], end_ms, round(queued_ms, 1), failure)
 
     def render_results(self, rows):
         self.log_event("render")
