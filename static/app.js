@@ -21,6 +21,9 @@ function t(message, values = {}) {
 // What each event kind is called in the log, in the page's language; a style's own
 // kinds show as they are.
 const KINDS = JSON.parse(intro.dataset.kinds || "{}");
+// The failures described in fixed words, in the page's language; others show as they are.
+const ERRORS = JSON.parse(intro.dataset.errors || "{}");
+const errorText = (error) => ERRORS[error] || error;
 
 // Builds an element; children are nodes or text, never parsed as HTML.
 function el(tag, className, ...children) {
@@ -97,7 +100,7 @@ class Column {
   log(event) {
     const details = [];
     if ("status" in event) details.push(event.status === null ? "–" : String(event.status));
-    if (event.error) details.push(el("span", "error", event.error));
+    if (event.error) details.push(el("span", "error", errorText(event.error)));
     if ("remaining" in event) details.push(t("remaining {count}", { count: event.remaining }));
     const item = el("li", `kind-${event.kind}`,
       el("span", "time", ms(event.t_ms)), " ", el("span", "kind", KINDS[event.kind] || event.kind));
@@ -175,7 +178,7 @@ class Column {
       const bar = { y: y + 2, height: Math.max(rowHeight - 4, 2) };
       const outcome = this.outcome(fetch);
       const title = `${fetch.target}: ${ms(fetch.start)} – ${fetch.end === null ? "…" : ms(end)}`
-        + (fetch.error ? ` (${fetch.error})` : "");
+        + (fetch.error ? ` (${errorText(fetch.error)})` : "");
       if (sent > fetch.start) {
         chart.append(svg("rect", { x: x(fetch.start), width: Math.max(x(sent) - x(fetch.start), 1),
           ...bar, class: "queued", fill: `url(#${hatch})` },
@@ -203,7 +206,7 @@ function resultTable(aggregate) {
     el("td", "", row.status === null ? "–" : String(row.status)),
     el("td", "num", String(row.bytes)),
     el("td", "num", ms(row.end_ms - row.start_ms)),
-    el("td", "error", row.error || ""),
+    el("td", "error", row.error ? errorText(row.error) : ""),
     el("td", "num", row.queued_ms ? ms(row.queued_ms) : "–")));
   return el("table", "results", el("thead", "", head), el("tbody", "", ...rows));
 }
@@ -358,7 +361,7 @@ const DEMOS = {
   async "essay-2016"() {
     const answer = await getJSON("/break/essay-2016");
     const fetched = answer.fetch.error
-      ? t("The fetch failed: {error}", { error: answer.fetch.error })
+      ? t("The fetch failed: {error}", { error: errorText(answer.fetch.error) })
       : t("The fetch succeeded: {status}, {bytes} bytes in {ms} ms.", answer.fetch);
     return [el("ul", "",
       el("li", "", t("fetch() takes:"), " ", el("code", "", answer.signature)),

@@ -7,7 +7,7 @@ import re
 import pytest
 import tornado.locale
 
-from webdemo.aggregate import EVENT_LABELS
+from webdemo.aggregate import ERROR_TEXTS, EVENT_LABELS
 from webdemo.base import load_translations, resource_dir
 from webdemo.breakit import EVENT_LABELS as BREAK_IT_LABELS
 from webdemo.differences import POINTS
@@ -27,7 +27,7 @@ def messages():
     """Every English string the pages show: templates, script, and the data they show."""
     found = template_messages() | set(script_messages())
     found |= set(SCENARIO_LABELS.values()) | set(EVENT_LABELS.values())
-    found |= set(BREAK_IT_LABELS.values())
+    found |= set(BREAK_IT_LABELS.values()) | set(ERROR_TEXTS)
     found |= {text for point in POINTS for text in (point.title, point.explanation)}
     found |= {text for style in STYLES.values() for text in (style.title, style.blurb)}
     return found
@@ -92,7 +92,7 @@ async def test_korean_from_accept_language_leaves_no_english(http_client, base_u
 
 
 @pytest.mark.gen_test
-@pytest.mark.parametrize("path", ["/callbacks?scenario=one-fails", "/nowhere"])
+@pytest.mark.parametrize("path", ["/callbacks?scenario=one-refused", "/nowhere"])
 async def test_the_other_pages_speak_korean_too(http_client, base_url, path):
     response = await http_client.fetch(f"{base_url}{path}", raise_error=False,
                                        headers={"Accept-Language": "ko"})
@@ -101,6 +101,8 @@ async def test_the_other_pages_speak_korean_too(http_client, base_url, path):
     assert "나란히 보기 페이지로 돌아가기" in page
     if path.startswith("/callbacks"):
         assert "요청 시작" in page and "성공 2, 실패 1" in page
+        # The failure, in Korean too, in whichever words the HTTP client put it.
+        assert "연결할 수 없음: 거부되었거나 닿을 수 없음" in page or "연결 거부됨" in page
 
 
 @pytest.mark.gen_test

@@ -64,6 +64,17 @@ class NotSent(Exception):
 CURL_ERRORS = {7: "Could not connect: refused or unreachable", 28: "Timeout during request"}
 
 
+def not_sent_in_time():
+    return f"not sent: no slot came free within {RUN_SECONDS:g} s"
+
+
+NOT_SENT_LEFT = "not sent: the visitor left"
+# The failures described in fixed words, which the pages show in the visitor's language
+# (the others, such as "HTTP 500: Internal Server Error", as they are).
+ERROR_TEXTS = [*CURL_ERRORS.values(), "Timeout while connecting", "Timeout in request queue",
+               "Stream closed", "Connection refused", not_sent_in_time(), NOT_SENT_LEFT]
+
+
 def describe(error):
     """Says why a fetch failed, in words a person understands."""
     if isinstance(error, HTTPClientError) and getattr(error, "errno", None) in CURL_ERRORS:
@@ -144,8 +155,7 @@ class Slots:
             self.waiting.append((send, result))
             if self.expiry is None:
                 self.expiry = IOLoop.current().call_at(self.deadline, self.give_up,
-                                                       f"not sent: no slot came free within "
-                                                       f"{RUN_SECONDS:g} s")
+                                                       not_sent_in_time())
         return result
 
     def start(self, send, result):
@@ -157,7 +167,7 @@ class Slots:
     def release(self, fetched):
         self.free += 1
         if self.gone():
-            self.give_up("not sent: the visitor left")
+            self.give_up(NOT_SENT_LEFT)
         elif self.waiting:
             self.start(*self.waiting.popleft())
         if not self.waiting and self.expiry is not None:

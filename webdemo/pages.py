@@ -12,7 +12,7 @@ from pygments.lexers import PythonLexer
 from tornado.escape import json_encode
 
 from webdemo import breakit
-from webdemo.aggregate import EVENT_LABELS
+from webdemo.aggregate import ERROR_TEXTS, EVENT_LABELS
 from webdemo.base import BaseHandler, resource_dir
 from webdemo.catalog import BUILT_IN, RUN_LIMITS, SCENARIOS, SEED
 from webdemo.differences import POINTS, marked_lines
@@ -82,11 +82,12 @@ class IndexHandler(BaseHandler):
         messages = {message: self.locale.translate(message) for message in script_messages()}
         kinds = {kind: self.locale.translate(label)
                  for kind, label in (EVENT_LABELS | breakit.EVENT_LABELS).items()}
+        errors = {text: self.locale.translate(text) for text in ERROR_TEXTS}
         self.render("index.html", styles=list(STYLES.values()), scenarios=SCENARIOS,
                     scenario_labels=SCENARIO_LABELS, seed_delays=seed_delays(),
                     limits=RUN_LIMITS, slow_motion=SLOW_MOTION, points=POINTS,
                     source=highlighted_source, messages=json_encode(messages),
-                    kinds=json_encode(kinds), snippet=snippet,
+                    kinds=json_encode(kinds), errors=json_encode(errors), snippet=snippet,
                     block_ms=breakit.BLOCK_LIMITS["block_ms"][2], config=self.settings["config"])
 
 

@@ -143,6 +143,7 @@ def test_the_page_switches_to_korean(index, problems, screenshot):
         expect(index.locator(f"#{name} ol.events li .kind").first).to_have_text("요청 시작")
         expect(index.locator(f"#{name} .threads")).to_contain_text("모두 한 스레드에서")
         expect(index.locator(f"#{name} table.results th").first).to_have_text("대상")
+        expect(index.locator(f"#{name} tr.failed td.error")).to_have_text("요청 중 타임아웃")
     index.locator("details.point[data-point=errors] summary").click()
     expect(index.locator("details.point[open] p")).to_contain_text("try/except로 잡습니다")
     screenshot(index, "korean.png")
