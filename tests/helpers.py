@@ -6,6 +6,14 @@ from urllib.parse import urlencode
 from webdemo.styles import STYLES
 
 STYLE_NAMES = list(STYLES)
+# Those whose fetches wait together; the sequential baseline waits for each in turn.
+CONCURRENT = [name for name, style in STYLES.items() if style.concurrent]
+
+
+def resumed(aggregate_json):
+    """The targets in the order the style's code took up their results."""
+    kind = STYLES[aggregate_json["style"]].handler.resume_event
+    return [event["target"] for event in aggregate_json["events"] if event["kind"] == kind]
 
 
 def query(**params):

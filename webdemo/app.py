@@ -1,14 +1,16 @@
 """make_app(config): the routes, the settings and the app's own HTTP client."""
 
 import logging
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from tornado.httpclient import AsyncHTTPClient
 from tornado.web import Application
 
+from webdemo.aggregate import MAX_BODY_BYTES
 from webdemo.base import NotFoundHandler
-from webdemo.catalog import Catalog
+from webdemo.catalog import MAX_FETCHES, Catalog
 from webdemo.pages import HighlightStyleHandler, IndexHandler
 from webdemo.styles import STYLES
 from webdemo.upstream import UpstreamHandler
@@ -16,9 +18,6 @@ from webdemo.upstream import UpstreamHandler
 # The app connects to its own simulator once per fetch, up to 200 at once per visitor:
 # Tornado's default listen backlog of 128 would drop connections past it.
 LISTEN_BACKLOG = 2048
-
-# The simulator serves up to 10,000,000 bytes; anything larger is refused mid-body.
-MAX_BODY_BYTES = 16 * 1024 * 1024
 
 
 @dataclass(frozen=True)
@@ -29,6 +28,7 @@ class Config:
     max_clients: int = 200  # fetches at once, across all requests
     targets: dict = field(default_factory=dict)  # the operator's --target NAME=URL
     debug: bool = False
+    max_fetches: int = MAX_FETCHES  # per aggregate; only the bench asks for more
 
     @property
     def url(self):
@@ -65,6 +65,9 @@ def make_app(config):
         defaults=dict(connect_timeout=config.timeout, request_timeout=config.timeout,
                       follow_redirects=False),
     )
+    # The blocking styles' threads: one per fetch, as many at once as the client's.
+    thread_pool = ThreadPoolExecutor(max_workers=config.max_clients,
+                                     thread_name_prefix="fetch")
     routes = [
         (r"/", IndexHandler),
         (r"/highlight\.css", HighlightStyleHandler),
@@ -74,8 +77,9 @@ def make_app(config):
         routes,
         template_path=resource_dir("templates"),
         static_path=resource_dir("static"),
-        catalog=Catalog(config.url, config.targets),
+        catalog=Catalog(config.url, config.targets, config.max_fetches),
         http_client=http_client,
+        thread_pool=thread_pool,
         config=config,
         default_handler_class=NotFoundHandler,
         log_function=log_request,
@@ -85,4 +89,6 @@ def make_app(config):
 
 def close_app(app):
     app.settings["http_client"].close()
+    # Fetches under way in threads end by themselves, within the timeout.
+    app.settings["thread_pool"].shutdown(wait=False, cancel_futures=True)
     app.settings["catalog"].close()

@@ -2,7 +2,13 @@
 
 from dataclasses import dataclass
 
-from webdemo.styles import callbacks, coroutines
+from webdemo.styles import (
+    callbacks,
+    coroutines,
+    generators,
+    sequential,
+    threads,
+)
 
 
 @dataclass(frozen=True)
@@ -12,6 +18,7 @@ class Style:
     blurb: str
     module: object
     handler: type
+    concurrent: bool = True  # do its fetches wait together, or in turn?
 
 
 STYLES = {
@@ -24,5 +31,18 @@ STYLES = {
         Style("coroutines", "Coroutines",
               "async/await: the same page, read top to bottom.",
               coroutines, coroutines.CoroutinesHandler),
+        Style("generators", "Generators",
+              "tornado.gen.coroutine with yield: coroutines before "
+              "async/await. The essay's @asyncio.coroutine with yield from "
+              "was this; Python 3.11 removed it.",
+              generators, generators.GeneratorsHandler),
+        Style("threads", "Threads",
+              "Blocking urllib fetches, a pool thread each: plain code, "
+              "paid for in threads.",
+              threads, threads.ThreadsHandler),
+        Style("sequential", "Sequential",
+              "One blocking fetch after another, off the event loop: "
+              "the baseline, as slow as all the fetches added up.",
+              sequential, sequential.SequentialHandler, concurrent=False),
     ]
 }
