@@ -32,3 +32,13 @@ async def get_json(http_client, url, expect=200):
 
 async def aggregate(http_client, base_url, style, expect=200, **params):
     return await get_json(http_client, f"{base_url}/{style}?{query(**params)}", expect)
+
+
+async def started(app, style):
+    """Waits until the style's worker process, if it has one, has started.
+
+    Tests that time a page start it first: its first page would also wait for it.
+    """
+    module = getattr(STYLES[style].handler, "worker_module", None)
+    if module:
+        await app.settings["workers"].get(style, module).ready

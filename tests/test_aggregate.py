@@ -1,7 +1,7 @@
 """The aggregate pages of every style: the contract, failures as rows, parity."""
 
 import pytest
-from helpers import CONCURRENT, STYLE_NAMES, aggregate, resumed
+from helpers import CONCURRENT, STYLE_NAMES, aggregate, resumed, started
 
 from webdemo.catalog import SEED
 
@@ -16,7 +16,8 @@ def outcome(aggregate_json):
 
 @pytest.mark.gen_test
 @pytest.mark.parametrize("style", STYLE_NAMES)
-async def test_default_fetches_the_essays_three_sites(http_client, base_url, style):
+async def test_default_fetches_the_essays_three_sites(http_client, base_url, app, style):
+    await started(app, style)
     result = await aggregate(http_client, base_url, style)
     assert result["style"] == style
     assert [row["target"] for row in result["results"]] == SEED
@@ -90,7 +91,8 @@ async def test_a_refused_connection_is_a_row(http_client, base_url, style):
 @pytest.mark.gen_test
 @pytest.mark.parametrize("style", STYLE_NAMES)
 async def test_a_hung_upstream_holds_the_page_no_longer_than_the_timeout(
-        http_client, base_url, config, style):
+        http_client, base_url, config, app, style):
+    await started(app, style)
     result = await aggregate(http_client, base_url, style, scenario="one-hangs")
     hung = result["results"][1]
     assert hung["target"] == "hangs"
@@ -151,10 +153,11 @@ async def test_json_by_accept_header_or_format(http_client, base_url):
 
 @pytest.mark.gen_test
 @pytest.mark.parametrize("style", CONCURRENT)
-async def test_fan_out_runs_at_once(http_client, base_url, style):
+async def test_fan_out_runs_at_once(http_client, base_url, app, style):
     # 100 fetches of 200 ms: run 10 at a time (Tornado's shared client), they would take
     # 2 s. The generous bound here only catches a fan-out that has become serial;
     # benchmarks/fanout.py measures the real figure.
+    await started(app, style)
     result = await aggregate(http_client, base_url, style, scenario="fan-out")
     assert result["ok"] == 100
     assert result["elapsed_ms"] < 2 * 200

@@ -10,7 +10,7 @@ import sys
 from tornado.httpserver import HTTPServer
 from tornado.netutil import bind_sockets
 
-from webdemo.app import LISTEN_BACKLOG, Config, close_app, make_app
+from webdemo.app import LISTEN_BACKLOG, Config, close_app, make_app, start_workers
 from webdemo.catalog import parse_operator_target
 
 
@@ -72,6 +72,7 @@ def parse_args(argv=None):
 
 async def serve(config, sockets):
     app = make_app(config)
+    start_workers(app)
     server = HTTPServer(app)
     server.add_sockets(sockets)
     print(f"webdemo: open {config.url} (Ctrl-C to stop)", flush=True)

@@ -45,6 +45,14 @@ def describe(error):
     return str(error) or type(error).__name__
 
 
+def outcome(response, error=None):
+    """A fetch's (status, bytes, error words), from its response or the failure that ended it."""
+    if error is not None:
+        response = getattr(error, "response", None)
+    return (response.code if response else None, len(response.body) if response else 0,
+            None if error is None else describe(error))
+
+
 def as_response(request, fetched):
     """Delivers every outcome as a response, a failure as one whose .error is set.
 
@@ -208,12 +216,10 @@ class AggregateHandler(BaseHandler):
         return blocking_fetch(self.targets[index].url, self.settings["config"].timeout)
 
     def succeeded(self, index, response):
-        return self.row(index, response.code, len(response.body), None)
+        return self.row(index, *outcome(response))
 
     def failed(self, index, error):
-        response = getattr(error, "response", None)
-        return self.row(index, response.code if response else None,
-                        len(response.body) if response else 0, describe(error))
+        return self.row(index, *outcome(None, error))
 
     def row(self, index, status, size, error):
         self.log_event(self.resume_event, index, status=status, error=error)

@@ -14,6 +14,7 @@ from webdemo.catalog import MAX_FETCHES, Catalog
 from webdemo.pages import HighlightStyleHandler, IndexHandler
 from webdemo.styles import STYLES
 from webdemo.upstream import UpstreamHandler
+from webdemo.worker import Workers
 
 # The app connects to its own simulator once per fetch, up to 200 at once per visitor:
 # Tornado's default listen backlog of 128 would drop connections past it.
@@ -80,6 +81,7 @@ def make_app(config):
         catalog=Catalog(config.url, config.targets, config.max_fetches),
         http_client=http_client,
         thread_pool=thread_pool,
+        workers=Workers(config.timeout),
         config=config,
         default_handler_class=NotFoundHandler,
         log_function=log_request,
@@ -87,8 +89,20 @@ def make_app(config):
     )
 
 
+def start_workers(app):
+    """Starts the styles' worker processes now, so that no visitor waits for one to start.
+
+    Without this, each starts on first use.
+    """
+    for name, style in STYLES.items():
+        module = getattr(style.handler, "worker_module", None)
+        if module:
+            app.settings["workers"].get(name, module)
+
+
 def close_app(app):
     app.settings["http_client"].close()
     # Fetches under way in threads end by themselves, within the timeout.
     app.settings["thread_pool"].shutdown(wait=False, cancel_futures=True)
+    app.settings["workers"].close()
     app.settings["catalog"].close()

@@ -6,6 +6,7 @@ from webdemo.styles import (
     callbacks,
     coroutines,
     generators,
+    greenlets,
     sequential,
     threads,
 )
@@ -40,6 +41,12 @@ STYLES = {
               "Blocking urllib fetches, a pool thread each: plain code, "
               "paid for in threads.",
               threads, threads.ThreadsHandler),
+        Style("greenlets", "Greenlets",
+              "gevent with monkey.patch_all(): blocking code that switches "
+              "wherever the patched library would block. The patch changes "
+              "the whole process, so this style runs in a worker process of "
+              "its own.",
+              greenlets, greenlets.GreenletsHandler),
         Style("sequential", "Sequential",
               "One blocking fetch after another, off the event loop: "
               "the baseline, as slow as all the fetches added up.",
