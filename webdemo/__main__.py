@@ -42,9 +42,10 @@ def operator_target(text):
 def parse_args(argv=None):
     parser = Parser(
         prog="webdemo",
-        description="Serve the same aggregate-fetch page written as Tornado callbacks and as "
-                    "async/await coroutines, side by side. Runs offline: the fetched sites "
-                    "are simulated by this server.",
+        description="Serve the same aggregate-fetch page written in six styles (callbacks, "
+                    "coroutines, generators, threads, greenlets, sequential), two side by "
+                    "side. Runs offline: the fetched sites are simulated by this server.",
+        epilog="To measure what each style costs: webdemo bench (see webdemo bench --help).",
     )
     parser.add_argument("--host", default=Config.host,
                         help="address to listen on (default: %(default)s, this machine only)")
@@ -84,6 +85,10 @@ async def serve(config, sockets):
 
 
 def main(argv=None):
+    argv = sys.argv[1:] if argv is None else argv
+    if argv[:1] == ["bench"]:
+        from webdemo import bench
+        sys.exit(bench.main(argv[1:]))
     config = parse_args(argv)
     logging.basicConfig(level=logging.INFO if config.debug else logging.WARNING,
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")

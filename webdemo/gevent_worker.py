@@ -18,8 +18,8 @@ import threading  # noqa: E402
 
 import gevent  # noqa: E402
 
-from webdemo.bench import usage  # noqa: E402
 from webdemo.styles.greenlets import GreenletsJob  # noqa: E402
+from webdemo.worker import usage  # noqa: E402
 
 
 def main(fd, timeout):

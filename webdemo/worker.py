@@ -20,10 +20,13 @@ server process goes, since it then reads the end of its socket.
 import asyncio
 import itertools
 import json
+import os
+import resource
 import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 
 from tornado.ioloop import IOLoop
@@ -34,6 +37,28 @@ from webdemo.aggregate import AggregateHandler, blocking_fetch, outcome
 START_SECONDS = 15  # to import gevent and Tornado, on a busy machine
 GRACE_SECONDS = 2  # past the fetch timeout, for a job's last rows to arrive
 MAX_LINE_BYTES = 1024 * 1024
+
+
+def count_threads():
+    try:
+        return len(os.listdir("/proc/self/task"))  # every thread, not only Python's
+    except OSError:
+        return threading.active_count()
+
+
+def usage():
+    """This process's costs so far (resource.getrusage), and its threads now.
+
+    A worker answers a usage job with its own: the bench adds them to the server's.
+    """
+    used = resource.getrusage(resource.RUSAGE_SELF)
+    return {
+        "cpu_s": used.ru_utime + used.ru_stime,
+        "peak_rss_kb": used.ru_maxrss,  # kilobytes on Linux
+        "voluntary_switches": used.ru_nvcsw,
+        "involuntary_switches": used.ru_nivcsw,
+        "threads": count_threads(),
+    }
 
 
 class WorkerError(Exception):
