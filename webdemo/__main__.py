@@ -6,12 +6,14 @@ import contextlib
 import dataclasses
 import logging
 import sys
+from pathlib import Path
 
 from tornado.httpserver import HTTPServer
 from tornado.netutil import bind_sockets
 
 from webdemo.app import LISTEN_BACKLOG, Config, close_app, make_app, start_workers
 from webdemo.catalog import parse_operator_target
+from webdemo.costs import default_results_path
 
 
 class Parser(argparse.ArgumentParser):
@@ -64,11 +66,17 @@ def parse_args(argv=None):
                         metavar="NAME=URL",
                         help="let visitors fetch URL under NAME (http or https only); "
                              "repeatable. Visitors can fetch nothing else but the simulators.")
+    parser.add_argument("--bench-results", type=Path, default=default_results_path(),
+                        metavar="PATH",
+                        help="the bench results that the costs page (/costs) charts, and its "
+                             "live bench replaces; `webdemo bench --results PATH` writes them "
+                             "(default: %(default)s)")
     parser.add_argument("--debug", action="store_true",
                         help="reload on code changes and log every request")
     args = parser.parse_args(argv)
     return Config(host=args.host, port=args.port, timeout=args.timeout,
-                  max_clients=args.max_clients, targets=dict(args.target), debug=args.debug)
+                  max_clients=args.max_clients, targets=dict(args.target),
+                  bench_results=args.bench_results, debug=args.debug)
 
 
 async def serve(config, sockets):

@@ -11,6 +11,7 @@ from tornado.web import Application
 from webdemo.aggregate import MAX_BODY_BYTES
 from webdemo.base import NotFoundHandler
 from webdemo.catalog import MAX_FETCHES, Catalog
+from webdemo.costs import CostsHandler, LiveBench, LiveBenchHandler, default_results_path
 from webdemo.pages import HighlightStyleHandler, IndexHandler
 from webdemo.styles import STYLES
 from webdemo.upstream import UpstreamHandler
@@ -30,6 +31,7 @@ class Config:
     targets: dict = field(default_factory=dict)  # the operator's --target NAME=URL
     debug: bool = False
     max_fetches: int = MAX_FETCHES  # per aggregate; only the bench asks for more
+    bench_results: Path = field(default_factory=default_results_path)  # the costs page's
 
     @property
     def url(self):
@@ -72,6 +74,8 @@ def make_app(config):
     routes = [
         (r"/", IndexHandler),
         (r"/highlight\.css", HighlightStyleHandler),
+        (r"/costs", CostsHandler),
+        (r"/costs/bench", LiveBenchHandler),
         (r"/upstream/([^/]*)", UpstreamHandler),
     ] + [(rf"/{name}", style.handler, {"style": name}) for name, style in STYLES.items()]
     return Application(
@@ -82,6 +86,7 @@ def make_app(config):
         http_client=http_client,
         thread_pool=thread_pool,
         workers=Workers(config.timeout),
+        live_bench=LiveBench(config.bench_results),
         config=config,
         default_handler_class=NotFoundHandler,
         log_function=log_request,
@@ -105,4 +110,5 @@ def close_app(app):
     # Fetches under way in threads end by themselves, within the timeout.
     app.settings["thread_pool"].shutdown(wait=False, cancel_futures=True)
     app.settings["workers"].close()
+    app.settings["live_bench"].stop()
     app.settings["catalog"].close()

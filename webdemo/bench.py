@@ -38,34 +38,13 @@ from tornado.web import Application
 
 from webdemo.__main__ import Parser, bounded
 from webdemo.app import LISTEN_BACKLOG, Config, close_app, make_app
+from webdemo.costs import default_results_path, save_results
 from webdemo.styles import STYLES
 from webdemo.upstream import UpstreamHandler
 from webdemo.worker import usage
 
 SIZES = (10, 100, 1000)
 MAX_FETCHES = 1000
-
-
-def default_results_path():
-    cache = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
-    return Path(cache) / "webdemo" / "bench.json"
-
-
-def load_results(path):
-    """The results saved at path, or None if there are none yet (or none readable)."""
-    try:
-        results = json.loads(Path(path).read_text())
-    except (OSError, ValueError):
-        return None
-    return results if isinstance(results, dict) and "runs" in results else None
-
-
-def save_results(path, results):
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    partial = path.with_suffix(".partial")
-    partial.write_text(json.dumps(results, indent=1))
-    partial.replace(path)  # whole or not at all, for the costs page reading it
 
 
 # --- the upstream process -------------------------------------------------------------
