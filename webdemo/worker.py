@@ -132,9 +132,11 @@ class WorkerProcess:
         try:
             await self.wait(asyncio.shield(self.ready), START_SECONDS, "start")
             await self.stream.write(json.dumps({"job": job} | request).encode() + b"\n")
-            deadline = time.monotonic() + self.timeout + GRACE_SECONDS
+            allowed = self.timeout + GRACE_SECONDS
+            deadline = time.monotonic() + allowed
             while True:
-                message = await self.wait(queue.get(), deadline - time.monotonic(), "answer")
+                message = await self.wait(queue.get(), deadline - time.monotonic(), "answer",
+                                          allowed)
                 if isinstance(message, WorkerError):
                     raise message
                 if message["kind"] == "done":
@@ -146,11 +148,12 @@ class WorkerProcess:
         finally:
             del self.jobs[job]
 
-    async def wait(self, awaitable, seconds, what):
+    async def wait(self, awaitable, seconds, what, allowed=None):
         try:
             return await asyncio.wait_for(awaitable, max(seconds, 0))
         except TimeoutError:
-            reason = f"the {self.name} worker process did not {what} within {seconds:.0f} s"
+            reason = (f"the {self.name} worker process did not {what} "
+                      f"within {allowed or seconds:g} s")
             self.stop(reason)  # stuck: the next request starts a new one
             raise WorkerError(reason) from None
 
