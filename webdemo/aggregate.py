@@ -1,18 +1,28 @@
 """What every style shares, so that a style file holds only its style.
 
-Reading the request into targets, starting a fetch, turning a response or a failure
-into a row, the event log with its clock, and rendering the aggregate as HTML or
-JSON all live here.
+Reading the request into targets, starting a fetch (with Tornado's client, or the
+blocking way with urllib), turning a response or a failure into a row, the event log
+with its clock, and rendering the aggregate as HTML or JSON all live here.
 """
 
+import http.client
+import io
+import socket
+import threading
 import time
+import urllib.error
+import urllib.request
 from dataclasses import dataclass
 
 from tornado.concurrent import Future
 from tornado.httpclient import HTTPClientError, HTTPRequest, HTTPResponse
+from tornado.simple_httpclient import HTTPStreamClosedError, HTTPTimeoutError
 
 from webdemo.base import BaseHandler
 from webdemo.catalog import BadInput
+
+# The simulator serves up to 10,000,000 bytes; anything larger is refused mid-body.
+MAX_BODY_BYTES = 16 * 1024 * 1024
 
 
 @dataclass
@@ -29,7 +39,9 @@ class Row:
 # libcurl's words for these name the milliseconds it waited, which differ from run to
 # run; in Tornado's words (as its pure-Python client says them), the rows of two runs
 # can be compared.
-CURL_ERRORS = {7: "Could not connect: refused or unreachable", 28: "Timeout during request"}
+# libcurl's code 7 covers an unreachable host too; for a target that answers on no
+# port, the demo's "refused" among them, the words every other client uses are right.
+CURL_ERRORS = {7: "Connection refused", 28: "Timeout during request"}
 
 
 def describe(error):
@@ -41,6 +53,14 @@ def describe(error):
     if isinstance(error, OSError) and error.strerror:
         return error.strerror  # "Connection refused"
     return str(error) or type(error).__name__
+
+
+def outcome(response, error=None):
+    """A fetch's (status, bytes, error words), from its response or the failure that ended it."""
+    if error is not None:
+        response = getattr(error, "response", None)
+    return (response.code if response else None, len(response.body) if response else 0,
+            None if error is None else describe(error))
 
 
 def as_response(request, fetched):
@@ -58,6 +78,102 @@ def as_response(request, fetched):
 
     fetched.add_done_callback(deliver)
     return delivered
+
+
+class DeadlineSocket(socket.socket):
+    """A socket whose every wait gets only what is left of one deadline for the fetch.
+
+    A plain socket timeout bounds each wait alone, so an upstream that trickles a byte
+    now and then could hold a blocking fetch for ever; Tornado's client has one
+    deadline for the whole request, and so does this.
+    """
+
+    @classmethod
+    def adopt(cls, sock, deadline):
+        adopted = cls(sock.family, sock.type, sock.proto, fileno=sock.detach())
+        adopted.deadline = deadline
+        return adopted
+
+    def wait_no_longer_than_the_deadline(self):
+        left = self.deadline - time.monotonic()
+        if left <= 0:
+            raise TimeoutError("timed out")
+        self.settimeout(left)
+
+    def recv_into(self, *args):
+        self.wait_no_longer_than_the_deadline()
+        return super().recv_into(*args)
+
+    def sendall(self, *args):
+        self.wait_no_longer_than_the_deadline()
+        return super().sendall(*args)
+
+
+class DeadlineConnection(http.client.HTTPConnection):
+    def __init__(self, host, timeout, **kwargs):
+        super().__init__(host, timeout=timeout, **kwargs)
+        self.deadline = time.monotonic() + timeout
+
+    def connect(self):
+        try:
+            super().connect()
+        except TimeoutError:
+            raise HTTPTimeoutError("Timeout while connecting") from None
+        self.sock = DeadlineSocket.adopt(self.sock, self.deadline)
+
+
+class DeadlineHandler(urllib.request.HTTPHandler):
+    def http_open(self, request):
+        return self.do_open(DeadlineConnection, request)
+
+
+class ReportRedirects(urllib.request.HTTPRedirectHandler):
+    # As the app's Tornado client does: a 3xx is the answer, not a step on the way.
+    def redirect_request(self, *args):
+        return None
+
+
+# No proxy from the environment either: the Tornado client uses none.
+opener = urllib.request.build_opener(
+    urllib.request.ProxyHandler({}), ReportRedirects, DeadlineHandler)
+
+
+def blocking_fetch(url, timeout, max_body=MAX_BODY_BYTES):
+    """Fetches url the blocking way, with urllib; answers as the app's Tornado client does.
+
+    The same limits (one deadline, no redirects followed, the largest body) and the same
+    outcome: a tornado HTTPResponse, or the exception fetch() would raise, with the same
+    words, so that describe() and the rows cannot tell which way a page was fetched.
+    """
+    try:
+        try:
+            answer = opener.open(url, timeout=timeout)
+        except urllib.error.HTTPError as error_status:  # which has a body too
+            answer = error_status
+        with answer:
+            response = read_response(url, answer, max_body)
+    except urllib.error.URLError as error:  # could not connect, and why
+        if isinstance(error.reason, OSError):
+            raise error.reason from None
+        raise
+    except http.client.RemoteDisconnected:
+        raise HTTPStreamClosedError("Stream closed") from None
+    except http.client.HTTPException:  # a malformed answer, or cut short
+        raise HTTPStreamClosedError("Connection closed") from None
+    except TimeoutError:
+        raise HTTPTimeoutError("Timeout during request") from None
+    response.rethrow()  # an error status raises, as with fetch(raise_error=True)
+    return response
+
+
+def read_response(url, answer, max_body):
+    body = answer.read(max_body + 1)
+    # read(n) does not complain of a body cut short: compare with the length announced.
+    announced = answer.headers.get("Content-Length", "")
+    if len(body) > max_body or announced.isdigit() and len(body) < int(announced):
+        raise HTTPStreamClosedError("Connection closed")  # what Tornado says then
+    return HTTPResponse(HTTPRequest(url), answer.status, reason=answer.reason,
+                        buffer=io.BytesIO(body))
 
 
 class AggregateHandler(BaseHandler):
@@ -79,36 +195,47 @@ class AggregateHandler(BaseHandler):
         self.started = time.perf_counter()
         self.start_ms = [0.0] * len(self.targets)
         self.events = []
+        # Styles that fetch in threads log from them: an entry's time and its place
+        # in the log must be taken together.
+        self.events_lock = threading.Lock()
 
     def elapsed_ms(self):
         return round((time.perf_counter() - self.started) * 1000, 1)
 
     def log_event(self, kind, index=None, **details):
-        event = {"t_ms": self.elapsed_ms(), "kind": kind}
-        if index is not None:
-            event["target"] = self.targets[index].name
-        self.events.append(event | details)
+        with self.events_lock:
+            event = {"t_ms": self.elapsed_ms(), "kind": kind}
+            if index is not None:
+                event["target"] = self.targets[index].name
+            self.events.append(event | details)
+
+    def fetch_started(self, index):
+        self.start_ms[index] = self.elapsed_ms()
+        self.log_event("fetch-start", index)
 
     def fetch(self, index, raise_error=True):
         """Starts fetching target number `index`; returns the Future of its response."""
-        self.start_ms[index] = self.elapsed_ms()
-        self.log_event("fetch-start", index)
+        self.fetch_started(index)
         request = HTTPRequest(self.targets[index].url)
         fetched = self.settings["http_client"].fetch(request, raise_error=raise_error)
         return fetched if raise_error else as_response(request, fetched)
 
+    def fetch_blocking(self, index):
+        """Fetches target number `index` and returns its response, blocking till then."""
+        self.fetch_started(index)
+        return blocking_fetch(self.targets[index].url, self.settings["config"].timeout)
+
     def succeeded(self, index, response):
-        return self.row(index, response, None)
+        return self.row(index, *outcome(response))
 
     def failed(self, index, error):
-        return self.row(index, getattr(error, "response", None), describe(error))
+        return self.row(index, *outcome(None, error))
 
-    def row(self, index, response, error):
-        status = response.code if response else None
+    def row(self, index, status, size, error):
         self.log_event(self.resume_event, index, status=status, error=error)
         target = self.targets[index]
-        return Row(target.name, target.url, status, len(response.body) if response else 0,
-                   error, self.start_ms[index], self.elapsed_ms())
+        return Row(target.name, target.url, status, size, error, self.start_ms[index],
+                   self.elapsed_ms())
 
     def render_results(self, rows):
         self.log_event("render")

@@ -132,9 +132,7 @@ def test_keyboard_alone_chooses_and_runs_scenarios(index, problems, read_rows, s
     expect(select).to_be_focused()
     index.keyboard.type("one-r")  # the select's type-ahead
     expect(select).to_have_value("one-refused")
-    index.keyboard.press("Tab")
-    index.keyboard.press("Tab")
-    expect(run_callbacks).to_be_focused()
+    tab_to(index, run_callbacks)  # past the choice of styles
     index.keyboard.press("Space")
 
     expect(callbacks.locator("tbody tr").nth(1)).to_contain_text("refused")
@@ -155,12 +153,15 @@ def test_controls_have_names(index, problems):
     assert select.evaluate("el => [...el.labels].map((label) => label.textContent)") == [
         "Scenario"]
 
+    for side, name in (("left", "Compare"), ("right", "with")):
+        expect(index.locator(f"select[name={side}]")).to_have_accessible_name(name)
+
     buttons = index.locator("button")
-    expect(buttons).to_have_count(3)
+    expect(buttons).to_have_count(4)
     for button in buttons.all():
         expect(button).to_have_accessible_name(re.compile(r"\w"))
     assert index.get_by_role("button").all_inner_texts() == [
-        "Run both", "Run callbacks alone", "Run coroutines alone"]
+        "Run both", "Show these two", "Run callbacks alone", "Run coroutines alone"]
     for link in index.locator("a").all():
         expect(link).to_have_accessible_name(re.compile(r"\w"))
     for title in ("Callbacks", "Coroutines"):
