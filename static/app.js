@@ -372,15 +372,16 @@ const DEMOS = {
           { ms: answer.waited_ms }))))];
   },
   async blocking(button) {
-    const [left, right] = columns;
+    const sleeper = columns.find((column) => column.style === button.dataset.style);
+    const other = columns.find((column) => column !== sleeper);
     const ms = Number(button.dataset.blockMs);
-    const done = await runColumns(columns, { [left.style]: `/break/blocking/${left.style}` },
+    const done = await runColumns(columns, { [sleeper.style]: `/break/blocking/${sleeper.style}` },
       { block_ms: ms });
-    if (!done.every(Boolean)) throw new Error(left.result.textContent || right.result.textContent);
-    const times = [...right.events.querySelectorAll(".time")].map((time) => parseFloat(time.textContent));
+    if (!done.every(Boolean)) throw new Error(sleeper.result.textContent || other.result.textContent);
+    const times = [...other.events.querySelectorAll(".time")].map((time) => parseFloat(time.textContent));
     const pause = Math.max(0, ...times.slice(1).map((time, i) => time - times[i]));
-    return [el("p", "", t("The left handler slept {ms} ms. The right column's longest pause between two events: {pause} ms.",
-      { ms, pause: pause.toFixed(1) }))];
+    return [el("p", "", t("The {sleeper} handler slept {ms} ms. The {other} column's longest pause between two events: {pause} ms.",
+      { sleeper: sleeper.style, other: other.style, ms, pause: pause.toFixed(1) }))];
   },
 };
 

@@ -6,6 +6,14 @@ from urllib.parse import urlencode
 from webdemo.styles import STYLES
 
 STYLE_NAMES = list(STYLES)
+# Those whose fetches wait together; the sequential baseline waits for each in turn.
+CONCURRENT = [name for name, style in STYLES.items() if style.concurrent]
+
+
+def resumed(aggregate_json):
+    """The targets in the order the style's code took up their results."""
+    kind = STYLES[aggregate_json["style"]].handler.resume_event
+    return [event["target"] for event in aggregate_json["events"] if event["kind"] == kind]
 
 
 def query(**params):
@@ -24,3 +32,13 @@ async def get_json(http_client, url, expect=200):
 
 async def aggregate(http_client, base_url, style, expect=200, **params):
     return await get_json(http_client, f"{base_url}/{style}?{query(**params)}", expect)
+
+
+async def started(app, style):
+    """Waits until the style's worker process, if it has one, has started.
+
+    Tests that time a page start it first: its first page would also wait for it.
+    """
+    module = getattr(STYLES[style].handler, "worker_module", None)
+    if module:
+        await app.settings["workers"].get(style, module).ready

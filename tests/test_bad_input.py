@@ -60,7 +60,7 @@ async def test_invalid_utf8_is_a_400(http_client, base_url):
 
 @pytest.mark.gen_test
 async def test_an_unknown_page_is_a_404_page(http_client, base_url):
-    response = await http_client.fetch(f"{base_url}/threads", raise_error=False)
+    response = await http_client.fetch(f"{base_url}/fibers", raise_error=False)
     assert response.code == 404
     assert b"Back to the side-by-side page" in response.body
 

@@ -1,7 +1,6 @@
 """The callback style's global counters: never shared, never left behind."""
 
 import asyncio
-import inspect
 import logging
 import random
 import socket
@@ -12,7 +11,7 @@ from helpers import aggregate
 from tornado.httpclient import AsyncHTTPClient
 from tornado.iostream import IOStream
 
-from webdemo.styles import callbacks, coroutines
+from webdemo.styles import callbacks
 
 
 async def until(condition, seconds=3.0):
@@ -21,13 +20,6 @@ async def until(condition, seconds=3.0):
     while not condition():
         assert time.monotonic() < deadline, "the condition did not come true in time"
         await asyncio.sleep(0.01)
-
-
-def test_each_style_is_written_in_its_style():
-    callback_source = inspect.getsource(callbacks)
-    assert "async def" not in callback_source and "await" not in callback_source
-    assert not inspect.iscoroutinefunction(callbacks.CallbacksHandler.get)
-    assert inspect.iscoroutinefunction(coroutines.CoroutinesHandler.get)
 
 
 @pytest.mark.gen_test(timeout=10)

@@ -74,6 +74,7 @@ def test_help_explains_every_flag():
     assert result.returncode == 0
     for flag in ("--host", "--port", "--timeout", "--max-clients", "--target", "--debug"):
         assert flag in result.stdout
+    assert "webdemo bench --help" in result.stdout  # the subcommand, and where it is explained
 
 
 @pytest.mark.parametrize("flags, message", [

@@ -59,11 +59,16 @@ async def test_each_completion_arrives_as_it_happens(base_url, http_server, styl
     resume = STYLES[style].handler.resume_event
     resumed = [(data["target"], at) for name, data, at in messages
                if name == "event" and data["kind"] == resume]
-    assert [target for target, _ in resumed] == ["google.com", "python.org", "hangs"]
-    # Pushed when they happened, not saved up for the end: the fast two reached the
+    concurrent = STYLES[style].concurrent
+    assert [target for target, _ in resumed] == (["google.com", "python.org", "hangs"]
+                                                 if concurrent else
+                                                 ["google.com", "hangs", "python.org"])
+    # Pushed when they happened, not saved up for the end: the fast one(s) reached the
     # browser long before the hung fetch gave up.
     end = messages[-1][2]
-    assert resumed[0][1] < end - 0.5 and resumed[1][1] < end - 0.5
+    assert resumed[0][1] < end - 0.5
+    if concurrent:
+        assert resumed[1][1] < end - 0.5
 
 
 @pytest.mark.gen_test(timeout=10)
@@ -114,7 +119,7 @@ async def test_live_runs_at_once_are_bounded(base_url, http_server, http_client,
 
 
 @pytest.mark.gen_test(timeout=10)
-@pytest.mark.parametrize("style", STYLE_NAMES)
+@pytest.mark.parametrize("style", ["callbacks", "coroutines", "generators"])  # Tornado's client
 async def test_a_visitor_who_leaves_sends_nothing_more(base_url, http_server, http_port,
                                                         monkeypatch, caplog, style):
     sent = []

@@ -7,14 +7,16 @@ import dataclasses
 import logging
 import os
 import sys
+from pathlib import Path
 
 from tornado.httpserver import HTTPServer
 from tornado.ioloop import PeriodicCallback
 from tornado.netutil import bind_sockets
 from tornado.process import fork_processes
 
-from webdemo.app import HTTP_CLIENTS, LISTEN_BACKLOG, Config, close_app, make_app
+from webdemo.app import HTTP_CLIENTS, LISTEN_BACKLOG, Config, close_app, make_app, start_workers
 from webdemo.catalog import MAX_TIMEOUT, parse_operator_target
+from webdemo.costs import default_results_path
 
 
 class Parser(argparse.ArgumentParser):
@@ -45,9 +47,10 @@ def operator_target(text):
 def parse_args(argv=None):
     parser = Parser(
         prog="webdemo",
-        description="Serve the same aggregate-fetch page written as Tornado callbacks and as "
-                    "async/await coroutines, side by side. Runs offline: the fetched sites "
-                    "are simulated by this server.",
+        description="Serve the same aggregate-fetch page written in six styles (callbacks, "
+                    "coroutines, generators, threads, greenlets, sequential), two side by "
+                    "side. Runs offline: the fetched sites are simulated by this server.",
+        epilog="To measure what each style costs: webdemo bench (see webdemo bench --help).",
     )
     parser.add_argument("--host", default=Config.host,
                         help="address to listen on (default: %(default)s, this machine only)")
@@ -77,6 +80,11 @@ def parse_args(argv=None):
                              "has its own fetch client and, in the callback style, its own "
                              "global counters: a request is counted where it runs "
                              "(default: %(default)s)")
+    parser.add_argument("--bench-results", type=Path, default=default_results_path(),
+                        metavar="PATH",
+                        help="the bench results that the costs page (/costs) charts, and its "
+                             "live bench replaces; `webdemo bench --results PATH` writes them "
+                             "(default: %(default)s)")
     parser.add_argument("--debug", action="store_true",
                         help="reload on code changes and log every request")
     args = parser.parse_args(argv)
@@ -84,11 +92,13 @@ def parse_args(argv=None):
         parser.error("--debug reloads one process: it cannot go with --processes")
     return Config(host=args.host, port=args.port, timeout=args.timeout,
                   max_clients=args.max_clients, http_client=args.http_client,
-                  processes=args.processes, targets=dict(args.target), debug=args.debug)
+                  processes=args.processes, targets=dict(args.target),
+                  bench_results=args.bench_results, debug=args.debug)
 
 
 async def serve(config, sockets):
     app = make_app(config)
+    start_workers(app)
     server = HTTPServer(app)
     server.add_sockets(sockets)
     stopped = asyncio.Event()
@@ -104,6 +114,10 @@ async def serve(config, sockets):
 
 
 def main(argv=None):
+    argv = sys.argv[1:] if argv is None else argv
+    if argv[:1] == ["bench"]:
+        from webdemo import bench
+        sys.exit(bench.main(argv[1:]))
     config = parse_args(argv)
     logging.basicConfig(level=logging.INFO if config.debug else logging.WARNING,
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")

@@ -1,22 +1,29 @@
 """What every style shares, so that a style file holds only its style.
 
-Reading the request into a run, starting a fetch (in line for a free slot when the run
-limits its fetches in flight), turning a response or a failure into a row, the event
-log with its clock, and rendering the aggregate as HTML, as JSON, or live as a stream
-of server-sent events all live here.
+Reading the request into a run, starting a fetch (with Tornado's client, in line for a
+free slot when the run limits its fetches in flight, or the blocking way with urllib),
+turning a response or a failure into a row, the event log with its clock, and
+rendering the aggregate as HTML, as JSON, or live as a stream of server-sent events
+all live here.
 """
 
 import collections
+import http.client
+import io
 import re
+import socket
 import threading
 import time
 import traceback
+import urllib.error
+import urllib.request
 from dataclasses import dataclass
 
 from tornado.concurrent import Future, chain_future
 from tornado.escape import json_encode
 from tornado.httpclient import HTTPClientError, HTTPRequest, HTTPResponse
 from tornado.ioloop import IOLoop
+from tornado.simple_httpclient import HTTPStreamClosedError, HTTPTimeoutError
 
 from webdemo.base import BaseHandler
 from webdemo.catalog import RUN_SECONDS, BadInput
@@ -37,7 +44,10 @@ EVENT_LABELS = {
     "resumed": "await resumed",
     "counter": "counter decremented",
     "render": "rendered",
+    "returned": "blocking call returned",
 }
+# The simulator serves up to 10,000,000 bytes; anything larger is refused mid-body.
+MAX_BODY_BYTES = 16 * 1024 * 1024
 
 
 @dataclass
@@ -61,7 +71,9 @@ class NotSent(Exception):
 # libcurl's words for these name the milliseconds it waited, which differ from run to
 # run; in Tornado's words (as its pure-Python client says them), the rows of two runs
 # can be compared.
-CURL_ERRORS = {7: "Could not connect: refused or unreachable", 28: "Timeout during request"}
+# libcurl's code 7 covers an unreachable host too; for a target that answers on no
+# port, the demo's "refused" among them, the words every other client uses are right.
+CURL_ERRORS = {7: "Connection refused", 28: "Timeout during request"}
 
 
 def not_sent_in_time():
@@ -72,7 +84,7 @@ NOT_SENT_LEFT = "not sent: the visitor left"
 # The failures described in fixed words, which the pages show in the visitor's language
 # (the others, such as "HTTP 500: Internal Server Error", as they are).
 ERROR_TEXTS = [*CURL_ERRORS.values(), "Timeout while connecting", "Timeout in request queue",
-               "Stream closed", "Connection refused", not_sent_in_time(), NOT_SENT_LEFT]
+               "Stream closed", "Connection closed", not_sent_in_time(), NOT_SENT_LEFT]
 
 
 def describe(error):
@@ -84,6 +96,14 @@ def describe(error):
     if isinstance(error, OSError) and error.strerror:
         return error.strerror  # "Connection refused"
     return str(error) or type(error).__name__
+
+
+def outcome(response, error=None):
+    """A fetch's (status, bytes, error words), from its response or the failure that ended it."""
+    if error is not None:
+        response = getattr(error, "response", None)
+    return (response.code if response else None, len(response.body) if response else 0,
+            None if error is None else describe(error))
 
 
 def shorten(text):
@@ -129,6 +149,102 @@ def as_response(request, fetched):
 
     fetched.add_done_callback(deliver)
     return delivered
+
+
+class DeadlineSocket(socket.socket):
+    """A socket whose every wait gets only what is left of one deadline for the fetch.
+
+    A plain socket timeout bounds each wait alone, so an upstream that trickles a byte
+    now and then could hold a blocking fetch for ever; Tornado's client has one
+    deadline for the whole request, and so does this.
+    """
+
+    @classmethod
+    def adopt(cls, sock, deadline):
+        adopted = cls(sock.family, sock.type, sock.proto, fileno=sock.detach())
+        adopted.deadline = deadline
+        return adopted
+
+    def wait_no_longer_than_the_deadline(self):
+        left = self.deadline - time.monotonic()
+        if left <= 0:
+            raise TimeoutError("timed out")
+        self.settimeout(left)
+
+    def recv_into(self, *args):
+        self.wait_no_longer_than_the_deadline()
+        return super().recv_into(*args)
+
+    def sendall(self, *args):
+        self.wait_no_longer_than_the_deadline()
+        return super().sendall(*args)
+
+
+class DeadlineConnection(http.client.HTTPConnection):
+    def __init__(self, host, timeout, **kwargs):
+        super().__init__(host, timeout=timeout, **kwargs)
+        self.deadline = time.monotonic() + timeout
+
+    def connect(self):
+        try:
+            super().connect()
+        except TimeoutError:
+            raise HTTPTimeoutError("Timeout while connecting") from None
+        self.sock = DeadlineSocket.adopt(self.sock, self.deadline)
+
+
+class DeadlineHandler(urllib.request.HTTPHandler):
+    def http_open(self, request):
+        return self.do_open(DeadlineConnection, request)
+
+
+class ReportRedirects(urllib.request.HTTPRedirectHandler):
+    # As the app's Tornado client does: a 3xx is the answer, not a step on the way.
+    def redirect_request(self, *args):
+        return None
+
+
+# No proxy from the environment either: the Tornado client uses none.
+opener = urllib.request.build_opener(
+    urllib.request.ProxyHandler({}), ReportRedirects, DeadlineHandler)
+
+
+def blocking_fetch(url, timeout, max_body=MAX_BODY_BYTES):
+    """Fetches url the blocking way, with urllib; answers as the app's Tornado client does.
+
+    The same limits (one deadline, no redirects followed, the largest body) and the same
+    outcome: a tornado HTTPResponse, or the exception fetch() would raise, with the same
+    words, so that describe() and the rows cannot tell which way a page was fetched.
+    """
+    try:
+        try:
+            answer = opener.open(url, timeout=timeout)
+        except urllib.error.HTTPError as error_status:  # which has a body too
+            answer = error_status
+        with answer:
+            response = read_response(url, answer, max_body)
+    except urllib.error.URLError as error:  # could not connect, and why
+        if isinstance(error.reason, OSError):
+            raise error.reason from None
+        raise
+    except http.client.RemoteDisconnected:
+        raise HTTPStreamClosedError("Stream closed") from None
+    except http.client.HTTPException:  # a malformed answer, or cut short
+        raise HTTPStreamClosedError("Connection closed") from None
+    except TimeoutError:
+        raise HTTPTimeoutError("Timeout during request") from None
+    response.rethrow()  # an error status raises, as with fetch(raise_error=True)
+    return response
+
+
+def read_response(url, answer, max_body):
+    body = answer.read(max_body + 1)
+    # read(n) does not complain of a body cut short: compare with the length announced.
+    announced = answer.headers.get("Content-Length", "")
+    if len(body) > max_body or announced.isdigit() and len(body) < int(announced):
+        raise HTTPStreamClosedError("Connection closed")  # what Tornado says then
+    return HTTPResponse(HTTPRequest(url), answer.status, reason=answer.reason,
+                        buffer=io.BytesIO(body))
 
 
 class Slots:
@@ -199,9 +315,16 @@ class AggregateHandler(BaseHandler):
         self.sent_ms = [None] * len(self.targets)
         self.sent_at = [None] * len(self.targets)
         self.events = []
+        # Styles that fetch in threads log from them: an entry's time and its place
+        # in the log must be taken together.
+        self.events_lock = threading.Lock()
         self.slots = Slots(self.plan.limit, self.visitor_left)
+        # The same line for the styles that fetch in threads, each thread waiting its turn.
+        self.thread_slots = threading.BoundedSemaphore(self.plan.limit)
+        self.run_deadline = time.monotonic() + RUN_SECONDS
         self.queued = set()
         self.failures_shown = 0
+        self.loop, self.loop_thread = IOLoop.current(), threading.get_ident()
         self.live = (self.format == "events"
                      or "text/event-stream" in self.request.headers.get("Accept", ""))
         if self.live:
@@ -215,23 +338,28 @@ class AggregateHandler(BaseHandler):
         return stream is None or stream.closed()
 
     def log_event(self, kind, index=None, **details):
-        event = {"t_ms": self.elapsed_ms(), "kind": kind}
-        if index is not None:
-            event |= {"index": index, "target": self.targets[index].name}
-        event |= details
-        event["thread"] = threading.current_thread().name
-        self.events.append(event)
-        if self.live:
-            self.send_message("event", event)
+        with self.events_lock:
+            event = {"t_ms": self.elapsed_ms(), "kind": kind}
+            if index is not None:
+                event |= {"index": index, "target": self.targets[index].name}
+            event |= details
+            event["thread"] = threading.current_thread().name
+            self.events.append(event)
+            if self.live:
+                self.send_message("event", event)
+
+    def fetch_started(self, index):
+        self.start_ms[index] = self.sent_ms[index] = self.elapsed_ms()
+        self.log_event("fetch-start", index)
 
     def fetch(self, index, raise_error=True):
         """Starts fetching target number `index`; returns the Future of its response.
 
         With no free slot the fetch waits in line, and is sent when one comes free.
         """
-        self.start_ms[index] = self.elapsed_ms()
-        self.log_event("fetch-start", index)
+        self.fetch_started(index)
         if not self.slots.free:
+            self.sent_ms[index] = None
             self.queued.add(index)
             self.log_event("queued", index)
         request = HTTPRequest(self.targets[index].url, connect_timeout=self.plan.timeout,
@@ -240,37 +368,57 @@ class AggregateHandler(BaseHandler):
         return fetched if raise_error else as_response(request, fetched)
 
     def send(self, index, request, raise_error):
-        self.sent_ms[index] = self.start_ms[index]
         self.sent_at[index] = time.time()  # the clock of HTTPResponse.start_time
         if index in self.queued:
             self.sent_ms[index] = self.elapsed_ms()
             self.log_event("sent", index)
         return self.settings["http_client"].fetch(request, raise_error=raise_error)
 
+    def fetch_blocking(self, index):
+        """Fetches target number `index` and returns its response, blocking till then.
+
+        With no free slot the thread waits in line, and fetches when one comes free.
+        """
+        self.fetch_started(index)
+        if not self.thread_slots.acquire(blocking=False):
+            self.sent_ms[index] = None
+            self.queued.add(index)
+            self.log_event("queued", index)
+            if not self.thread_slots.acquire(timeout=self.run_deadline - time.monotonic()):
+                raise NotSent(not_sent_in_time())
+            self.sent_ms[index] = self.elapsed_ms()
+            self.log_event("sent", index)
+        try:
+            return blocking_fetch(self.targets[index].url, self.plan.timeout)
+        finally:
+            self.thread_slots.release()
+
     def succeeded(self, index, response):
-        return self.row(index, response, None)
+        return self.row(index, *outcome(response), began=response.start_time)
 
     def failed(self, index, error):
         failure = None
         if self.failures_shown < MAX_FAILURES_SHOWN:
             self.failures_shown += 1
             failure = seen_as(error)
-        return self.row(index, getattr(error, "response", None), describe(error), failure)
+        response = getattr(error, "response", None)
+        return self.row(index, *outcome(None, error), failure=failure,
+                        began=response.start_time if response else None)
 
-    def row(self, index, response, error, failure=None):
-        status = response.code if response else None
+    def row(self, index, status, size, error, failure=None, began=None):
+        """The row of a fetch; `began` is when the HTTP client began it, if it says."""
         self.log_event(self.resume_event, index, status=status, error=error)
         target = self.targets[index]
         end_ms = self.elapsed_ms()
         sent_ms = self.sent_ms[index] if self.sent_ms[index] is not None else end_ms
-        # Then, past the run's own line, the HTTP client's (--max-clients): a response
-        # says when the client began it. Under a millisecond is its bookkeeping, not a wait.
-        if response is not None and response.start_time and self.sent_at[index]:
-            client_wait_ms = (response.start_time - self.sent_at[index]) * 1000
+        # Then, past the run's own line, the HTTP client's (--max-clients). Under a
+        # millisecond is the client's bookkeeping, not a wait.
+        if began and self.sent_at[index]:
+            client_wait_ms = (began - self.sent_at[index]) * 1000
             sent_ms += client_wait_ms if client_wait_ms >= CLIENT_WAIT_MS else 0.0
         queued_ms = min(sent_ms, end_ms) - self.start_ms[index]
-        return Row(target.name, target.url, status, len(response.body) if response else 0,
-                   error, self.start_ms[index], end_ms, round(queued_ms, 1), failure)
+        return Row(target.name, target.url, status, size, error, self.start_ms[index], end_ms,
+                   round(queued_ms, 1), failure)
 
     def render_results(self, rows):
         self.log_event("render")
@@ -311,6 +459,9 @@ class AggregateHandler(BaseHandler):
                                   "slow": self.plan.slow})
 
     def send_message(self, name, data):
+        if threading.get_ident() != self.loop_thread:  # a style's fetch thread
+            self.loop.add_callback(self.send_message, name, data)
+            return
         if self._finished or self.visitor_left():
             return
         self.write(f"event: {name}\ndata: {json_encode(data)}\n\n")

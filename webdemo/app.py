@@ -1,24 +1,26 @@
 """make_app(config): the routes, the settings and the app's own HTTP client."""
 
 import logging
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from tornado.simple_httpclient import SimpleAsyncHTTPClient
 from tornado.web import Application
 
 from webdemo import breakit
+from webdemo.aggregate import MAX_BODY_BYTES
 from webdemo.base import NotFoundHandler, load_translations, resource_dir
-from webdemo.catalog import Catalog
+from webdemo.catalog import MAX_FETCHES, Catalog
+from webdemo.costs import CostsHandler, LiveBench, LiveBenchHandler, default_results_path
 from webdemo.pages import HighlightStyleHandler, IndexHandler
 from webdemo.styles import STYLES
 from webdemo.upstream import UpstreamHandler
+from webdemo.worker import Workers
 
 # The app connects to its own simulator once per fetch, up to 200 at once per visitor:
 # Tornado's default listen backlog of 128 would drop connections past it.
 LISTEN_BACKLOG = 2048
-
-# The simulator serves up to 10,000,000 bytes; anything larger is refused mid-body.
-MAX_BODY_BYTES = 16 * 1024 * 1024
 
 
 try:  # libcurl reuses connections: the same fan-out costs about a third less CPU
@@ -39,6 +41,8 @@ class Config:
     processes: int = 1
     targets: dict = field(default_factory=dict)  # the operator's --target NAME=URL
     debug: bool = False
+    max_fetches: int = MAX_FETCHES  # per aggregate; only the bench asks for more
+    bench_results: Path = field(default_factory=default_results_path)  # the costs page's
 
     @property
     def url(self):
@@ -74,9 +78,14 @@ def make_app(config):
         defaults=dict(connect_timeout=config.timeout, request_timeout=config.timeout,
                       follow_redirects=False),
     )
+    # The blocking styles' threads: one per fetch, as many at once as the client's.
+    thread_pool = ThreadPoolExecutor(max_workers=config.max_clients,
+                                     thread_name_prefix="fetch")
     routes = [
         (r"/", IndexHandler),
         (r"/highlight\.css", HighlightStyleHandler),
+        (r"/costs", CostsHandler),
+        (r"/costs/bench", LiveBenchHandler),
         (r"/upstream/([^/]*)", UpstreamHandler),
     ] + [(rf"/{name}", style.handler, {"style": name}) for name, style in STYLES.items()]
     routes += breakit.ROUTES
@@ -84,8 +93,11 @@ def make_app(config):
         routes,
         template_path=resource_dir("templates"),
         static_path=resource_dir("static"),
-        catalog=Catalog(config.url, config.targets, config.timeout),
+        catalog=Catalog(config.url, config.targets, config.timeout, config.max_fetches),
         http_client=http_client,
+        thread_pool=thread_pool,
+        workers=Workers(config.timeout),
+        live_bench=LiveBench(config.bench_results),
         live_streams=set(),  # the handlers streaming a live run now
         blocking_gate=breakit.Gate(),
         config=config,
@@ -95,6 +107,24 @@ def make_app(config):
     )
 
 
+def start_workers(app):
+    """Starts the styles' worker processes now, so that no visitor waits for one to start.
+
+    Without this, each starts on first use.
+    """
+    for name, style in STYLES.items():
+        module = getattr(style.handler, "worker_module", None)
+        if module:
+            app.settings["workers"].get(name, module)
+
+
 def close_app(app):
+    if app.settings.get("closed"):  # a test may close it, then its fixture again
+        return
+    app.settings["closed"] = True
     app.settings["http_client"].close()
+    # Fetches under way in threads end by themselves, within the timeout.
+    app.settings["thread_pool"].shutdown(wait=False, cancel_futures=True)
+    app.settings["workers"].close()
+    app.settings["live_bench"].stop()
     app.settings["catalog"].close()

@@ -27,6 +27,9 @@ BLOCK_LIMITS = {"block_ms": (1, 2000, 1500)}
 BLOCK_EVERY_SECONDS = 5.0
 # How long the essay's call waits for its callback once the fetch is done.
 CALLBACK_GRACE_SECONDS = 0.5
+# The styles whose code runs on the event loop's thread: a sleep there stops them all.
+# (The threads and sequential styles fetch in pool threads, greenlets in a process.)
+ON_THE_LOOP = ("callbacks", "coroutines", "generators")
 # What the event kinds of these demos are called on the page.
 EVENT_LABELS = {"blocked": "time.sleep() on the loop's thread"}
 
@@ -143,5 +146,5 @@ def blocking(handler):
 ROUTES = [
     (r"/break/forgotten-check", ForgottenCheckHandler, {"style": "forgotten-check"}),
     (r"/break/essay-2016", EssayCallHandler),
-] + [(rf"/break/blocking/{name}", blocking(style.handler), {"style": name})
-     for name, style in STYLES.items()]
+] + [(rf"/break/blocking/{name}", blocking(STYLES[name].handler), {"style": name})
+     for name in ON_THE_LOOP]

@@ -170,9 +170,10 @@ def run_knob(arguments, name, limits=RUN_LIMITS):
 
 
 class Catalog:
-    def __init__(self, self_url, operator_targets=(), timeout=3.0):
+    def __init__(self, self_url, operator_targets=(), timeout=3.0, max_fetches=MAX_FETCHES):
         self.self_url = self_url.rstrip("/")
         self.timeout = timeout
+        self.max_fetches = max_fetches
         self._closed = hold_closed_port()
         # Names whose URL is fixed; the built-in sites are simulator paths, slowed on demand.
         self.urls = {REFUSED: f"http://127.0.0.1:{self._closed.getsockname()[1]}/"}
@@ -201,8 +202,8 @@ class Catalog:
             specs = SCENARIOS[scenario]
         if not specs:
             specs = SEED
-        if len(specs) > MAX_FETCHES:
-            raise BadInput(f"{len(specs)} fetches asked for: at most {MAX_FETCHES}")
+        if len(specs) > self.max_fetches:
+            raise BadInput(f"{len(specs)} fetches asked for: at most {self.max_fetches}")
         slow = knobs["slow"]
         if scenario == "custom":
             targets = [self.simulated(BUILT_IN[name], slow, delay)

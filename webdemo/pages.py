@@ -14,11 +14,12 @@ from tornado.escape import json_encode
 from webdemo import breakit
 from webdemo.aggregate import ERROR_TEXTS, EVENT_LABELS
 from webdemo.base import BaseHandler, resource_dir
-from webdemo.catalog import BUILT_IN, RUN_LIMITS, SCENARIOS, SEED
+from webdemo.catalog import BUILT_IN, RUN_LIMITS, SCENARIOS, SEED, BadInput
 from webdemo.differences import POINTS, marked_lines
 from webdemo.styles import STYLES
 
 HIGHLIGHT_STYLE = "default"
+DEFAULT_PAIR = ("callbacks", "coroutines")
 
 # What the scenario picker says for each scenario, in the page's language.
 SCENARIO_LABELS = {
@@ -79,16 +80,37 @@ def seed_delays():
 
 class IndexHandler(BaseHandler):
     def get(self):
+        # ?left=STYLE&right=STYLE: which two to compare, so a comparison can be shared.
+        left, right = (self.chosen_style(side, default)
+                       for side, default in zip(("left", "right"), DEFAULT_PAIR, strict=True))
+        if left is right:
+            raise BadInput(f"left and right are both {left.name}: choose two different styles")
         messages = {message: self.locale.translate(message) for message in script_messages()}
         kinds = {kind: self.locale.translate(label)
                  for kind, label in (EVENT_LABELS | breakit.EVENT_LABELS).items()}
         errors = {text: self.locale.translate(text) for text in ERROR_TEXTS}
-        self.render("index.html", styles=list(STYLES.values()), scenarios=SCENARIOS,
-                    scenario_labels=SCENARIO_LABELS, seed_delays=seed_delays(),
-                    limits=RUN_LIMITS, slow_motion=SLOW_MOTION, points=POINTS,
-                    source=highlighted_source, messages=json_encode(messages),
+        # The points of comparison that both columns' sources show; the blocking demo
+        # sleeps in a column whose code runs on the event loop's thread, if one does.
+        points = [point for point in POINTS
+                  if left.name in point.patterns and right.name in point.patterns]
+        blocking = next((style for style in (left, right) if style.name in breakit.ON_THE_LOOP),
+                        None)
+        self.render("index.html", styles=[left, right], all_styles=STYLES.values(),
+                    scenarios=SCENARIOS, scenario_labels=SCENARIO_LABELS,
+                    seed_delays=seed_delays(), limits=RUN_LIMITS, slow_motion=SLOW_MOTION,
+                    points=points, source=highlighted_source, messages=json_encode(messages),
                     kinds=json_encode(kinds), errors=json_encode(errors), snippet=snippet,
-                    block_ms=breakit.BLOCK_LIMITS["block_ms"][2], config=self.settings["config"])
+                    blocking=blocking, block_ms=breakit.BLOCK_LIMITS["block_ms"][2],
+                    config=self.settings["config"])
+
+    def chosen_style(self, side, default):
+        names = self.get_query_arguments(side)
+        if len(names) > 1:
+            raise BadInput(f"{side} is given {len(names)} times: give it once")
+        name = names[0] if names else default
+        if name not in STYLES:
+            raise BadInput(f"unknown style {name[:40]!r} for {side}: use {', '.join(STYLES)}")
+        return STYLES[name]
 
 
 class HighlightStyleHandler(BaseHandler):

@@ -50,9 +50,9 @@ def test_blocking_the_loop_stops_the_other_column(index, problems, screenshot):
     button.click()
 
     outcome = demo.locator(".outcome p")
-    expect(outcome).to_have_text(re.compile(r"^The left handler slept 600 ms\. The right "
-                                            r"column's longest pause between two events: "
-                                            r"(\d+\.\d) ms\.$"))
+    expect(outcome).to_have_text(re.compile(r"^The callbacks handler slept 600 ms\. The "
+                                            r"coroutines column's longest pause between two "
+                                            r"events: (\d+\.\d) ms\.$"))
     pause = float(re.search(r"events: ([\d.]+) ms", outcome.inner_text()).group(1))
     assert pause >= 599.9
     expect(index.locator("#callbacks ol.events li .kind",

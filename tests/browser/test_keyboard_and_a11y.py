@@ -132,7 +132,7 @@ def test_keyboard_alone_chooses_and_runs_scenarios(index, problems, read_rows, s
     expect(select).to_be_focused()
     index.keyboard.type("One r")  # the select's type-ahead, on the options' labels
     expect(select).to_have_value("one-refused")
-    tab_to(index, run_callbacks)
+    tab_to(index, run_callbacks)  # past the choice of styles
     index.keyboard.press("Space")
 
     expect(callbacks.locator("tbody tr").nth(1)).to_contain_text("refused")
@@ -153,14 +153,17 @@ def test_controls_have_names(index, problems):
     assert select.evaluate("el => [...el.labels].map((label) => label.textContent)") == [
         "Scenario"]
 
+    for side, name in (("left", "Compare"), ("right", "with")):
+        expect(index.locator(f"select[name={side}]")).to_have_accessible_name(name)
+
     index.get_by_text("Break it on purpose").click()  # unfolds the demos and their buttons
     buttons = index.locator("button")
-    expect(buttons).to_have_count(6)
+    expect(buttons).to_have_count(7)
     for button in buttons.all():
         expect(button).to_have_accessible_name(re.compile(r"\S"))
     assert index.get_by_role("button").all_inner_texts() == [
-        "Run both", "Try it", "Try it", "Try it in both columns", "Run callbacks alone",
-        "Run coroutines alone"]
+        "Run both", "Show these two", "Try it", "Try it", "Try it in both columns",
+        "Run callbacks alone", "Run coroutines alone"]
     for link in index.locator("a").all():
         expect(link).to_have_accessible_name(re.compile(r"\S"))  # JavaScript's \w: no 한
     for title in ("Callbacks", "Coroutines"):

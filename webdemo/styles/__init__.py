@@ -2,7 +2,14 @@
 
 from dataclasses import dataclass
 
-from webdemo.styles import callbacks, coroutines
+from webdemo.styles import (
+    callbacks,
+    coroutines,
+    generators,
+    greenlets,
+    sequential,
+    threads,
+)
 
 
 @dataclass(frozen=True)
@@ -12,6 +19,7 @@ class Style:
     blurb: str
     module: object
     handler: type
+    concurrent: bool = True  # do its fetches wait together, or in turn?
 
 
 STYLES = {
@@ -24,5 +32,24 @@ STYLES = {
         Style("coroutines", "Coroutines",
               "async/await: the same page, read top to bottom.",
               coroutines, coroutines.CoroutinesHandler),
+        Style("generators", "Generators",
+              "tornado.gen.coroutine with yield: coroutines before "
+              "async/await. The essay's @asyncio.coroutine with yield from "
+              "was this; Python 3.11 removed it.",
+              generators, generators.GeneratorsHandler),
+        Style("threads", "Threads",
+              "Blocking urllib fetches, a pool thread each: plain code, "
+              "paid for in threads.",
+              threads, threads.ThreadsHandler),
+        Style("greenlets", "Greenlets",
+              "gevent with monkey.patch_all(): blocking code that switches "
+              "wherever the patched library would block. The patch changes "
+              "the whole process, so this style runs in a worker process of "
+              "its own.",
+              greenlets, greenlets.GreenletsHandler),
+        Style("sequential", "Sequential",
+              "One blocking fetch after another, off the event loop: "
+              "the baseline, as slow as all the fetches added up.",
+              sequential, sequential.SequentialHandler, concurrent=False),
     ]
 }

@@ -1,0 +1,59 @@
+"use strict";
+// The costs page's live bench: start it, follow its progress, then show its figures.
+// Without this script the page still shows the latest figures; only the button needs it.
+
+const live = document.getElementById("live");
+const button = document.getElementById("run-bench");
+const bar = document.getElementById("bench-progress");
+const status = document.getElementById("bench-status");
+const POLL_MS = 500;
+
+function show(progress) {
+  const running = progress.state === "running";
+  button.disabled = running;
+  bar.hidden = !running;
+  if (running) {
+    bar.max = progress.steps || 1;
+    bar.value = progress.done || 0;
+    status.textContent = progress.steps
+      ? `Running ${progress.step}: ${progress.done} of ${progress.steps} runs done…`
+      : "Starting the bench…";
+  } else if (progress.state === "failed") {
+    status.textContent = progress.error;
+  }
+}
+
+async function ask(options) {
+  const response = await fetch("/costs/bench", { ...options, cache: "no-store" });
+  const answer = await response.json();
+  if (!response.ok) throw new Error(answer.error || response.statusText);
+  return answer;
+}
+
+// Polls until the bench ends (the server stops it after a few minutes at most).
+async function follow(progress) {
+  try {
+    while (progress.state === "running") {
+      show(progress);
+      await new Promise((resolve) => { setTimeout(resolve, POLL_MS); });
+      progress = await ask({});
+    }
+    show(progress);
+    if (progress.state === "done") {
+      status.textContent = "Done: loading its figures…";
+      window.location.reload();
+    }
+  } catch (error) {
+    show({ state: "failed", error: `Could not follow the bench: ${error.message}` });
+  }
+}
+
+button.hidden = false;
+button.addEventListener("click", async () => {
+  try {
+    follow(await ask({ method: "POST", headers: { "X-Webdemo": "bench" } }));
+  } catch (error) {
+    show({ state: "failed", error: `Could not start the bench: ${error.message}` });
+  }
+});
+if (live.dataset.state === "running") follow({ state: "running" });  // started by someone else

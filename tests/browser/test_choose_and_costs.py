@@ -1,0 +1,35 @@
+"""Choosing the two styles to compare, and the costs page, in a real browser."""
+
+import re
+
+try:
+    from playwright.sync_api import expect
+except ImportError:  # the browser fixture skips, or fails under CI, saying why
+    expect = None
+
+SEED = ["google.com", "yandex.ru", "python.org"]
+
+
+def test_any_two_styles_chosen_run_side_by_side(index, problems, read_rows, screenshot):
+    index.get_by_label("Compare").select_option("threads")
+    index.get_by_label("with").select_option("greenlets")
+    index.get_by_role("button", name="Show these two").click()
+
+    expect(index).to_have_url(re.compile(r"/\?left=threads&right=greenlets$"))
+    expect(index).to_have_title("webdemo: threads and greenlets, side by side")
+    index.get_by_role("button", name="Run both").click()
+    for name in ("threads", "greenlets"):
+        rows = read_rows(index.locator(f"#{name} .result"))
+        assert [(row["target"], row["status"]) for row in rows] == [(t, "200") for t in SEED]
+    screenshot(index, "threads-and-greenlets.png")
+    assert problems == []
+
+
+def test_the_costs_page_loads_clean_with_its_script(page, problems, screenshot):
+    response = page.goto("/costs")
+
+    assert response.status == 200
+    expect(page.get_by_role("heading", level=1)).to_have_text("What each style costs, measured")
+    expect(page.get_by_role("button", name=re.compile("Run a small bench"))).to_be_enabled()
+    screenshot(page, "costs.png")
+    assert problems == []

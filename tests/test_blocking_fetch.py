@@ -1,0 +1,98 @@
+"""blocking_fetch, the threads' and greenlets' urllib: the Tornado client's limits and words."""
+
+import socket
+import threading
+import time
+
+import pytest
+from tornado.httpclient import HTTPClientError
+
+from webdemo.aggregate import blocking_fetch, describe
+
+
+@pytest.fixture
+def raw_upstream():
+    """raw_upstream(answer): a loopback port whose every connection gets answer(conn)."""
+    listeners = []
+
+    def start(answer):
+        listener = socket.create_server(("127.0.0.1", 0))
+        listeners.append(listener)
+
+        def serve():
+            with listener:
+                while True:
+                    try:
+                        conn, _ = listener.accept()
+                    except OSError:  # the test closed the listener
+                        return
+                    with conn:
+                        conn.recv(65536)
+                        answer(conn)
+
+        threading.Thread(target=serve, daemon=True).start()
+        return f"http://127.0.0.1:{listener.getsockname()[1]}/"
+
+    yield start
+    for listener in listeners:
+        listener.close()
+
+
+def failure(url, timeout=2.0, **kwargs):
+    with pytest.raises(Exception) as raised:
+        blocking_fetch(url, timeout, **kwargs)
+    return raised.value
+
+
+def test_an_upstream_that_trickles_is_cut_at_the_deadline(raw_upstream):
+    stop = threading.Event()
+
+    def trickle(conn):  # a header byte every 0.1 s: each wait is short, the whole is not
+        conn.sendall(b"HTTP/1.1 200 OK\r\n")
+        while not stop.wait(0.1):
+            try:
+                conn.sendall(b"X")
+            except OSError:
+                return
+
+    url = raw_upstream(trickle)
+    started = time.monotonic()
+    try:
+        error = failure(url, timeout=0.5)
+    finally:
+        stop.set()
+    assert describe(error) == "Timeout during request"
+    assert 0.5 <= time.monotonic() - started < 0.9
+
+
+def test_a_body_over_the_limit_is_refused_as_tornado_does(raw_upstream):
+    url = raw_upstream(lambda conn: conn.sendall(
+        b"HTTP/1.1 200 OK\r\nContent-Length: 2000\r\n\r\n" + b"x" * 2000))
+    assert blocking_fetch(url, 2.0, max_body=2000).body == b"x" * 2000
+    assert describe(failure(url, max_body=1999)) == "Connection closed"
+
+
+@pytest.mark.parametrize("answer, words", [
+    (b"", "Stream closed"),  # closed without a word
+    (b"HTTP/1.1 200 OK\r\nContent-Length: 50\r\n\r\nshort", "Connection closed"),
+    (b"hello\r\n\r\n", "Connection closed"),  # not HTTP
+])
+def test_a_broken_answer_has_the_tornado_clients_words(raw_upstream, answer, words):
+    url = raw_upstream(lambda conn: conn.sendall(answer))
+    assert describe(failure(url)) == words
+
+
+def test_an_error_status_keeps_its_reason_and_body(raw_upstream):
+    url = raw_upstream(lambda conn: conn.sendall(
+        b"HTTP/1.1 503 Gone Fishing\r\nContent-Length: 4\r\n\r\nnope"))
+    error = failure(url)
+    assert isinstance(error, HTTPClientError)
+    assert describe(error) == "HTTP 503: Gone Fishing"
+    assert (error.response.code, error.response.body) == (503, b"nope")
+
+
+def test_no_proxy_from_the_environment_is_used(raw_upstream, monkeypatch):
+    url = raw_upstream(lambda conn: conn.sendall(
+        b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok"))
+    monkeypatch.setenv("http_proxy", "http://127.0.0.1:9/")  # would refuse
+    assert blocking_fetch(url, 2.0).body == b"ok"

@@ -1,0 +1,49 @@
+"""The side-by-side page compares the two styles its URL names."""
+
+import re
+
+import pytest
+from helpers import get_json
+
+
+def columns(page):
+    return re.findall(r'<article class="style" id="([a-z]+)"', page)
+
+
+def selected(page, side):
+    form = page[page.index(f'name="{side}"'):]
+    return re.search(r'<option value="([a-z]+)" selected>', form).group(1)
+
+
+@pytest.mark.gen_test
+async def test_callbacks_and_coroutines_by_default(http_client, base_url):
+    page = (await http_client.fetch(base_url + "/")).body.decode()
+    assert columns(page) == ["callbacks", "coroutines"]
+    assert (selected(page, "left"), selected(page, "right")) == ("callbacks", "coroutines")
+
+
+@pytest.mark.gen_test
+async def test_any_two_styles_by_url(http_client, base_url):
+    page = (await http_client.fetch(base_url + "/?left=threads&right=greenlets")).body.decode()
+    assert columns(page) == ["threads", "greenlets"]
+    assert (selected(page, "left"), selected(page, "right")) == ("threads", "greenlets")
+    assert "webdemo/styles/threads.py" in page and "webdemo/styles/greenlets.py" in page
+    assert "callbacks.py" not in page
+    # Each column runs its own style; the chooser offers all six.
+    assert 'formaction="/threads"' in page and 'formaction="/greenlets"' in page
+    assert page.count('<option value="sequential"') == 2
+
+
+@pytest.mark.gen_test
+@pytest.mark.parametrize("query, message", [
+    ("left=fibers", "unknown style 'fibers' for left: use callbacks, coroutines, generators, "
+                    "threads, greenlets, sequential"),
+    ("right=%3Cscript%3E", "unknown style '<script>' for right"),
+    ("left=threads&right=threads", "left and right are both threads"),
+    ("left=callbacks&left=threads", "left is given 2 times"),
+])
+async def test_a_bad_choice_is_a_400_that_says_why(http_client, base_url, query, message):
+    result = await get_json(http_client, f"{base_url}/?{query}", expect=400)
+    assert message in result["error"]
+    page = await http_client.fetch(f"{base_url}/?{query}", raise_error=False)
+    assert page.code == 400 and b"<script>" not in page.body

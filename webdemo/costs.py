@@ -1,0 +1,284 @@
+"""The costs page: the latest bench results charted against the essay's claims, and a
+small bench a visitor can run live.
+
+The results are a JSON file written by `python -m webdemo bench`: by default
+~/.cache/webdemo/bench.json ($XDG_CACHE_HOME/webdemo/bench.json), or the path given to
+both commands (webdemo --bench-results PATH, webdemo bench --results PATH). The live
+bench is that same command with small sizes, one at a time, in a subprocess that is
+stopped after LIVE_BENCH_SECONDS; it replaces the results file when it finishes.
+"""
+
+import json
+import logging
+import os
+import re
+import signal
+import subprocess
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from tornado.ioloop import IOLoop
+from tornado.iostream import PipeIOStream
+from tornado.web import HTTPError
+
+from webdemo.base import BaseHandler
+
+LIVE_BENCH = ["--sizes", "10,100", "--max-run-seconds", "5"]
+LIVE_BENCH_SECONDS = 180
+PROGRESS = re.compile(r"bench: (\d+)/(\d+) (.*)")
+log = logging.getLogger(__name__)
+
+
+def default_results_path():
+    cache = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
+    return Path(cache) / "webdemo" / "bench.json"
+
+
+def load_results(path):
+    """The results saved at path, or None if there are none yet (or none readable)."""
+    try:
+        results = json.loads(Path(path).read_text())
+    except (OSError, ValueError):
+        return None
+    return results if isinstance(results, dict) and "runs" in results else None
+
+
+def save_results(path, results):
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    partial = path.with_suffix(".partial")
+    partial.write_text(json.dumps(results, indent=1))
+    partial.replace(path)  # whole or not at all, for the page that reads it
+
+
+# --- the claims, tested against the figures ------------------------------------------------
+
+# A claim that threads "pay" is borne out when they cost at least this many times what
+# coroutines cost; anything closer is within what a busy machine varies by.
+MORE = 1.5
+
+
+def at_largest_size(runs, *styles):
+    """{style: run} at the largest N that every one of the styles ran, or None."""
+    sizes = [run["fetches"] for run in runs if run["style"] == styles[0]]
+    for size in sorted(sizes, reverse=True):
+        found = {run["style"]: run for run in runs
+                 if run["fetches"] == size and run["style"] in styles}
+        if len(found) == len(styles):
+            return size, found
+    return None, None
+
+
+def field_of(name):
+    return lambda run: run[name]
+
+
+def growth(run):
+    return max(run["peak_rss_mb"] - run["rss_before_mb"], 0)
+
+
+def switches(run):
+    return run["voluntary_switches"] + run["involuntary_switches"]
+
+
+def test_concurrency(runs):
+    concurrent = {run["style"] for run in runs if run["style"] != "sequential"}
+    size, found = at_largest_size(runs, "sequential", *sorted(concurrent))
+    if not size or not concurrent:
+        return None, "Not tested: it needs the sequential style and another at the same N."
+    slowest = max(found[style]["wall_ms"] for style in concurrent)
+    fastest = min(found[style]["wall_ms"] for style in concurrent)
+    seen = (f"at N={size}, one after another took {found['sequential']['wall_ms']:.0f} ms; "
+            f"waiting together took {fastest:.0f} to {slowest:.0f} ms.")
+    return found["sequential"]["wall_ms"] > 2 * slowest, seen
+
+
+def test_memory(runs):
+    size, found = at_largest_size(runs, "threads", "coroutines")
+    if not size:
+        return None, "Not tested: it needs threads and coroutines at the same N."
+    threads, coroutines = growth(found["threads"]), growth(found["coroutines"])
+    seen = (f"at N={size}, the run raised the peak RSS by {threads:.1f} MB with "
+            f"{found['threads']['threads']} threads, and by {coroutines:.1f} MB with "
+            f"coroutines ({found['coroutines']['threads']} threads).")
+    return threads >= MORE * coroutines and threads - coroutines >= 1, seen
+
+
+def test_switches(runs):
+    size, found = at_largest_size(runs, "threads", "coroutines")
+    if not size:
+        return None, "Not tested: it needs threads and coroutines at the same N."
+    threads, coroutines = found["threads"], found["coroutines"]
+    seen = (f"at N={size}, threads made {switches(threads)} context switches "
+            f"({threads['involuntary_switches']} of them forced); coroutines made "
+            f"{switches(coroutines)} ({coroutines['involuntary_switches']} forced).")
+    return switches(threads) >= MORE * switches(coroutines), seen
+
+
+def test_cpu(runs):
+    size, found = at_largest_size(runs, "threads", "coroutines")
+    if not size:
+        return None, "Not tested: it needs threads and coroutines at the same N."
+    threads, coroutines = found["threads"]["cpu_ms"], found["coroutines"]["cpu_ms"]
+    seen = f"at N={size}, threads took {threads:.0f} ms of CPU; coroutines {coroutines:.0f} ms."
+    return threads >= MORE * coroutines, seen
+
+
+@dataclass(frozen=True)
+class Claim:
+    metric: str  # the chart's title
+    unit: str
+    parts: tuple  # what is stacked in one bar: functions of a run
+    essay: str  # the claim, in the essay's sense
+    test: object  # runs -> (True, False or None for untested, what was seen)
+    legend: tuple = ()
+
+
+CLAIMS = [
+    Claim("Wall time", "ms", (field_of("wall_ms"),),
+          "Waiting for many things at once is what all of this is for: fetches that "
+          "wait together take about as long as the slowest of them; one after another "
+          "(the sequential baseline), they take the sum.", test_concurrency),
+    Claim("Peak memory", "MB", (field_of("rss_before_mb"), growth),
+          "Threads pay for memory: every thread has a stack of its own, where a "
+          "coroutine is one small object.", test_memory,
+          legend=("before the run", "added by the run")),
+    Claim("Context switches", "",
+          (field_of("voluntary_switches"), field_of("involuntary_switches")),
+          "Threads pay for context switches: the operating system switches between them "
+          "whenever one blocks or whenever it decides to. Async code switches only at "
+          "defined points (await, yield, a callback's return), inside one thread.",
+          test_switches, legend=("voluntary", "involuntary")),
+    Claim("CPU time", "ms", (field_of("cpu_ms"),),
+          "The same switching costs CPU time, spent in the kernel and the scheduler "
+          "rather than on the fetches.", test_cpu),
+]
+
+
+# --- the charts, laid out for SVG (no style attributes: the CSP allows none) ---------------
+
+BAR_X, BAR_WIDTH, ROW, GAP = 110, 380, 20, 14
+
+
+@dataclass
+class Chart:
+    claim: Claim
+    verdict: object
+    seen: str
+    rows: list = field(default_factory=list)
+    height: int = 0
+
+
+def chart(claim, results):
+    """Bars per style, grouped by N; each N on its own scale, since N spans 100 times."""
+    verdict, seen = claim.test(results["runs"])
+    drawn = Chart(claim, verdict, seen)
+    y = 0
+    for size in sorted({run["fetches"] for run in results["runs"]}):
+        runs = [run for run in results["runs"] if run["fetches"] == size]
+        drawn.rows.append({"kind": "group", "y": y + 14, "text": f"N = {size}"})
+        y += ROW + 2
+        top = max(sum(part(run) for part in claim.parts) for run in runs) or 1
+        for run in runs:
+            x, segments = BAR_X, []
+            for number, part in enumerate(claim.parts):
+                width = round(BAR_WIDTH * part(run) / top, 1)
+                segments.append({"x": x, "width": width, "part": number})
+                x += width
+            total = sum(part(run) for part in claim.parts)
+            drawn.rows.append({
+                "kind": "bar", "y": y, "style": run["style"], "segments": segments,
+                "value_x": x + 6, "value": f"{total:,.0f} {claim.unit}".strip()
+                if total >= 10 else f"{total:.1f} {claim.unit}".strip(),
+            })
+            y += ROW
+        y += GAP
+    drawn.height = y
+    return drawn
+
+
+class CostsHandler(BaseHandler):
+    def get(self):
+        results = load_results(self.settings["config"].bench_results)
+        charts = [chart(claim, results) for claim in CLAIMS] if results else []
+        self.render("costs.html", results=results, charts=charts, bar_x=BAR_X,
+                    results_path=self.settings["config"].bench_results,
+                    live=self.settings["live_bench"].progress, live_sizes=LIVE_BENCH[1])
+
+
+class LiveBenchHandler(BaseHandler):
+    """POST starts the small bench (or joins the one running); GET says how far it is."""
+
+    def post(self):
+        # A header a cross-site form cannot send: only this site's script starts a bench.
+        if self.request.headers.get("X-Webdemo") != "bench":
+            raise HTTPError(403, "start the bench from the costs page")
+        self.set_status(202)
+        self.finish(self.settings["live_bench"].start())
+
+    def get(self):
+        self.set_header("Cache-Control", "no-store")
+        self.finish(self.settings["live_bench"].progress)
+
+
+class LiveBench:
+    """One small bench at a time, in a subprocess; its progress read from its stderr."""
+
+    def __init__(self, results_path):
+        self.results_path = results_path
+        self.process = None
+        self.progress = {"state": "idle"}
+
+    def start(self):
+        if self.progress["state"] == "running":
+            return self.progress
+        reading, writing = os.pipe()
+        # A session of its own: stopping it stops the processes it started too.
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "webdemo", "bench", *LIVE_BENCH,
+             "--results", str(self.results_path)],
+            stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=writing,
+            start_new_session=True)
+        os.close(writing)
+        self.stream = PipeIOStream(reading)
+        self.progress = {"state": "running", "done": 0, "steps": 0, "step": "starting"}
+        self.deadline = IOLoop.current().call_later(LIVE_BENCH_SECONDS, self.stop)
+        self.read_line()
+        return self.progress
+
+    def read_line(self):
+        IOLoop.current().add_future(self.stream.read_until(b"\n", max_bytes=64 * 1024),
+                                    self.take_line)
+
+    def take_line(self, reading):
+        if reading.exception():  # the end of its stderr: it has exited, or is exiting
+            self.finished()
+            return
+        line = reading.result().decode(errors="replace").strip()
+        progress = PROGRESS.fullmatch(line)
+        if progress:
+            done, steps, step = progress.groups()
+            self.progress.update(done=int(done), steps=int(steps), step=step)
+        elif line:
+            log.warning("live bench: %s", line)
+        self.read_line()
+
+    def finished(self):
+        IOLoop.current().remove_timeout(self.deadline)
+        self.stream.close()
+        try:
+            status = self.process.wait(timeout=5)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            status = self.process.wait()
+        if status == 0:
+            self.progress = {"state": "done"}
+        else:
+            how = "it took too long" if status < 0 else f"exit status {status}"
+            self.progress = {"state": "failed", "error": f"the bench failed: {how}"}
+
+    def stop(self):
+        """Ends a bench still running; its end of stderr then reports it failed."""
+        if self.process and self.process.poll() is None:
+            os.killpg(self.process.pid, signal.SIGKILL)

@@ -1,0 +1,46 @@
+"""The greenlet style's worker process: python -m webdemo.gevent_worker FD TIMEOUT.
+
+gevent's monkey.patch_all() swaps socket, ssl, threading and time for the whole
+process, and must come before anything imports them: so it is the first thing this
+process does, and the Tornado server never does it. webdemo/worker.py starts this
+process and talks to it over the socket FD, one JSON object a line.
+"""
+
+from gevent import monkey
+
+monkey.patch_all()
+
+# Imported once patched, on purpose.
+import json  # noqa: E402
+import socket  # noqa: E402
+import sys  # noqa: E402
+import threading  # noqa: E402
+
+import gevent  # noqa: E402
+
+from webdemo.styles.greenlets import GreenletsJob  # noqa: E402
+from webdemo.worker import usage  # noqa: E402
+
+
+def main(fd, timeout):
+    connection = socket.socket(fileno=fd)
+    # Patched: a greenlet that waits for the lock lets the others run.
+    sending = threading.Lock()
+
+    def send(message):
+        with sending:
+            connection.sendall(json.dumps(message).encode() + b"\n")
+
+    send({"kind": "ready"})
+    with connection.makefile("rb") as lines:
+        for line in lines:  # until the server goes, and its end of the socket with it
+            request = json.loads(line)
+            if request.get("usage"):
+                send({"job": request["job"], "kind": "done", "usage": usage()})
+            else:
+                job = GreenletsJob(send, request["job"], request["targets"], timeout)
+                gevent.spawn(job.get)
+
+
+if __name__ == "__main__":
+    main(int(sys.argv[1]), float(sys.argv[2]))

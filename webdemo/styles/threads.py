@@ -1,0 +1,39 @@
+"""Threads: blocking code, run in many threads at once.
+
+fetch_one() is plain blocking code, written as if no other fetch existed:
+the operating system switches between the threads, whenever one blocks or
+whenever it decides to. Each thread costs a stack of memory and a trip
+through the kernel every time it waits or is switched; the pool caps them
+at the server's --max-clients, and the rest wait in line. get() runs on the
+event loop: it hands every fetch to a thread, and waits for them without
+blocking the loop.
+"""
+
+import asyncio
+
+from tornado.ioloop import IOLoop
+
+from webdemo.aggregate import AggregateHandler
+
+
+class ThreadsHandler(AggregateHandler):
+    resume_event = "returned"
+
+    async def get(self):
+        pool = self.settings["thread_pool"]
+        # Each call gives the loop a Future, resolved when its thread returns.
+        rows = await asyncio.gather(*(
+            IOLoop.current().run_in_executor(pool, self.fetch_one, index)
+            for index in range(len(self.targets))
+        ))
+        self.render_results(rows)
+
+    def fetch_one(self, index):
+        # This runs in a pool thread, so blocking here stops no one else.
+        # Any thread may be stopped at any moment for another, so whatever
+        # the threads share is locked: here, the handler's event log.
+        try:
+            response = self.fetch_blocking(index)
+        except Exception as error:
+            return self.failed(index, error)
+        return self.succeeded(index, response)
