@@ -55,7 +55,7 @@ class Column {
     this.article = article;
     this.style = article.dataset.style;
     this.chart = article.querySelector(".chart");
-    this.legend = article.querySelector(".legend");
+    this.legend = article.querySelector(".timeline-key");
     this.events = article.querySelector("ol.events");
     this.threads = article.querySelector(".threads");
     this.result = article.querySelector(".result");
@@ -325,7 +325,7 @@ async function busy(work) {
 function runColumns(chosen, paths = {}, extra = {}) {
   const timeline = chosen[0].chart;
   if (timeline.getBoundingClientRect().top > window.innerHeight - 150) {
-    timeline.closest(".live").scrollIntoView({ block: "start", behavior: "smooth" });
+    timeline.closest(".watch").scrollIntoView({ block: "start", behavior: "smooth" });
   }
   return Promise.all(chosen.map((column) => {
     const query = new URLSearchParams(new FormData(form));
