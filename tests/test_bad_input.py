@@ -12,7 +12,7 @@ BAD_INPUTS = [
     ({"fetch": "/upstream/x?delay_ms=abc"}, "delay_ms must be a whole number"),
     ({"fetch": "/upstream/x?delay_ms=30001"}, "delay_ms must be from 0 to 30000, not 30001"),
     ({"fetch": "/upstream/x?bytes=-1"}, "bytes must be from 0 to 10000000, not -1"),
-    ({"fetch": "/upstream/x?status=600"}, "status must be from 100 to 599, not 600"),
+    ({"fetch": "/upstream/x?status=600"}, "status must be from 200 to 599, not 600"),
     ({"fetch": "/upstream/x?colour=red"}, "unknown simulator parameter 'colour'"),
     ({"fetch": "/upstream/x?status=200&status=500"}, "status is given 2 times"),
     ({"fetch": "/upstream/a%2Fb"}, "simulator name 'a%2Fb' is not allowed"),

@@ -24,7 +24,8 @@ SIMULATOR_PATH = re.compile(r"/upstream/([^/?#]*)")
 SIMULATOR_LIMITS = {
     "delay_ms": (0, 30_000, 0),
     "bytes": (0, 10_000_000, 1024),
-    "status": (100, 599, 200),
+    # No 1xx: it announces another answer, which would never come.
+    "status": (200, 599, 200),
 }
 
 # The essay's three sites, simulated with different latencies and sizes.
