@@ -1,6 +1,8 @@
-"""What the tests share: asking an aggregate for JSON, and the styles to ask."""
+"""What the tests share: asking an aggregate for JSON, the styles to ask, waiting."""
 
+import asyncio
 import json
+import time
 from urllib.parse import urlencode
 
 from webdemo.styles import STYLES
@@ -24,3 +26,11 @@ async def get_json(http_client, url, expect=200):
 
 async def aggregate(http_client, base_url, style, expect=200, **params):
     return await get_json(http_client, f"{base_url}/{style}?{query(**params)}", expect)
+
+
+async def until(condition, seconds=3.0):
+    """Waits, bounded, for a condition the server reaches on its own."""
+    deadline = time.monotonic() + seconds
+    while not condition():
+        assert time.monotonic() < deadline, "the condition did not come true in time"
+        await asyncio.sleep(0.01)

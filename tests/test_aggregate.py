@@ -117,7 +117,7 @@ async def test_a_redirect_is_reported_not_followed(http_client, base_url):
     result = await aggregate(http_client, base_url, "coroutines",
                              fetch="/upstream/moved?status=302")
     assert result["results"][0]["status"] == 302
-    assert result["results"][0]["error"] == "HTTP 302: Found"
+    assert result["results"][0]["error"] == "HTTP 302: Found (redirects are not followed)"
 
 
 @pytest.mark.gen_test

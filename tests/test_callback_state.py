@@ -5,22 +5,13 @@ import inspect
 import logging
 import random
 import socket
-import time
 
 import pytest
-from helpers import aggregate
+from helpers import aggregate, until
 from tornado.httpclient import AsyncHTTPClient
 from tornado.iostream import IOStream
 
 from webdemo.styles import callbacks, coroutines
-
-
-async def until(condition, seconds=3.0):
-    """Waits, bounded, for a condition the server reaches on its own."""
-    deadline = time.monotonic() + seconds
-    while not condition():
-        assert time.monotonic() < deadline, "the condition did not come true in time"
-        await asyncio.sleep(0.01)
 
 
 def test_each_style_is_written_in_its_style():

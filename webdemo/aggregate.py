@@ -10,6 +10,7 @@ from dataclasses import asdict, dataclass
 
 from tornado.concurrent import Future
 from tornado.httpclient import HTTPClientError, HTTPRequest, HTTPResponse
+from tornado.simple_httpclient import HTTPStreamClosedError
 
 from webdemo.base import BaseHandler
 from webdemo.catalog import BadInput
@@ -26,13 +27,30 @@ class Row:
     end_ms: float
 
 
-def describe(error):
+# An upstream's own words (an HTTP reason phrase) are shown up to this length.
+MAX_ERROR_LENGTH = 200
+
+# Fetches started and not yet ended, across all requests and styles: GET /stats.
+in_flight = set()
+
+
+def describe(error, max_body_bytes):
     """Says why a fetch failed, in words a person understands."""
+    if isinstance(error, HTTPStreamClosedError):
+        # Tornado drops an answer it refuses (malformed framing, bad gzip, over the
+        # size limit) by closing the connection, as if the upstream had hung up; the
+        # exact reason goes only to its log, at INFO. So the row names every cause.
+        return ("the connection ended before the answer was complete: the upstream "
+                "closed it, or its answer was malformed or larger than the "
+                f"{max_body_bytes:,}-byte limit")
     if isinstance(error, HTTPClientError) and error.code == 599 and error.response is None:
-        return error.message  # Tornado's own: "Timeout while connecting", "Stream closed"...
+        return error.message  # Tornado's own: "Timeout while connecting"...
     if isinstance(error, OSError) and error.strerror:
         return error.strerror  # "Connection refused"
-    return str(error) or type(error).__name__
+    text = str(error)[:MAX_ERROR_LENGTH] or type(error).__name__
+    if isinstance(error, HTTPClientError) and 300 <= error.code < 400:
+        return text + " (redirects are not followed)"
+    return text
 
 
 def as_response(request, fetched):
@@ -87,13 +105,16 @@ class AggregateHandler(BaseHandler):
         self.log_event("fetch-start", index)
         request = HTTPRequest(self.targets[index].url)
         fetched = self.settings["http_client"].fetch(request, raise_error=raise_error)
+        in_flight.add(fetched)
+        fetched.add_done_callback(in_flight.discard)
         return fetched if raise_error else as_response(request, fetched)
 
     def succeeded(self, index, response):
         return self.row(index, response, None)
 
     def failed(self, index, error):
-        return self.row(index, getattr(error, "response", None), describe(error))
+        error_text = describe(error, self.settings["config"].max_body_bytes)
+        return self.row(index, getattr(error, "response", None), error_text)
 
     def row(self, index, response, error):
         status = response.code if response else None

@@ -10,15 +10,13 @@ from tornado.web import Application
 from webdemo.base import NotFoundHandler
 from webdemo.catalog import Catalog
 from webdemo.pages import HighlightStyleHandler, IndexHandler
+from webdemo.stats import StatsHandler
 from webdemo.styles import STYLES
 from webdemo.upstream import UpstreamHandler
 
 # The app connects to its own simulator once per fetch, up to 200 at once per visitor:
 # Tornado's default listen backlog of 128 would drop connections past it.
 LISTEN_BACKLOG = 2048
-
-# The simulator serves up to 10,000,000 bytes; anything larger is refused mid-body.
-MAX_BODY_BYTES = 16 * 1024 * 1024
 
 
 @dataclass(frozen=True)
@@ -28,6 +26,8 @@ class Config:
     timeout: float = 3.0  # seconds per fetch, connecting included
     max_clients: int = 200  # fetches at once, across all requests
     targets: dict = field(default_factory=dict)  # the operator's --target NAME=URL
+    # The simulator serves up to 10,000,000 bytes; a larger answer is refused mid-body.
+    max_body_bytes: int = 16 * 1024 * 1024
     debug: bool = False
 
     @property
@@ -61,7 +61,7 @@ def make_app(config):
     http_client = AsyncHTTPClient(
         force_instance=True,
         max_clients=config.max_clients,
-        max_body_size=MAX_BODY_BYTES,
+        max_body_size=config.max_body_bytes,
         defaults=dict(connect_timeout=config.timeout, request_timeout=config.timeout,
                       follow_redirects=False),
     )
@@ -69,6 +69,7 @@ def make_app(config):
         (r"/", IndexHandler),
         (r"/highlight\.css", HighlightStyleHandler),
         (r"/upstream/([^/]*)", UpstreamHandler),
+        (r"/stats", StatsHandler),
     ] + [(rf"/{name}", style.handler, {"style": name}) for name, style in STYLES.items()]
     return Application(
         routes,
