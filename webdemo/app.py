@@ -7,7 +7,7 @@ from pathlib import Path
 from tornado.httpclient import AsyncHTTPClient
 from tornado.web import Application
 
-from webdemo.base import NotFoundHandler
+from webdemo.base import ForeignHostHandler, NotFoundHandler, StaticHandler, is_loopback
 from webdemo.catalog import Catalog
 from webdemo.pages import HighlightStyleHandler, IndexHandler
 from webdemo.stats import StatsHandler
@@ -55,6 +55,17 @@ def log_request(handler):
         1000 * handler.request.request_time())
 
 
+class App(Application):
+    def find_handler(self, request, **kwargs):
+        # DNS rebinding: a page from evil.example, whose name its owner then points at
+        # 127.0.0.1, could read this server as its own origin. Its requests still carry
+        # Host: evil.example, so a server only this machine can reach answers only to
+        # this machine's names. Checked here, it covers every route, 404s and static files.
+        if self.settings["loopback_only"] and not is_loopback(request.host_name):
+            return self.get_handler_delegate(request, ForeignHostHandler)
+        return super().find_handler(request, **kwargs)
+
+
 def make_app(config):
     # The app owns its client: Tornado's shared one runs 10 fetches at once, so a
     # fan-out of 100 would wait in line, and so would any other client in the process.
@@ -71,10 +82,13 @@ def make_app(config):
         (r"/upstream/([^/]*)", UpstreamHandler),
         (r"/stats", StatsHandler),
     ] + [(rf"/{name}", style.handler, {"style": name}) for name, style in STYLES.items()]
-    return Application(
+    return App(
         routes,
         template_path=resource_dir("templates"),
         static_path=resource_dir("static"),
+        static_handler_class=StaticHandler,
+        loopback_only=is_loopback(config.host),
+        xsrf_cookies=True,  # no form posts yet; any that comes is checked from the start
         catalog=Catalog(config.url, config.targets),
         http_client=http_client,
         config=config,
