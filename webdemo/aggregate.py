@@ -78,17 +78,23 @@ class AggregateHandler(BaseHandler):
         self.style = style
 
     def prepare(self):
-        if self.get_query_argument("format", "html") not in ("html", "json"):
+        if self.once("format", "html") not in ("html", "json"):
             raise BadInput("format must be html or json")
-        scenarios = self.get_query_arguments("scenario")
-        if len(scenarios) > 1:
-            raise BadInput("scenario is given more than once: give it once")
         catalog = self.settings["catalog"]
-        self.targets = catalog.resolve(self.get_query_arguments("fetch"),
-                                       scenarios[0] if scenarios else None)
+        # strip=False: Tornado would otherwise trim spaces and drop control characters,
+        # and pass " python.org\x00" for "python.org"; what is sent is what is checked.
+        self.targets = catalog.resolve(self.get_query_arguments("fetch", strip=False),
+                                       self.once("scenario"))
         self.started = time.perf_counter()
         self.start_ms = [0.0] * len(self.targets)
         self.events = []
+
+    def once(self, name, default=None):
+        """A query argument that may be given at most once."""
+        values = self.get_query_arguments(name, strip=False)
+        if len(values) > 1:
+            raise BadInput(f"{name} is given more than once: give it once")
+        return values[0] if values else default
 
     def elapsed_ms(self):
         return round((time.perf_counter() - self.started) * 1000, 1)
