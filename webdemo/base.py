@@ -1,5 +1,6 @@
 """What every handler of the site shares: errors as a message, never a traceback."""
 
+import functools
 import ipaddress
 
 from tornado.web import HTTPError, RequestHandler, StaticFileHandler
@@ -9,6 +10,7 @@ from webdemo.catalog import BadInput
 LOOPBACK_NAMES = "localhost, 127.0.0.1 or [::1]"
 
 
+@functools.lru_cache(maxsize=64)  # asked on every request, nearly always the same name
 def is_loopback(host):
     """Whether a host name or address (an IPv6 one in brackets or not) is this machine."""
     if host == "localhost":
