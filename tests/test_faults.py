@@ -118,7 +118,7 @@ async def test_a_client_that_leaves_mid_fetch_leaves_nothing_behind(
 async def test_stats_count_what_is_in_flight(http_client, base_url):
     idle = await get_json(http_client, f"{base_url}/stats")
     assert (idle["callbacks_in_flight"], idle["fetches_in_flight"]) == (0, 0)
-    assert idle["rss_bytes"] > 1_000_000
+    assert idle["rss_bytes"] > 1_000_000 and idle["cpu_seconds"] > 0
     running = [
         asyncio.ensure_future(aggregate(http_client, base_url, "callbacks", fetch=specs))
         for specs in (["/upstream/a?delay_ms=300", "/upstream/b?delay_ms=300"], ["silent"])
