@@ -261,8 +261,9 @@ def report(args, tally, in_window, before, after, peaks, drain_seconds, stderr_t
     print(f"requests   {answered} answered, {in_window / args.seconds:.0f} req/s; "
           f"{tally.hang_ups} hung up on purpose")
     print(f"latency    {percentiles(everything)}, max {ms(max(everything, default=0))}")
-    print(f"errors     {errors}" + "".join(f"\n             {n} x {what}"
-                                           for what, n in tally.errors.most_common(5)))
+    print(f"errors     {errors} ({errors / max(answered, 1):.1%} of the answers)")
+    for what, n in tally.errors.most_common(5):
+        print(f"             {n} x {what}")
     print(f"mixed      {tally.mixed}")
     for kind, latencies in tally.latencies.items():
         print(f"  {kind:<12}{len(latencies):>7}  {percentiles(latencies)}")
