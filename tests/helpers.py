@@ -1,7 +1,8 @@
-"""What the tests share: asking an aggregate for JSON, the styles to ask, waiting."""
+"""What the tests share: asking an aggregate for JSON, the styles to ask, waiting, logs."""
 
 import asyncio
 import json
+import logging
 import time
 from urllib.parse import urlencode
 
@@ -34,3 +35,8 @@ async def until(condition, seconds=3.0):
     while not condition():
         assert time.monotonic() < deadline, "the condition did not come true in time"
         await asyncio.sleep(0.01)
+
+
+def errors_logged(caplog):
+    """What the server logged at ERROR or worse: nothing, when all is handled."""
+    return [record.getMessage() for record in caplog.records if record.levelno >= logging.ERROR]

@@ -2,12 +2,11 @@
 
 import asyncio
 import inspect
-import logging
 import random
 import socket
 
 import pytest
-from helpers import aggregate, until
+from helpers import aggregate, errors_logged, until
 from tornado.httpclient import AsyncHTTPClient
 from tornado.iostream import IOStream
 
@@ -68,4 +67,4 @@ async def test_a_client_that_leaves_leaves_nothing_behind(
     # The fetch still ends later; its callback must find nothing to count.
     await until(lambda: late_counts == ["slow"])
     assert callbacks.remaining == {} and callbacks.results == {}
-    assert not [record for record in caplog.records if record.levelno >= logging.ERROR]
+    assert errors_logged(caplog) == []

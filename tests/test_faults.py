@@ -6,12 +6,11 @@ operator target. Clients that leave mid-fetch leave nothing behind either.
 
 import asyncio
 import html
-import logging
 import socket
 
 import pytest
 from broken_upstream import FAULTS, REFUSED
-from helpers import STYLE_NAMES, aggregate, get_json, query, until
+from helpers import STYLE_NAMES, aggregate, errors_logged, get_json, query, until
 from tornado.iostream import IOStream
 
 from webdemo import aggregate as shared
@@ -57,10 +56,6 @@ HOSTILE_NAME = "<img src=x onerror=alert('name')>"
 def config(http_port, broken):
     targets = broken.targets() | {HOSTILE_NAME: broken.targets()["fine"]}
     return Config(port=http_port, timeout=TIMEOUT, max_body_bytes=LIMIT, targets=targets)
-
-
-def errors_logged(caplog):
-    return [record.getMessage() for record in caplog.records if record.levelno >= logging.ERROR]
 
 
 def test_every_fault_is_expected():
