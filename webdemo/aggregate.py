@@ -5,6 +5,7 @@ blocking way with urllib), turning a response or a failure into a row, the event
 with its clock, and rendering the aggregate as HTML or JSON all live here.
 """
 
+import contextlib
 import http.client
 import io
 import socket
@@ -12,6 +13,7 @@ import threading
 import time
 import urllib.error
 import urllib.request
+import zlib
 from dataclasses import dataclass
 
 from tornado.concurrent import Future
@@ -38,29 +40,59 @@ class Row:
 
 # libcurl's words for these name the milliseconds it waited, which differ from run to
 # run; in Tornado's words (as its pure-Python client says them), the rows of two runs
-# can be compared.
-# libcurl's code 7 covers an unreachable host too; for a target that answers on no
-# port, the demo's "refused" among them, the words every other client uses are right.
+# can be compared. Its code 7 covers an unreachable host too; for a target that answers
+# on no port, the demo's "refused" among them, the words every other client uses are right.
 CURL_ERRORS = {7: "Connection refused", 28: "Timeout during request"}
+# libcurl's codes for an answer cut short, malformed or too large: its own words are
+# finer than the pure-Python client's, which cannot tell these apart; said alike, the
+# rows of every style and client can be compared.
+CURL_DROPPED = {1, 8, 18, 23, 52, 56, 61}
+
+# An upstream's own words (an HTTP reason phrase) are shown up to this length.
+MAX_ERROR_LENGTH = 200
+
+# Fetches started and not yet ended, across all requests and styles: GET /stats.
+in_flight = set()
 
 
-def describe(error):
+def describe(error, max_body_bytes=MAX_BODY_BYTES):
     """Says why a fetch failed, in words a person understands."""
     if isinstance(error, HTTPClientError) and getattr(error, "errno", None) in CURL_ERRORS:
         return CURL_ERRORS[error.errno]  # a CurlError
+    if isinstance(error, HTTPStreamClosedError) or getattr(error, "errno", 0) in CURL_DROPPED:
+        # Tornado drops an answer it refuses (malformed framing, bad gzip, over the
+        # size limit) by closing the connection, as if the upstream had hung up; the
+        # exact reason goes only to its log, at INFO. So the row names every cause.
+        return ("the connection ended before the answer was complete: the upstream "
+                "closed it, or its answer was malformed or larger than the "
+                f"{max_body_bytes:,}-byte limit")
     if isinstance(error, HTTPClientError) and error.code == 599 and error.response is None:
-        return error.message  # Tornado's own: "Timeout while connecting", "Stream closed"...
+        return error.message  # Tornado's own: "Timeout while connecting"...
     if isinstance(error, OSError) and error.strerror:
         return error.strerror  # "Connection refused"
-    return str(error) or type(error).__name__
+    text = str(error)[:MAX_ERROR_LENGTH] or type(error).__name__
+    if isinstance(error, HTTPClientError) and 300 <= error.code < 400:
+        return text + " (redirects are not followed)"
+    return text
 
 
-def outcome(response, error=None):
+@contextlib.contextmanager
+def counted_in_flight():
+    """Counts a fetch that has no Future (a blocking one, one in a worker) while it runs."""
+    token = object()
+    in_flight.add(token)  # a set's add and discard are atomic: threads may call them
+    try:
+        yield token
+    finally:
+        in_flight.discard(token)
+
+
+def outcome(response, error=None, max_body_bytes=MAX_BODY_BYTES):
     """A fetch's (status, bytes, error words), from its response or the failure that ended it."""
     if error is not None:
         response = getattr(error, "response", None)
     return (response.code if response else None, len(response.body) if response else 0,
-            None if error is None else describe(error))
+            None if error is None else describe(error, max_body_bytes))
 
 
 def as_response(request, fetched):
@@ -136,6 +168,7 @@ class ReportRedirects(urllib.request.HTTPRedirectHandler):
 # No proxy from the environment either: the Tornado client uses none.
 opener = urllib.request.build_opener(
     urllib.request.ProxyHandler({}), ReportRedirects, DeadlineHandler)
+opener.addheaders = [("Accept-Encoding", "gzip")]
 
 
 def blocking_fetch(url, timeout, max_body=MAX_BODY_BYTES):
@@ -172,6 +205,15 @@ def read_response(url, answer, max_body):
     announced = answer.headers.get("Content-Length", "")
     if len(body) > max_body or announced.isdigit() and len(body) < int(announced):
         raise HTTPStreamClosedError("Connection closed")  # what Tornado says then
+    if len(set(answer.headers.get_all("Content-Length", []))) > 1:  # which one to believe?
+        raise HTTPStreamClosedError("Connection closed")
+    if answer.headers.get("Content-Encoding") == "gzip":  # asked for, as Tornado does
+        try:  # at most one byte past the limit, so a small bomb cannot go off here
+            body = zlib.decompressobj(16 + zlib.MAX_WBITS).decompress(body, max_body + 1)
+        except zlib.error:
+            raise HTTPStreamClosedError("Connection closed") from None
+        if len(body) > max_body:
+            raise HTTPStreamClosedError("Connection closed")
     return HTTPResponse(HTTPRequest(url), answer.status, reason=answer.reason,
                         buffer=io.BytesIO(body))
 
@@ -184,20 +226,26 @@ class AggregateHandler(BaseHandler):
         self.style = style
 
     def prepare(self):
-        if self.get_query_argument("format", "html") not in ("html", "json"):
+        if self.once("format", "html") not in ("html", "json"):
             raise BadInput("format must be html or json")
-        scenarios = self.get_query_arguments("scenario")
-        if len(scenarios) > 1:
-            raise BadInput("scenario is given more than once: give it once")
         catalog = self.settings["catalog"]
-        self.targets = catalog.resolve(self.get_query_arguments("fetch"),
-                                       scenarios[0] if scenarios else None)
+        # strip=False: Tornado would otherwise trim spaces and drop control characters,
+        # and pass " python.org\x00" for "python.org"; what is sent is what is checked.
+        self.targets = catalog.resolve(self.get_query_arguments("fetch", strip=False),
+                                       self.once("scenario"))
         self.started = time.perf_counter()
         self.start_ms = [0.0] * len(self.targets)
         self.events = []
         # Styles that fetch in threads log from them: an entry's time and its place
         # in the log must be taken together.
         self.events_lock = threading.Lock()
+
+    def once(self, name, default=None):
+        """A query argument that may be given at most once."""
+        values = self.get_query_arguments(name, strip=False)
+        if len(values) > 1:
+            raise BadInput(f"{name} is given more than once: give it once")
+        return values[0] if values else default
 
     def elapsed_ms(self):
         return round((time.perf_counter() - self.started) * 1000, 1)
@@ -218,18 +266,22 @@ class AggregateHandler(BaseHandler):
         self.fetch_started(index)
         request = HTTPRequest(self.targets[index].url)
         fetched = self.settings["http_client"].fetch(request, raise_error=raise_error)
+        in_flight.add(fetched)
+        fetched.add_done_callback(in_flight.discard)
         return fetched if raise_error else as_response(request, fetched)
 
     def fetch_blocking(self, index):
         """Fetches target number `index` and returns its response, blocking till then."""
         self.fetch_started(index)
-        return blocking_fetch(self.targets[index].url, self.settings["config"].timeout)
+        config = self.settings["config"]
+        with counted_in_flight():
+            return blocking_fetch(self.targets[index].url, config.timeout, config.max_body_bytes)
 
     def succeeded(self, index, response):
         return self.row(index, *outcome(response))
 
     def failed(self, index, error):
-        return self.row(index, *outcome(None, error))
+        return self.row(index, *outcome(None, error, self.settings["config"].max_body_bytes))
 
     def row(self, index, status, size, error):
         self.log_event(self.resume_event, index, status=status, error=error)

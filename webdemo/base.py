@@ -1,8 +1,24 @@
 """What every handler of the site shares: errors as a message, never a traceback."""
 
-from tornado.web import HTTPError, RequestHandler
+import functools
+import ipaddress
+
+from tornado.web import HTTPError, RequestHandler, StaticFileHandler
 
 from webdemo.catalog import BadInput
+
+LOOPBACK_NAMES = "localhost, 127.0.0.1 or [::1]"
+
+
+@functools.lru_cache(maxsize=64)  # asked on every request, nearly always the same name
+def is_loopback(host):
+    """Whether a host name or address (an IPv6 one in brackets or not) is this machine."""
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.removeprefix("[").removesuffix("]")).is_loopback
+    except ValueError:
+        return False
 
 
 class BaseHandler(RequestHandler):
@@ -35,3 +51,14 @@ class BaseHandler(RequestHandler):
 class NotFoundHandler(BaseHandler):
     def prepare(self):
         raise HTTPError(404, "there is no page at %s", self.request.path)
+
+
+class ForeignHostHandler(BaseHandler):
+    def prepare(self):
+        raise HTTPError(403, "this server answers only to " + LOOPBACK_NAMES
+                        + ", not to Host %r: it listens on this machine only",
+                        self.request.host[:100])
+
+
+class StaticHandler(BaseHandler, StaticFileHandler):
+    """Static files, with the headers and error pages of every other page."""

@@ -24,6 +24,7 @@ SIMULATOR_PATH = re.compile(r"/upstream/([^/?#]*)")
 SIMULATOR_LIMITS = {
     "delay_ms": (0, 30_000, 0),
     "bytes": (0, 10_000_000, 1024),
+    # A 1xx announces another answer, which never comes: a broken upstream, on demand.
     "status": (100, 599, 200),
 }
 
