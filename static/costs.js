@@ -51,7 +51,8 @@ async function follow(progress) {
 button.hidden = false;
 button.addEventListener("click", async () => {
   try {
-    follow(await ask({ method: "POST", headers: { "X-Webdemo": "bench" } }));
+    // Tornado's xsrf check: the token of the page, matched against its cookie.
+    follow(await ask({ method: "POST", headers: { "X-XSRFToken": live.dataset.xsrf } }));
   } catch (error) {
     show({ state: "failed", error: `Could not start the bench: ${error.message}` });
   }

@@ -2,6 +2,7 @@ import asyncio
 import socket
 
 import pytest
+from broken_upstream import BrokenUpstream
 from tornado.ioloop import IOLoop
 from tornado.netutil import bind_sockets
 
@@ -41,3 +42,12 @@ def app(io_loop, config):
     app = make_app(config)
     yield app
     close_app(app)
+
+
+@pytest.fixture
+def broken(io_loop):
+    """The deliberately broken upstream; its faults become operator targets in `config`."""
+    upstream = BrokenUpstream()
+    io_loop.run_sync(upstream.start)
+    yield upstream
+    io_loop.run_sync(upstream.stop)

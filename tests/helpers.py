@@ -1,6 +1,9 @@
-"""What the tests share: asking an aggregate for JSON, and the styles to ask."""
+"""What the tests share: asking an aggregate for JSON, the styles to ask, waiting, logs."""
 
+import asyncio
 import json
+import logging
+import time
 from urllib.parse import urlencode
 
 from webdemo.styles import STYLES
@@ -42,3 +45,16 @@ async def started(app, style):
     module = getattr(STYLES[style].handler, "worker_module", None)
     if module:
         await app.settings["workers"].get(style, module).ready
+
+
+async def until(condition, seconds=3.0):
+    """Waits, bounded, for a condition the server reaches on its own."""
+    deadline = time.monotonic() + seconds
+    while not condition():
+        assert time.monotonic() < deadline, "the condition did not come true in time"
+        await asyncio.sleep(0.01)
+
+
+def errors_logged(caplog):
+    """What the server logged at ERROR or worse: nothing, when all is handled."""
+    return [record.getMessage() for record in caplog.records if record.levelno >= logging.ERROR]

@@ -140,7 +140,7 @@ async def test_every_style_answers_the_same_rows(http_client, base_url, inputs):
 async def test_a_redirect_is_reported_not_followed(http_client, base_url, style):
     result = await aggregate(http_client, base_url, style, fetch="/upstream/moved?status=302")
     assert result["results"][0]["status"] == 302
-    assert result["results"][0]["error"] == "HTTP 302: Found"
+    assert result["results"][0]["error"] == "HTTP 302: Found (redirects are not followed)"
 
 
 @pytest.mark.gen_test

@@ -1,25 +1,15 @@
 """The callback style's global counters: never shared, never left behind."""
 
 import asyncio
-import logging
 import random
 import socket
-import time
 
 import pytest
-from helpers import aggregate
+from helpers import aggregate, errors_logged, until
 from tornado.httpclient import AsyncHTTPClient
 from tornado.iostream import IOStream
 
 from webdemo.styles import callbacks
-
-
-async def until(condition, seconds=3.0):
-    """Waits, bounded, for a condition the server reaches on its own."""
-    deadline = time.monotonic() + seconds
-    while not condition():
-        assert time.monotonic() < deadline, "the condition did not come true in time"
-        await asyncio.sleep(0.01)
 
 
 @pytest.mark.gen_test(timeout=10)
@@ -69,4 +59,4 @@ async def test_a_client_that_leaves_leaves_nothing_behind(
     # The fetch still ends later; its callback must find nothing to count.
     await until(lambda: late_counts == ["slow"])
     assert callbacks.remaining == {} and callbacks.results == {}
-    assert not [record for record in caplog.records if record.levelno >= logging.ERROR]
+    assert errors_logged(caplog) == []

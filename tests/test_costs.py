@@ -113,8 +113,12 @@ TINY = ["--sizes", "2", "--styles", "callbacks,threads", "--delay-ms", "10"]
 
 
 async def start(http_client, base_url):
+    """Starts the live bench as the costs page does: with its xsrf token and cookie."""
+    costs_page = await http_client.fetch(base_url + "/costs")
+    token = re.search(r'data-xsrf="([^"]+)"', costs_page.body.decode()).group(1)
+    cookie = costs_page.headers["Set-Cookie"].split(";")[0]
     response = await http_client.fetch(base_url + "/costs/bench", method="POST", body="",
-                                       headers={"X-Webdemo": "bench"})
+                                       headers={"X-XSRFToken": token, "Cookie": cookie})
     assert response.code == 202
     return json.loads(response.body)
 

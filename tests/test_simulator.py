@@ -29,8 +29,8 @@ async def test_waits_the_delay_asked_for(http_client, base_url):
 @pytest.mark.gen_test
 @pytest.mark.parametrize("name, value", [
     (name, value) for name, (low, high, _) in SIMULATOR_LIMITS.items() for value in (low, high)
-    # A 1xx answer is no final answer, and the longest delay is tested apart.
-    if (name, value) not in (("status", 100), ("delay_ms", 30_000))
+    # The longest delay and a 1xx, which is no final answer, are tested apart.
+    if (name, value) not in (("delay_ms", 30_000), ("status", 100))
 ])
 async def test_accepts_each_bound(http_client, base_url, name, value):
     params = {"delay_ms": 0, "bytes": 10, "status": 200} | {name: value}
@@ -46,6 +46,14 @@ async def test_accepts_the_longest_delay(http_client, base_url):
     # Refused, it would answer 400 at once; accepted, it is still waiting when we give up.
     with pytest.raises(HTTPTimeoutError):
         await http_client.fetch(f"{base_url}/upstream/x?delay_ms=30000", request_timeout=0.3)
+
+
+@pytest.mark.gen_test
+async def test_a_1xx_status_is_accepted_and_makes_a_failed_row(http_client, base_url):
+    # The simulator sends the 100 and nothing after it: an upstream broken on purpose.
+    result = await get_json(http_client,
+                            f"{base_url}/coroutines?fetch=/upstream/x%3Fstatus%3D100")
+    assert result["failed"] == 1 and result["results"][0]["error"]
 
 
 @pytest.mark.gen_test

@@ -8,6 +8,7 @@ all live here.
 """
 
 import collections
+import contextlib
 import http.client
 import io
 import re
@@ -17,6 +18,7 @@ import time
 import traceback
 import urllib.error
 import urllib.request
+import zlib
 from dataclasses import dataclass
 
 from tornado.concurrent import Future, chain_future
@@ -33,8 +35,6 @@ MAX_LIVE_STREAMS = 20  # live runs at once, across all visitors; more are told t
 # What a failure looked like is kept for this many failed rows of a run, this long each.
 MAX_FAILURES_SHOWN = 10
 MAX_FAILURE_CHARS = 4000
-# A response begun this long after it was sent had waited for one of the client's slots.
-CLIENT_WAIT_MS = 1.0
 # What the event kinds are called on the pages; a style's own kinds show as they are.
 EVENT_LABELS = {
     "fetch-start": "fetch started",
@@ -70,10 +70,19 @@ class NotSent(Exception):
 
 # libcurl's words for these name the milliseconds it waited, which differ from run to
 # run; in Tornado's words (as its pure-Python client says them), the rows of two runs
-# can be compared.
-# libcurl's code 7 covers an unreachable host too; for a target that answers on no
-# port, the demo's "refused" among them, the words every other client uses are right.
+# can be compared. Its code 7 covers an unreachable host too; for a target that answers
+# on no port, the demo's "refused" among them, the words every other client uses are right.
 CURL_ERRORS = {7: "Connection refused", 28: "Timeout during request"}
+# libcurl's codes for an answer cut short, malformed or too large: its own words are
+# finer than the pure-Python client's, which cannot tell these apart; said alike, the
+# rows of every style and client can be compared.
+CURL_DROPPED = {1, 8, 18, 23, 52, 56, 61}
+
+# An upstream's own words (an HTTP reason phrase) are shown up to this length.
+MAX_ERROR_LENGTH = 200
+
+# Fetches started and not yet ended, across all requests and styles: GET /stats.
+in_flight = set()
 
 
 def not_sent_in_time():
@@ -81,29 +90,53 @@ def not_sent_in_time():
 
 
 NOT_SENT_LEFT = "not sent: the visitor left"
-# The failures described in fixed words, which the pages show in the visitor's language
-# (the others, such as "HTTP 500: Internal Server Error", as they are).
-ERROR_TEXTS = [*CURL_ERRORS.values(), "Timeout while connecting", "Timeout in request queue",
-               "Stream closed", "Connection closed", not_sent_in_time(), NOT_SENT_LEFT]
 
 
-def describe(error):
+def describe(error, max_body_bytes=MAX_BODY_BYTES):
     """Says why a fetch failed, in words a person understands."""
     if isinstance(error, HTTPClientError) and getattr(error, "errno", None) in CURL_ERRORS:
         return CURL_ERRORS[error.errno]  # a CurlError
+    if isinstance(error, HTTPStreamClosedError) or getattr(error, "errno", 0) in CURL_DROPPED:
+        # Tornado drops an answer it refuses (malformed framing, bad gzip, over the
+        # size limit) by closing the connection, as if the upstream had hung up; the
+        # exact reason goes only to its log, at INFO. So the row names every cause.
+        return ("the connection ended before the answer was complete: the upstream "
+                "closed it, or its answer was malformed or larger than the "
+                f"{max_body_bytes:,}-byte limit")
     if isinstance(error, HTTPClientError) and error.code == 599 and error.response is None:
-        return error.message  # Tornado's own: "Timeout while connecting", "Stream closed"...
+        return error.message  # Tornado's own: "Timeout while connecting"...
     if isinstance(error, OSError) and error.strerror:
         return error.strerror  # "Connection refused"
-    return str(error) or type(error).__name__
+    text = str(error)[:MAX_ERROR_LENGTH] or type(error).__name__
+    if isinstance(error, HTTPClientError) and 300 <= error.code < 400:
+        return text + " (redirects are not followed)"
+    return text
 
 
-def outcome(response, error=None):
+@contextlib.contextmanager
+def counted_in_flight():
+    """Counts a fetch that has no Future (a blocking one, one in a worker) while it runs."""
+    token = object()
+    in_flight.add(token)  # a set's add and discard are atomic: threads may call them
+    try:
+        yield token
+    finally:
+        in_flight.discard(token)
+
+
+# The failures described in fixed words, which the pages show in the visitor's language
+# (the others, such as "HTTP 500: Internal Server Error", as they are).
+ERROR_TEXTS = [*CURL_ERRORS.values(), "Timeout while connecting", "Timeout in request queue",
+               describe(HTTPStreamClosedError("Stream closed")), not_sent_in_time(),
+               NOT_SENT_LEFT]
+
+
+def outcome(response, error=None, max_body_bytes=MAX_BODY_BYTES):
     """A fetch's (status, bytes, error words), from its response or the failure that ended it."""
     if error is not None:
         response = getattr(error, "response", None)
     return (response.code if response else None, len(response.body) if response else 0,
-            None if error is None else describe(error))
+            None if error is None else describe(error, max_body_bytes))
 
 
 def shorten(text):
@@ -207,6 +240,7 @@ class ReportRedirects(urllib.request.HTTPRedirectHandler):
 # No proxy from the environment either: the Tornado client uses none.
 opener = urllib.request.build_opener(
     urllib.request.ProxyHandler({}), ReportRedirects, DeadlineHandler)
+opener.addheaders = [("Accept-Encoding", "gzip")]
 
 
 def blocking_fetch(url, timeout, max_body=MAX_BODY_BYTES):
@@ -243,6 +277,15 @@ def read_response(url, answer, max_body):
     announced = answer.headers.get("Content-Length", "")
     if len(body) > max_body or announced.isdigit() and len(body) < int(announced):
         raise HTTPStreamClosedError("Connection closed")  # what Tornado says then
+    if len(set(answer.headers.get_all("Content-Length", []))) > 1:  # which one to believe?
+        raise HTTPStreamClosedError("Connection closed")
+    if answer.headers.get("Content-Encoding") == "gzip":  # asked for, as Tornado does
+        try:  # at most one byte past the limit, so a small bomb cannot go off here
+            body = zlib.decompressobj(16 + zlib.MAX_WBITS).decompress(body, max_body + 1)
+        except zlib.error:
+            raise HTTPStreamClosedError("Connection closed") from None
+        if len(body) > max_body:
+            raise HTTPStreamClosedError("Connection closed")
     return HTTPResponse(HTTPRequest(url), answer.status, reason=answer.reason,
                         buffer=io.BytesIO(body))
 
@@ -304,10 +347,13 @@ class AggregateHandler(BaseHandler):
         self.style = style
 
     def prepare(self):
-        self.format = self.get_query_argument("format", "html")
+        self.format = self.once("format", "html")
         if self.format not in FORMATS:
             raise BadInput(f"format must be {', '.join(FORMATS[:-1])} or {FORMATS[-1]}")
-        arguments = {name: self.get_query_arguments(name) for name in self.request.query_arguments}
+        # strip=False: Tornado would otherwise trim spaces and drop control characters,
+        # and pass " python.org\x00" for "python.org"; what is sent is what is checked.
+        arguments = {name: self.get_query_arguments(name, strip=False)
+                     for name in self.request.query_arguments}
         self.plan = self.settings["catalog"].plan(arguments)
         self.targets = self.plan.targets
         self.started = time.perf_counter()
@@ -329,6 +375,13 @@ class AggregateHandler(BaseHandler):
                      or "text/event-stream" in self.request.headers.get("Accept", ""))
         if self.live:
             self.open_stream()
+
+    def once(self, name, default=None):
+        """A query argument that may be given at most once."""
+        values = self.get_query_arguments(name, strip=False)
+        if len(values) > 1:
+            raise BadInput(f"{name} is given more than once: give it once")
+        return values[0] if values else default
 
     def elapsed_ms(self):
         return round((time.perf_counter() - self.started) * 1000, 1)
@@ -368,11 +421,19 @@ class AggregateHandler(BaseHandler):
         return fetched if raise_error else as_response(request, fetched)
 
     def send(self, index, request, raise_error):
-        self.sent_at[index] = time.time()  # the clock of HTTPResponse.start_time
         if index in self.queued:
             self.sent_ms[index] = self.elapsed_ms()
             self.log_event("sent", index)
-        return self.settings["http_client"].fetch(request, raise_error=raise_error)
+        # With every one of the client's slots taken (--max-clients), it waits in the
+        # client's own line: when the client began it, its response will say.
+        client_fetches = self.settings["client_fetches"]
+        if len(client_fetches) >= self.settings["config"].max_clients:
+            self.sent_at[index] = time.time()  # the clock of HTTPResponse.start_time
+        fetched = self.settings["http_client"].fetch(request, raise_error=raise_error)
+        for fetches in (in_flight, client_fetches):
+            fetches.add(fetched)
+            fetched.add_done_callback(fetches.discard)
+        return fetched
 
     def fetch_blocking(self, index):
         """Fetches target number `index` and returns its response, blocking till then.
@@ -389,7 +450,9 @@ class AggregateHandler(BaseHandler):
             self.sent_ms[index] = self.elapsed_ms()
             self.log_event("sent", index)
         try:
-            return blocking_fetch(self.targets[index].url, self.plan.timeout)
+            with counted_in_flight():
+                return blocking_fetch(self.targets[index].url, self.plan.timeout,
+                                      self.settings["config"].max_body_bytes)
         finally:
             self.thread_slots.release()
 
@@ -402,8 +465,8 @@ class AggregateHandler(BaseHandler):
             self.failures_shown += 1
             failure = seen_as(error)
         response = getattr(error, "response", None)
-        return self.row(index, *outcome(None, error), failure=failure,
-                        began=response.start_time if response else None)
+        return self.row(index, *outcome(None, error, self.settings["config"].max_body_bytes),
+                        failure=failure, began=response.start_time if response else None)
 
     def row(self, index, status, size, error, failure=None, began=None):
         """The row of a fetch; `began` is when the HTTP client began it, if it says."""
@@ -411,11 +474,9 @@ class AggregateHandler(BaseHandler):
         target = self.targets[index]
         end_ms = self.elapsed_ms()
         sent_ms = self.sent_ms[index] if self.sent_ms[index] is not None else end_ms
-        # Then, past the run's own line, the HTTP client's (--max-clients). Under a
-        # millisecond is the client's bookkeeping, not a wait.
+        # Then, past the run's own line, the HTTP client's (--max-clients).
         if began and self.sent_at[index]:
-            client_wait_ms = (began - self.sent_at[index]) * 1000
-            sent_ms += client_wait_ms if client_wait_ms >= CLIENT_WAIT_MS else 0.0
+            sent_ms += max(0.0, began - self.sent_at[index]) * 1000
         queued_ms = min(sent_ms, end_ms) - self.start_ms[index]
         return Row(target.name, target.url, status, size, error, self.start_ms[index], end_ms,
                    round(queued_ms, 1), failure)

@@ -10,10 +10,18 @@ from tornado.web import Application
 
 from webdemo import breakit
 from webdemo.aggregate import MAX_BODY_BYTES
-from webdemo.base import NotFoundHandler, load_translations, resource_dir
+from webdemo.base import (
+    ForeignHostHandler,
+    NotFoundHandler,
+    StaticHandler,
+    is_loopback,
+    load_translations,
+    resource_dir,
+)
 from webdemo.catalog import MAX_FETCHES, Catalog
 from webdemo.costs import CostsHandler, LiveBench, LiveBenchHandler, default_results_path
 from webdemo.pages import HighlightStyleHandler, IndexHandler
+from webdemo.stats import StatsHandler
 from webdemo.styles import STYLES
 from webdemo.upstream import UpstreamHandler
 from webdemo.worker import Workers
@@ -22,14 +30,12 @@ from webdemo.worker import Workers
 # Tornado's default listen backlog of 128 would drop connections past it.
 LISTEN_BACKLOG = 2048
 
-
 try:  # libcurl reuses connections: the same fan-out costs about a third less CPU
     from tornado.curl_httpclient import CurlAsyncHTTPClient
 except ImportError:  # pycurl is not installed
     CurlAsyncHTTPClient = None
 
 HTTP_CLIENTS = {"simple": SimpleAsyncHTTPClient, "curl": CurlAsyncHTTPClient}
-
 
 @dataclass(frozen=True)
 class Config:
@@ -40,6 +46,8 @@ class Config:
     http_client: str = "curl" if CurlAsyncHTTPClient else "simple"
     processes: int = 1
     targets: dict = field(default_factory=dict)  # the operator's --target NAME=URL
+    # The simulator serves up to 10,000,000 bytes; a larger answer is refused mid-body.
+    max_body_bytes: int = MAX_BODY_BYTES
     debug: bool = False
     max_fetches: int = MAX_FETCHES  # per aggregate; only the bench asks for more
     bench_results: Path = field(default_factory=default_results_path)  # the costs page's
@@ -66,6 +74,17 @@ def log_request(handler):
                        1000 * handler.request.request_time())
 
 
+class App(Application):
+    def find_handler(self, request, **kwargs):
+        # DNS rebinding: a page from evil.example, whose name its owner then points at
+        # 127.0.0.1, could read this server as its own origin. Its requests still carry
+        # Host: evil.example, so a server only this machine can reach answers only to
+        # this machine's names. Checked here, it covers every route, 404s and static files.
+        if self.settings["loopback_only"] and not is_loopback(request.host_name):
+            return self.get_handler_delegate(request, ForeignHostHandler)
+        return super().find_handler(request, **kwargs)
+
+
 def make_app(config):
     load_translations()
     # The app owns its client: Tornado's shared one runs 10 fetches at once, so a
@@ -74,7 +93,7 @@ def make_app(config):
     http_client = HTTP_CLIENTS[config.http_client](
         force_instance=True,
         max_clients=config.max_clients,
-        max_body_size=MAX_BODY_BYTES,
+        max_body_size=config.max_body_bytes,
         defaults=dict(connect_timeout=config.timeout, request_timeout=config.timeout,
                       follow_redirects=False),
     )
@@ -87,18 +106,23 @@ def make_app(config):
         (r"/costs", CostsHandler),
         (r"/costs/bench", LiveBenchHandler),
         (r"/upstream/([^/]*)", UpstreamHandler),
+        (r"/stats", StatsHandler),
     ] + [(rf"/{name}", style.handler, {"style": name}) for name, style in STYLES.items()]
     routes += breakit.ROUTES
-    return Application(
+    return App(
         routes,
         template_path=resource_dir("templates"),
         static_path=resource_dir("static"),
+        static_handler_class=StaticHandler,
+        loopback_only=is_loopback(config.host),
+        xsrf_cookies=True,  # no form posts yet; any that comes is checked from the start
         catalog=Catalog(config.url, config.targets, config.timeout, config.max_fetches),
         http_client=http_client,
         thread_pool=thread_pool,
         workers=Workers(config.timeout),
         live_bench=LiveBench(config.bench_results),
         live_streams=set(),  # the handlers streaming a live run now
+        client_fetches=set(),  # the fetches http_client has under way
         blocking_gate=breakit.Gate(),
         config=config,
         default_handler_class=NotFoundHandler,

@@ -1,18 +1,32 @@
 """What every handler of the site shares: errors as a message, never a traceback; the
 visitor's language; where the templates, static files and translations are."""
 
+import functools
+import ipaddress
 from pathlib import Path
 from urllib.parse import urlencode
 
 import tornado.locale
-from tornado.web import HTTPError, RequestHandler
+from tornado.web import HTTPError, RequestHandler, StaticFileHandler
 
 from webdemo.catalog import BadInput
 
+LOOPBACK_NAMES = "localhost, 127.0.0.1 or [::1]"
 # The languages of the pages: ?lang= and the lang cookie take these and nothing else.
 LANGUAGES = {"en": "en_US", "ko": "ko"}
 LANGUAGE_NAMES = {"en": "English", "ko": "한국어"}
 LANGUAGE_COOKIE_DAYS = 365
+
+
+@functools.lru_cache(maxsize=64)  # asked on every request, nearly always the same name
+def is_loopback(host):
+    """Whether a host name or address (an IPv6 one in brackets or not) is this machine."""
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.removeprefix("[").removesuffix("]")).is_loopback
+    except ValueError:
+        return False
 
 
 def resource_dir(name):
@@ -84,3 +98,14 @@ class BaseHandler(RequestHandler):
 class NotFoundHandler(BaseHandler):
     def prepare(self):
         raise HTTPError(404, "there is no page at %s", self.request.path)
+
+
+class ForeignHostHandler(BaseHandler):
+    def prepare(self):
+        raise HTTPError(403, "this server answers only to " + LOOPBACK_NAMES
+                        + ", not to Host %r: it listens on this machine only",
+                        self.request.host[:100])
+
+
+class StaticHandler(BaseHandler, StaticFileHandler):
+    """Static files, with the headers and error pages of every other page."""

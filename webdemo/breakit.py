@@ -56,7 +56,8 @@ class EssayCallHandler(BaseHandler):
     """The essay's 2016 call, run on Tornado 6: the callback never runs."""
 
     def prepare(self):
-        arguments = {name: self.get_query_arguments(name) for name in self.request.query_arguments}
+        arguments = {name: self.get_query_arguments(name, strip=False)
+                     for name in self.request.query_arguments}
         self.target = self.settings["catalog"].plan(arguments).targets[0]
 
     def get(self):
@@ -124,7 +125,7 @@ class Blocking:
     """Mixed into a style's handler: the first success sleeps on the loop's thread."""
 
     def prepare(self):
-        self.block_ms = run_knob({name: self.get_query_arguments(name)
+        self.block_ms = run_knob({name: self.get_query_arguments(name, strip=False)
                                   for name in self.request.query_arguments},
                                  "block_ms", BLOCK_LIMITS)
         self.settings["blocking_gate"].enter()

@@ -29,6 +29,7 @@ SIMULATOR_PATH = re.compile(r"/upstream/([^/?#]*)")
 SIMULATOR_LIMITS = {
     "delay_ms": (0, 30_000, 0),
     "bytes": (0, 10_000_000, 1024),
+    # A 1xx announces another answer, which never comes: a broken upstream, on demand.
     "status": (100, 599, 200),
 }
 # The run's knobs: name -> (lowest, highest, default); None means "as many as there are".
@@ -148,18 +149,18 @@ class Plan:
 
 
 def one(arguments, name):
-    """The value of a query argument given at most once, or None; "" counts as not given."""
+    """The value of a query argument given at most once, or None."""
     values = arguments.get(name, [])
     if len(values) > 1:
         raise BadInput(f"{name} is given {len(values)} times: give it once")
-    return values[0] if values and values[0] != "" else None
+    return values[0] if values else None
 
 
 def run_knob(arguments, name, limits=RUN_LIMITS):
     """A whole number given at most once, within limits[name] = (lowest, highest, default)."""
     low, high, default = limits[name]
     text = one(arguments, name)
-    if text is None:
+    if not text:  # the page's form sends an empty field for "as many as there are"
         return default
     if not re.fullmatch(r"-?[0-9]{1,9}", text):
         raise BadInput(f"{name} must be a whole number from {low} to {high}, not {text[:40]!r}")
@@ -175,10 +176,11 @@ class Catalog:
         self.timeout = timeout
         self.max_fetches = max_fetches
         self._closed = hold_closed_port()
-        # Names whose URL is fixed; the built-in sites are simulator paths, slowed on demand.
-        self.urls = {REFUSED: f"http://127.0.0.1:{self._closed.getsockname()[1]}/"}
-        self.urls.update(operator_targets)
-        self.names = [*BUILT_IN, *self.urls]
+        # Every name and its URL; the built-in sites' are simulator paths, which a run in
+        # slow motion stretches (simulated()).
+        self.names = {name: self.self_url + path for name, path in BUILT_IN.items()}
+        self.names[REFUSED] = f"http://127.0.0.1:{self._closed.getsockname()[1]}/"
+        self.names.update(operator_targets)
 
     def close(self):
         self._closed.close()
@@ -216,8 +218,8 @@ class Catalog:
     def target(self, spec, slow=1):
         if spec in BUILT_IN:
             return self.simulated(BUILT_IN[spec], slow)
-        if spec in self.urls:
-            return Target(spec, self.urls[spec])
+        if spec in self.names:
+            return Target(spec, self.names[spec])
         if len(spec) > MAX_SPEC_LENGTH:
             raise BadInput(f"a fetch spec is longer than {MAX_SPEC_LENGTH} characters")
         return self.simulated(spec, slow)

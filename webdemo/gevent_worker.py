@@ -38,7 +38,8 @@ def main(fd, timeout):
             if request.get("usage"):
                 send({"job": request["job"], "kind": "done", "usage": usage()})
             else:
-                job = GreenletsJob(send, request["job"], request["targets"], timeout)
+                job = GreenletsJob(send, request["job"], request["targets"], timeout,
+                                   request["max_body"])
                 gevent.spawn(job.get)
 
 

@@ -34,7 +34,7 @@ class UpstreamHandler(BaseHandler):
             return
         status = params["status"]
         self.set_status(status)
-        if status < 200 or status in (204, 304):  # statuses that HTTP sends with no body
+        if status in (204, 304):  # statuses that HTTP sends with no body
             return
         self.set_header("Content-Type", "text/html; charset=utf-8")
         self.finish(page(name, params["bytes"]))

@@ -4,7 +4,8 @@ gevent's monkey.patch_all() changes the whole process it runs in, Tornado's own
 sockets included, so the greenlet style runs in a worker process of its own. The
 server talks to it over a socket pair, one JSON object a line:
 
-    server -> worker  {"job": 7, "targets": [url, ...]}   or  {"job": 8, "usage": true}
+    server -> worker  {"job": 7, "targets": [url, ...], "max_body": bytes}
+                      or  {"job": 8, "usage": true}
     worker -> server  {"kind": "ready"}                    once, when it has started
                       {"job": 7, "kind": "fetch-start", "index": 0}
                       {"job": 7, "kind": "row", "index": 0, "status": 200, "bytes": 14336,
@@ -32,7 +33,7 @@ import time
 from tornado.ioloop import IOLoop
 from tornado.iostream import IOStream, StreamClosedError
 
-from webdemo.aggregate import AggregateHandler, blocking_fetch, outcome
+from webdemo.aggregate import AggregateHandler, blocking_fetch, counted_in_flight, outcome
 
 START_SECONDS = 15  # to import gevent and Tornado, on a busy machine
 GRACE_SECONDS = 2  # past the fetch timeout, for a job's last rows to arrive
@@ -190,8 +191,10 @@ class WorkerHandler(AggregateHandler):
         self.rows = [None] * len(self.targets)
         worker = self.settings["workers"].get(self.style, self.worker_module)
         try:
-            await worker.run({"targets": [target.url for target in self.targets]},
-                             self.take_message)
+            with counted_in_flight():  # the whole job, in /stats: its fetches are not ours
+                await worker.run({"targets": [target.url for target in self.targets],
+                                  "max_body": self.settings["config"].max_body_bytes},
+                                 self.take_message)
         except WorkerError as error:
             for index, row in enumerate(self.rows):
                 if row is None:
@@ -214,24 +217,25 @@ class WorkerJob:
     server as it happens; the server makes the rows.
     """
 
-    def __init__(self, send, job, targets, timeout):
+    def __init__(self, send, job, targets, timeout, max_body):
         self.send = send
         self.job = job
         self.targets = targets  # URLs
         self.timeout = timeout
+        self.max_body = max_body
 
     def tell(self, kind, **details):
         self.send({"job": self.job, "kind": kind} | details)
 
     def fetch(self, index):
         self.tell("fetch-start", index=index)
-        return blocking_fetch(self.targets[index], self.timeout)
+        return blocking_fetch(self.targets[index], self.timeout, self.max_body)
 
     def succeeded(self, index, response):
         return self.row(index, outcome(response))
 
     def failed(self, index, error):
-        return self.row(index, outcome(None, error))
+        return self.row(index, outcome(None, error, self.max_body))
 
     def row(self, index, fetched):
         status, size, error = fetched
