@@ -5,10 +5,12 @@ fan-out several times, and prints wall time / slowest upstream: 1.00 is the
 physical limit, since no aggregate can finish before its slowest fetch.
 
     python benchmarks/fanout.py [--fetches 100] [--delays 200,50] [--runs 7]
+                                [--webdemo-args "--http-client simple"]
 """
 
 import argparse
 import json
+import shlex
 import statistics
 import subprocess
 import sys
@@ -64,9 +66,12 @@ def main():
                         help="upstream delays in ms, comma-separated (default: 200)")
     parser.add_argument("--runs", type=int, default=7, choices=range(1, 51),
                         metavar="1..50", help="runs per style and delay (default: 7)")
+    parser.add_argument("--webdemo-args", default="",
+                        help="flags for python -m webdemo, e.g. '--http-client simple'")
     args = parser.parse_args()
 
-    process, base = start([sys.executable, "-m", "webdemo", "--port", "0"])
+    process, base = start([sys.executable, "-m", "webdemo", "--port", "0",
+                           *shlex.split(args.webdemo_args)])
     try:
         print(f"{args.fetches} fetches at once, {args.runs} runs each; "
               "wall time / slowest upstream (1.00 is the limit)")

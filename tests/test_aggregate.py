@@ -6,7 +6,8 @@ from helpers import CONCURRENT, STYLE_NAMES, aggregate, resumed, started
 from webdemo.app import HTTP_CLIENTS, Config
 from webdemo.catalog import SEED
 
-ROW_FIELDS = {"target", "url", "status", "bytes", "error", "start_ms", "end_ms"}
+ROW_FIELDS = {"target", "url", "status", "bytes", "error", "start_ms", "end_ms", "queued_ms",
+              "failure"}
 
 
 @pytest.fixture(params=[name for name, client in HTTP_CLIENTS.items() if client])
@@ -168,8 +169,9 @@ async def test_json_by_accept_header_or_format(http_client, base_url):
 async def test_fan_out_runs_at_once(http_client, base_url, app, style):
     # 100 fetches of 200 ms: run 10 at a time (Tornado's shared client), they would take
     # 2 s. The generous bound here only catches a fan-out that has become serial, even
-    # on a busy machine; benchmarks/fanout.py measures the real figure.
+    # on a busy machine (two cores shared with a browser: up to 870 ms was seen);
+    # benchmarks/fanout.py measures the real figure (about 1.35 x 200 ms when quiet).
     await started(app, style)
     result = await aggregate(http_client, base_url, style, scenario="fan-out")
     assert result["ok"] == 100
-    assert result["elapsed_ms"] < 3 * 200
+    assert result["elapsed_ms"] < 5 * 200

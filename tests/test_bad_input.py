@@ -21,7 +21,7 @@ BAD_INPUTS = [
     ({"fetch": "python.org", "scenario": "seed"}, "not both"),
     ({"scenario": "everything"}, "unknown scenario 'everything'"),
     ({"scenario": ["seed", "one-fails"]}, "give it once"),
-    ({"format": "xml"}, "format must be html or json"),
+    ({"format": "xml"}, "format must be html, json or events"),
 ]
 
 

@@ -15,7 +15,7 @@ from tornado.netutil import bind_sockets
 from tornado.process import fork_processes
 
 from webdemo.app import HTTP_CLIENTS, LISTEN_BACKLOG, Config, close_app, make_app, start_workers
-from webdemo.catalog import parse_operator_target
+from webdemo.catalog import MAX_TIMEOUT, parse_operator_target
 from webdemo.costs import default_results_path
 
 
@@ -57,9 +57,9 @@ def parse_args(argv=None):
     parser.add_argument("--port", type=bounded(int, 0, 65535), default=Config.port,
                         help="port to listen on; 0 takes a free one and prints it "
                              "(default: %(default)s)")
-    parser.add_argument("--timeout", type=bounded(float, 0.1, 25), default=Config.timeout,
-                        metavar="SECONDS",
-                        help="give up on a fetch after this long, 0.1 to 25 "
+    parser.add_argument("--timeout", type=bounded(float, 0.1, MAX_TIMEOUT),
+                        default=Config.timeout, metavar="SECONDS",
+                        help=f"give up on a fetch after this long, 0.1 to {MAX_TIMEOUT} "
                              "(default: %(default)s)")
     parser.add_argument("--max-clients", type=bounded(int, 1, 1000),
                         default=Config.max_clients, metavar="N",

@@ -1,28 +1,51 @@
 """What every style shares, so that a style file holds only its style.
 
-Reading the request into targets, starting a fetch (with Tornado's client, or the
-blocking way with urllib), turning a response or a failure into a row, the event log
-with its clock, and rendering the aggregate as HTML or JSON all live here.
+Reading the request into a run, starting a fetch (with Tornado's client, in line for a
+free slot when the run limits its fetches in flight, or the blocking way with urllib),
+turning a response or a failure into a row, the event log with its clock, and
+rendering the aggregate as HTML, as JSON, or live as a stream of server-sent events
+all live here.
 """
 
+import collections
 import contextlib
 import http.client
 import io
+import re
 import socket
 import threading
 import time
+import traceback
 import urllib.error
 import urllib.request
 import zlib
 from dataclasses import dataclass
 
-from tornado.concurrent import Future
+from tornado.concurrent import Future, chain_future
+from tornado.escape import json_encode
 from tornado.httpclient import HTTPClientError, HTTPRequest, HTTPResponse
+from tornado.ioloop import IOLoop
 from tornado.simple_httpclient import HTTPStreamClosedError, HTTPTimeoutError
 
 from webdemo.base import BaseHandler
-from webdemo.catalog import BadInput
+from webdemo.catalog import RUN_SECONDS, BadInput
 
+FORMATS = ("html", "json", "events")
+MAX_LIVE_STREAMS = 20  # live runs at once, across all visitors; more are told to wait
+# What a failure looked like is kept for this many failed rows of a run, this long each.
+MAX_FAILURES_SHOWN = 10
+MAX_FAILURE_CHARS = 4000
+# What the event kinds are called on the pages; a style's own kinds show as they are.
+EVENT_LABELS = {
+    "fetch-start": "fetch started",
+    "queued": "waiting for a slot",
+    "sent": "sent",
+    "callback": "callback ran",
+    "resumed": "await resumed",
+    "counter": "counter decremented",
+    "render": "rendered",
+    "returned": "blocking call returned",
+}
 # The simulator serves up to 10,000,000 bytes; anything larger is refused mid-body.
 MAX_BODY_BYTES = 16 * 1024 * 1024
 
@@ -36,6 +59,13 @@ class Row:
     error: str | None
     start_ms: float
     end_ms: float
+    queued_ms: float  # of start_ms..end_ms, the time spent waiting for a free slot
+    # (the run's own, then the HTTP client's)
+    failure: dict | None  # how the failure reached the style's code, see seen_as()
+
+
+class NotSent(Exception):
+    """A fetch that never left the run's line of waiting fetches."""
 
 
 # libcurl's words for these name the milliseconds it waited, which differ from run to
@@ -53,6 +83,13 @@ MAX_ERROR_LENGTH = 200
 
 # Fetches started and not yet ended, across all requests and styles: GET /stats.
 in_flight = set()
+
+
+def not_sent_in_time():
+    return f"not sent: no slot came free within {RUN_SECONDS:g} s"
+
+
+NOT_SENT_LEFT = "not sent: the visitor left"
 
 
 def describe(error, max_body_bytes=MAX_BODY_BYTES):
@@ -87,12 +124,47 @@ def counted_in_flight():
         in_flight.discard(token)
 
 
+# The failures described in fixed words, which the pages show in the visitor's language
+# (the others, such as "HTTP 500: Internal Server Error", as they are).
+ERROR_TEXTS = [*CURL_ERRORS.values(), "Timeout while connecting", "Timeout in request queue",
+               describe(HTTPStreamClosedError("Stream closed")), not_sent_in_time(),
+               NOT_SENT_LEFT]
+
+
 def outcome(response, error=None, max_body_bytes=MAX_BODY_BYTES):
     """A fetch's (status, bytes, error words), from its response or the failure that ended it."""
     if error is not None:
         response = getattr(error, "response", None)
     return (response.code if response else None, len(response.body) if response else 0,
             None if error is None else describe(error, max_body_bytes))
+
+
+def shorten(text):
+    """At most MAX_FAILURE_CHARS, the end kept: a traceback's last lines say the most."""
+    return text if len(text) <= MAX_FAILURE_CHARS else "…" + text[-MAX_FAILURE_CHARS:]
+
+
+def source_path(match):
+    # This checkout's or this machine's directories are nobody's business: keep the
+    # package-relative part ("webdemo/styles/coroutines.py", "tornado/httpclient.py").
+    parts = match.group(1).split("/")
+    keep = len(parts) - parts.index("webdemo") if "webdemo" in parts else 2
+    return f'File "{"/".join(parts[-keep:])}"'
+
+
+def seen_as(error):
+    """What the failure looked like to the style's code: the object, and its traceback.
+
+    A callback is handed the error object; nothing was raised in its code. A coroutine
+    has it raised at its await, and the traceback runs through the style's own lines.
+    """
+    trace = None
+    if error.__traceback__ is not None:
+        trace = shorten(re.sub(r'File "([^"]+)"', source_path,
+                               "".join(traceback.format_exception(error))))
+    kind = type(error)
+    return {"type": f"{kind.__module__}.{kind.__qualname__}", "repr": shorten(repr(error)),
+            "traceback": trace}
 
 
 def as_response(request, fetched):
@@ -218,6 +290,55 @@ def read_response(url, answer, max_body):
                         buffer=io.BytesIO(body))
 
 
+class Slots:
+    """At most `size` fetches of one run in flight; the others wait in line, in order.
+
+    Built from done-callbacks, not a coroutine, so the callback style stays callbacks
+    all the way down. A fetch still in line after RUN_SECONDS, or when the visitor
+    has left, fails unsent with NotSent.
+    """
+
+    def __init__(self, size, gone):
+        self.free = size
+        self.gone = gone
+        self.waiting = collections.deque()
+        self.deadline = IOLoop.current().time() + RUN_SECONDS
+        self.expiry = None
+
+    def submit(self, send):
+        """send() starts the fetch and answers its Future; answers a Future of the same."""
+        result = Future()
+        if self.free:
+            self.start(send, result)
+        else:
+            self.waiting.append((send, result))
+            if self.expiry is None:
+                self.expiry = IOLoop.current().call_at(self.deadline, self.give_up,
+                                                       not_sent_in_time())
+        return result
+
+    def start(self, send, result):
+        self.free -= 1
+        fetched = send()
+        chain_future(fetched, result)
+        fetched.add_done_callback(self.release)
+
+    def release(self, fetched):
+        self.free += 1
+        if self.gone():
+            self.give_up(NOT_SENT_LEFT)
+        elif self.waiting:
+            self.start(*self.waiting.popleft())
+        if not self.waiting and self.expiry is not None:
+            IOLoop.current().remove_timeout(self.expiry)
+            self.expiry = None
+
+    def give_up(self, why):
+        while self.waiting:
+            _, result = self.waiting.popleft()
+            result.set_exception(NotSent(why))
+
+
 class AggregateHandler(BaseHandler):
     # How a fetch's result re-enters the style's code; each style names it.
     resume_event = None
@@ -226,19 +347,34 @@ class AggregateHandler(BaseHandler):
         self.style = style
 
     def prepare(self):
-        if self.once("format", "html") not in ("html", "json"):
-            raise BadInput("format must be html or json")
-        catalog = self.settings["catalog"]
+        self.format = self.once("format", "html")
+        if self.format not in FORMATS:
+            raise BadInput(f"format must be {', '.join(FORMATS[:-1])} or {FORMATS[-1]}")
         # strip=False: Tornado would otherwise trim spaces and drop control characters,
         # and pass " python.org\x00" for "python.org"; what is sent is what is checked.
-        self.targets = catalog.resolve(self.get_query_arguments("fetch", strip=False),
-                                       self.once("scenario"))
+        arguments = {name: self.get_query_arguments(name, strip=False)
+                     for name in self.request.query_arguments}
+        self.plan = self.settings["catalog"].plan(arguments)
+        self.targets = self.plan.targets
         self.started = time.perf_counter()
         self.start_ms = [0.0] * len(self.targets)
+        self.sent_ms = [None] * len(self.targets)
+        self.sent_at = [None] * len(self.targets)
         self.events = []
         # Styles that fetch in threads log from them: an entry's time and its place
         # in the log must be taken together.
         self.events_lock = threading.Lock()
+        self.slots = Slots(self.plan.limit, self.visitor_left)
+        # The same line for the styles that fetch in threads, each thread waiting its turn.
+        self.thread_slots = threading.BoundedSemaphore(self.plan.limit)
+        self.run_deadline = time.monotonic() + RUN_SECONDS
+        self.queued = set()
+        self.failures_shown = 0
+        self.loop, self.loop_thread = IOLoop.current(), threading.get_ident()
+        self.live = (self.format == "events"
+                     or "text/event-stream" in self.request.headers.get("Accept", ""))
+        if self.live:
+            self.open_stream()
 
     def once(self, name, default=None):
         """A query argument that may be given at most once."""
@@ -250,44 +386,100 @@ class AggregateHandler(BaseHandler):
     def elapsed_ms(self):
         return round((time.perf_counter() - self.started) * 1000, 1)
 
+    def visitor_left(self):
+        stream = self.request.connection.stream
+        return stream is None or stream.closed()
+
     def log_event(self, kind, index=None, **details):
         with self.events_lock:
             event = {"t_ms": self.elapsed_ms(), "kind": kind}
             if index is not None:
-                event["target"] = self.targets[index].name
-            self.events.append(event | details)
+                event |= {"index": index, "target": self.targets[index].name}
+            event |= details
+            event["thread"] = threading.current_thread().name
+            self.events.append(event)
+            if self.live:
+                self.send_message("event", event)
 
     def fetch_started(self, index):
-        self.start_ms[index] = self.elapsed_ms()
+        self.start_ms[index] = self.sent_ms[index] = self.elapsed_ms()
         self.log_event("fetch-start", index)
 
     def fetch(self, index, raise_error=True):
-        """Starts fetching target number `index`; returns the Future of its response."""
+        """Starts fetching target number `index`; returns the Future of its response.
+
+        With no free slot the fetch waits in line, and is sent when one comes free.
+        """
         self.fetch_started(index)
-        request = HTTPRequest(self.targets[index].url)
-        fetched = self.settings["http_client"].fetch(request, raise_error=raise_error)
-        in_flight.add(fetched)
-        fetched.add_done_callback(in_flight.discard)
+        if not self.slots.free:
+            self.sent_ms[index] = None
+            self.queued.add(index)
+            self.log_event("queued", index)
+        request = HTTPRequest(self.targets[index].url, connect_timeout=self.plan.timeout,
+                              request_timeout=self.plan.timeout)
+        fetched = self.slots.submit(lambda: self.send(index, request, raise_error))
         return fetched if raise_error else as_response(request, fetched)
 
+    def send(self, index, request, raise_error):
+        if index in self.queued:
+            self.sent_ms[index] = self.elapsed_ms()
+            self.log_event("sent", index)
+        # With every one of the client's slots taken (--max-clients), it waits in the
+        # client's own line: when the client began it, its response will say.
+        client_fetches = self.settings["client_fetches"]
+        if len(client_fetches) >= self.settings["config"].max_clients:
+            self.sent_at[index] = time.time()  # the clock of HTTPResponse.start_time
+        fetched = self.settings["http_client"].fetch(request, raise_error=raise_error)
+        for fetches in (in_flight, client_fetches):
+            fetches.add(fetched)
+            fetched.add_done_callback(fetches.discard)
+        return fetched
+
     def fetch_blocking(self, index):
-        """Fetches target number `index` and returns its response, blocking till then."""
+        """Fetches target number `index` and returns its response, blocking till then.
+
+        With no free slot the thread waits in line, and fetches when one comes free.
+        """
         self.fetch_started(index)
-        config = self.settings["config"]
-        with counted_in_flight():
-            return blocking_fetch(self.targets[index].url, config.timeout, config.max_body_bytes)
+        if not self.thread_slots.acquire(blocking=False):
+            self.sent_ms[index] = None
+            self.queued.add(index)
+            self.log_event("queued", index)
+            if not self.thread_slots.acquire(timeout=self.run_deadline - time.monotonic()):
+                raise NotSent(not_sent_in_time())
+            self.sent_ms[index] = self.elapsed_ms()
+            self.log_event("sent", index)
+        try:
+            with counted_in_flight():
+                return blocking_fetch(self.targets[index].url, self.plan.timeout,
+                                      self.settings["config"].max_body_bytes)
+        finally:
+            self.thread_slots.release()
 
     def succeeded(self, index, response):
-        return self.row(index, *outcome(response))
+        return self.row(index, *outcome(response), began=response.start_time)
 
     def failed(self, index, error):
-        return self.row(index, *outcome(None, error, self.settings["config"].max_body_bytes))
+        failure = None
+        if self.failures_shown < MAX_FAILURES_SHOWN:
+            self.failures_shown += 1
+            failure = seen_as(error)
+        response = getattr(error, "response", None)
+        return self.row(index, *outcome(None, error, self.settings["config"].max_body_bytes),
+                        failure=failure, began=response.start_time if response else None)
 
-    def row(self, index, status, size, error):
+    def row(self, index, status, size, error, failure=None, began=None):
+        """The row of a fetch; `began` is when the HTTP client began it, if it says."""
         self.log_event(self.resume_event, index, status=status, error=error)
         target = self.targets[index]
-        return Row(target.name, target.url, status, size, error, self.start_ms[index],
-                   self.elapsed_ms())
+        end_ms = self.elapsed_ms()
+        sent_ms = self.sent_ms[index] if self.sent_ms[index] is not None else end_ms
+        # Then, past the run's own line, the HTTP client's (--max-clients).
+        if began and self.sent_at[index]:
+            sent_ms += max(0.0, began - self.sent_at[index]) * 1000
+        queued_ms = min(sent_ms, end_ms) - self.start_ms[index]
+        return Row(target.name, target.url, status, size, error, self.start_ms[index], end_ms,
+                   round(queued_ms, 1), failure)
 
     def render_results(self, rows):
         self.log_event("render")
@@ -299,8 +491,42 @@ class AggregateHandler(BaseHandler):
             "total_bytes": sum(row.bytes for row in rows),
             "results": [vars(row) for row in rows],  # asdict() deep-copies: 15% slower
             "events": self.events,
+            "limit": self.plan.limit,
+            "timeout_ms": self.plan.timeout * 1000,
+            "slow": self.plan.slow,
         }
-        if self.wants_json():
+        if self.live:
+            self.send_message("aggregate", aggregate)
+            self.finish()
+        elif self.wants_json():
             self.finish(aggregate)
         else:
-            self.render("aggregate.html", **aggregate)
+            self.render("aggregate.html", event_labels=EVENT_LABELS, **aggregate)
+
+    def open_stream(self):
+        """Answers with server-sent events: each event as it is logged, then the aggregate."""
+        streams = self.settings["live_streams"]
+        if len(streams) >= MAX_LIVE_STREAMS:
+            raise BadInput(f"{MAX_LIVE_STREAMS} live runs are under way: try again shortly",
+                           status_code=503)
+        streams.add(self)
+        self.set_header("Content-Type", "text/event-stream; charset=utf-8")
+        # no-cache, not no-store: Chromium reports a no-store stream read to its end as
+        # aborted (net::ERR_ABORTED), an error in the console of every live run.
+        self.set_header("Cache-Control", "no-cache")
+        self.send_message("run", {"style": self.style, "targets": [t.name for t in self.targets],
+                                  "limit": self.plan.limit,
+                                  "timeout_ms": self.plan.timeout * 1000,
+                                  "slow": self.plan.slow})
+
+    def send_message(self, name, data):
+        if threading.get_ident() != self.loop_thread:  # a style's fetch thread
+            self.loop.add_callback(self.send_message, name, data)
+            return
+        if self._finished or self.visitor_left():
+            return
+        self.write(f"event: {name}\ndata: {json_encode(data)}\n\n")
+        self.flush()
+
+    def on_finish(self):
+        self.settings["live_streams"].discard(self)

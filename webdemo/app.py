@@ -8,8 +8,16 @@ from pathlib import Path
 from tornado.simple_httpclient import SimpleAsyncHTTPClient
 from tornado.web import Application
 
+from webdemo import breakit
 from webdemo.aggregate import MAX_BODY_BYTES
-from webdemo.base import ForeignHostHandler, NotFoundHandler, StaticHandler, is_loopback
+from webdemo.base import (
+    ForeignHostHandler,
+    NotFoundHandler,
+    StaticHandler,
+    is_loopback,
+    load_translations,
+    resource_dir,
+)
 from webdemo.catalog import MAX_FETCHES, Catalog
 from webdemo.costs import CostsHandler, LiveBench, LiveBenchHandler, default_results_path
 from webdemo.pages import HighlightStyleHandler, IndexHandler
@@ -51,12 +59,6 @@ class Config:
         return f"http://{f'[{host}]' if ':' in host else host}:{self.port}/"
 
 
-def resource_dir(name):
-    """templates/ and static/: inside the installed package, or beside it in a checkout."""
-    installed = Path(__file__).parent / name
-    return installed if installed.is_dir() else Path(__file__).parent.parent / name
-
-
 ACCESS_LOG = logging.getLogger("tornado.access")
 
 
@@ -84,6 +86,7 @@ class App(Application):
 
 
 def make_app(config):
+    load_translations()
     # The app owns its client: Tornado's shared one runs 10 fetches at once, so a
     # fan-out of 100 would wait in line, and so would any other client in the process.
     # Every style fetches through this one client, so that a comparison stays fair.
@@ -105,6 +108,7 @@ def make_app(config):
         (r"/upstream/([^/]*)", UpstreamHandler),
         (r"/stats", StatsHandler),
     ] + [(rf"/{name}", style.handler, {"style": name}) for name, style in STYLES.items()]
+    routes += breakit.ROUTES
     return App(
         routes,
         template_path=resource_dir("templates"),
@@ -112,11 +116,14 @@ def make_app(config):
         static_handler_class=StaticHandler,
         loopback_only=is_loopback(config.host),
         xsrf_cookies=True,  # no form posts yet; any that comes is checked from the start
-        catalog=Catalog(config.url, config.targets, config.max_fetches),
+        catalog=Catalog(config.url, config.targets, config.timeout, config.max_fetches),
         http_client=http_client,
         thread_pool=thread_pool,
         workers=Workers(config.timeout),
         live_bench=LiveBench(config.bench_results),
+        live_streams=set(),  # the handlers streaming a live run now
+        client_fetches=set(),  # the fetches http_client has under way
+        blocking_gate=breakit.Gate(),
         config=config,
         default_handler_class=NotFoundHandler,
         log_function=log_request,

@@ -1,13 +1,21 @@
-"""What every handler of the site shares: errors as a message, never a traceback."""
+"""What every handler of the site shares: errors as a message, never a traceback; the
+visitor's language; where the templates, static files and translations are."""
 
 import functools
 import ipaddress
+from pathlib import Path
+from urllib.parse import urlencode
 
+import tornado.locale
 from tornado.web import HTTPError, RequestHandler, StaticFileHandler
 
 from webdemo.catalog import BadInput
 
 LOOPBACK_NAMES = "localhost, 127.0.0.1 or [::1]"
+# The languages of the pages: ?lang= and the lang cookie take these and nothing else.
+LANGUAGES = {"en": "en_US", "ko": "ko"}
+LANGUAGE_NAMES = {"en": "English", "ko": "한국어"}
+LANGUAGE_COOKIE_DAYS = 365
 
 
 @functools.lru_cache(maxsize=64)  # asked on every request, nearly always the same name
@@ -21,6 +29,17 @@ def is_loopback(host):
         return False
 
 
+def resource_dir(name):
+    """templates/, static/, locale/: inside the installed package, or beside it in a checkout."""
+    installed = Path(__file__).parent / name
+    return installed if installed.is_dir() else Path(__file__).parent.parent / name
+
+
+def load_translations():
+    tornado.locale.set_default_locale(LANGUAGES["en"])
+    tornado.locale.load_translations(str(resource_dir("locale")), encoding="utf-8")
+
+
 class BaseHandler(RequestHandler):
     def set_default_headers(self):
         self.set_header("Content-Security-Policy",
@@ -28,9 +47,37 @@ class BaseHandler(RequestHandler):
         self.set_header("X-Content-Type-Options", "nosniff")
         self.set_header("Referrer-Policy", "no-referrer")
 
+    def get_user_locale(self):
+        # ?lang=ko switches, and the cookie remembers it; without either, the browser's
+        # Accept-Language decides (Tornado's default). Other values are ignored.
+        asked = self.request.query_arguments.get("lang", [b""])[-1].decode("latin-1")
+        if asked in LANGUAGES:
+            if self.get_cookie("lang") != asked:
+                self.set_cookie("lang", asked, expires_days=LANGUAGE_COOKIE_DAYS,
+                                samesite="Lax", httponly=True)
+            return tornado.locale.get(LANGUAGES[asked])
+        remembered = self.get_cookie("lang")
+        return tornado.locale.get(LANGUAGES[remembered]) if remembered in LANGUAGES else None
+
+    @property
+    def language(self):
+        """"en" or "ko": the page's lang attribute."""
+        return self.locale.code.split("_")[0]
+
+    def language_url(self, code):
+        """This page, in the language `code`: the same query, lang replaced."""
+        pairs = [(name, value) for name, values in self.request.query_arguments.items()
+                 if name != "lang" for value in values]
+        return "?" + urlencode([*pairs, ("lang", code)])
+
+    def get_template_namespace(self):
+        return super().get_template_namespace() | {
+            "language": self.language, "languages": LANGUAGE_NAMES,
+            "language_url": self.language_url}
+
     def wants_json(self):
         # Read raw: this also runs while reporting a malformed query.
-        return (self.request.query_arguments.get("format") == [b"json"]
+        return (self.request.query_arguments.get("format") in ([b"json"], [b"events"])
                 or "application/json" in self.request.headers.get("Accept", ""))
 
     def write_error(self, status_code, **kwargs):

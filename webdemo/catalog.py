@@ -15,7 +15,12 @@ from tornado.web import HTTPError
 
 MAX_FETCHES = 200
 MAX_SPEC_LENGTH = 300
-FAN_OUT_SIZE = 100
+FAN_OUT_SIZE = 100  # the most a fan-out scenario asks for, and its default
+MAX_TIMEOUT = 25  # seconds: the longest --timeout, and so the longest any fetch waits
+# A run's fetches must all have been sent within this long; any still waiting for a
+# free slot then fail unsent. With each fetch bounded by its timeout, a run ends by
+# RUN_SECONDS + MAX_TIMEOUT whatever the knobs.
+RUN_SECONDS = 60.0
 
 NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}")
 SIMULATOR_PATH = re.compile(r"/upstream/([^/?#]*)")
@@ -26,6 +31,12 @@ SIMULATOR_LIMITS = {
     "bytes": (0, 10_000_000, 1024),
     # A 1xx announces another answer, which never comes: a broken upstream, on demand.
     "status": (100, 599, 200),
+}
+# The run's knobs: name -> (lowest, highest, default); None means "as many as there are".
+RUN_LIMITS = {
+    "n": (1, FAN_OUT_SIZE, FAN_OUT_SIZE),  # how many fetches a fan-out makes
+    "limit": (1, MAX_FETCHES, None),  # fetches of one run in flight at once
+    "slow": (1, 10, 1),  # slow motion: simulated delays and the timeout times this
 }
 
 # The essay's three sites, simulated with different latencies and sizes.
@@ -48,14 +59,16 @@ SCENARIOS = {
     "fan-out": [
         f"/upstream/fan-{n:03}?delay_ms=200&bytes=2048" for n in range(1, FAN_OUT_SIZE + 1)
     ],
+    # The essay's three sites, each with the delay_ms=D the visitor gives, in order.
+    "custom": SEED,
 }
 
 
 class BadInput(HTTPError):
-    """A 400 whose message is shown to the visitor."""
+    """A 400 (or the status given) whose message is shown to the visitor."""
 
-    def __init__(self, message):
-        super().__init__(400)
+    def __init__(self, message, status_code=400):
+        super().__init__(status_code)
         self.message = message
 
 
@@ -126,11 +139,45 @@ def hold_closed_port():
     return sock
 
 
+@dataclass(frozen=True)
+class Plan:
+    """One run: what to fetch, how many fetches at once, how long each may take."""
+    targets: list
+    limit: int
+    timeout: float  # seconds, slow motion included
+    slow: int
+
+
+def one(arguments, name):
+    """The value of a query argument given at most once, or None."""
+    values = arguments.get(name, [])
+    if len(values) > 1:
+        raise BadInput(f"{name} is given {len(values)} times: give it once")
+    return values[0] if values else None
+
+
+def run_knob(arguments, name, limits=RUN_LIMITS):
+    """A whole number given at most once, within limits[name] = (lowest, highest, default)."""
+    low, high, default = limits[name]
+    text = one(arguments, name)
+    if not text:  # the page's form sends an empty field for "as many as there are"
+        return default
+    if not re.fullmatch(r"-?[0-9]{1,9}", text):
+        raise BadInput(f"{name} must be a whole number from {low} to {high}, not {text[:40]!r}")
+    value = int(text)
+    if not low <= value <= high:
+        raise BadInput(f"{name} must be from {low} to {high}, not {value}")
+    return value
+
+
 class Catalog:
-    def __init__(self, self_url, operator_targets=(), max_fetches=MAX_FETCHES):
+    def __init__(self, self_url, operator_targets=(), timeout=3.0, max_fetches=MAX_FETCHES):
         self.self_url = self_url.rstrip("/")
+        self.timeout = timeout
         self.max_fetches = max_fetches
         self._closed = hold_closed_port()
+        # Every name and its URL; the built-in sites' are simulator paths, which a run in
+        # slow motion stretches (simulated()).
         self.names = {name: self.self_url + path for name, path in BUILT_IN.items()}
         self.names[REFUSED] = f"http://127.0.0.1:{self._closed.getsockname()[1]}/"
         self.names.update(operator_targets)
@@ -138,27 +185,47 @@ class Catalog:
     def close(self):
         self._closed.close()
 
-    def resolve(self, specs, scenario=None):
-        """Turns fetch=SPEC values or a scenario name into the Targets to fetch, in order."""
+    def plan(self, arguments):
+        """Turns the query arguments ({name: [values]}) into the Plan of a run."""
+        knobs = {name: run_knob(arguments, name) for name in RUN_LIMITS}
+        delays = [parse_int("delay_ms", text) for text in arguments.get("delay_ms", [])]
+        scenario = one(arguments, "scenario")
+        specs = arguments.get("fetch", [])
         if specs and scenario is not None:
             raise BadInput("give fetch=... or scenario=..., not both")
-        if scenario is not None:
-            if scenario not in SCENARIOS:
-                raise BadInput(
-                    f"unknown scenario {scenario[:40]!r}: use {', '.join(SCENARIOS)}"
-                )
+        if scenario is not None and scenario not in SCENARIOS:
+            raise BadInput(f"unknown scenario {scenario[:40]!r}: use {', '.join(SCENARIOS)}")
+        if scenario == "custom" and len(delays) != len(SEED):
+            raise BadInput(f"the custom scenario needs delay_ms given {len(SEED)} times, "
+                           f"one per site: {', '.join(SEED)}")
+        if scenario == "fan-out":
+            specs = SCENARIOS[scenario][:knobs["n"]]
+        elif scenario is not None:
             specs = SCENARIOS[scenario]
         if not specs:
             specs = SEED
         if len(specs) > self.max_fetches:
             raise BadInput(f"{len(specs)} fetches asked for: at most {self.max_fetches}")
-        return [self.target(spec) for spec in specs]
+        slow = knobs["slow"]
+        if scenario == "custom":
+            targets = [self.simulated(BUILT_IN[name], slow, delay)
+                       for name, delay in zip(SEED, delays, strict=True)]
+        else:
+            targets = [self.target(spec, slow) for spec in specs]
+        return Plan(targets, min(knobs["limit"] or len(targets), len(targets)),
+                    min(self.timeout * slow, MAX_TIMEOUT), slow)
 
-    def target(self, spec):
+    def target(self, spec, slow=1):
+        if spec in BUILT_IN:
+            return self.simulated(BUILT_IN[spec], slow)
         if spec in self.names:
             return Target(spec, self.names[spec])
         if len(spec) > MAX_SPEC_LENGTH:
             raise BadInput(f"a fetch spec is longer than {MAX_SPEC_LENGTH} characters")
+        return self.simulated(spec, slow)
+
+    def simulated(self, spec, slow, delay_ms=None):
+        """A simulator path, checked and rebuilt; slow motion stretches its delay."""
         path = SIMULATOR_PATH.fullmatch(spec.split("?", 1)[0])
         if not path:
             raise BadInput(
@@ -171,5 +238,10 @@ class Catalog:
                                  strict_parsing=False, max_num_fields=10)
         except ValueError:
             raise BadInput("a simulator path has too many parameters") from None
-        query = urlencode(simulator_params(arguments))
-        return Target(name, f"{self.self_url}/upstream/{name}?{query}")
+        params = simulator_params(arguments)
+        if delay_ms is not None:
+            params["delay_ms"] = delay_ms
+        # Capped at the simulator's longest delay, which outlasts MAX_TIMEOUT: a fetch
+        # that hangs at normal speed still hangs in slow motion.
+        params["delay_ms"] = min(params["delay_ms"] * slow, SIMULATOR_LIMITS["delay_ms"][1])
+        return Target(name, f"{self.self_url}/upstream/{name}?{urlencode(params)}")

@@ -1,26 +1,81 @@
-"""The side-by-side page: each style's real source, highlighted, beside its results."""
+"""The side-by-side page: each style's real source, highlighted and marked with the
+points of comparison, beside its live timeline, event log and results."""
 
 import functools
 import inspect
+import re
+from urllib.parse import parse_qs, urlsplit
 
 from pygments import highlight
 from pygments.formatters import HtmlFormatter
 from pygments.lexers import PythonLexer
+from tornado.escape import json_encode
 
-from webdemo.base import BaseHandler
-from webdemo.catalog import SCENARIOS, BadInput
+from webdemo import breakit
+from webdemo.aggregate import ERROR_TEXTS, EVENT_LABELS
+from webdemo.base import BaseHandler, resource_dir
+from webdemo.catalog import BUILT_IN, RUN_LIMITS, SCENARIOS, SEED, BadInput
+from webdemo.differences import POINTS, marked_lines
 from webdemo.styles import STYLES
 
 HIGHLIGHT_STYLE = "default"
 DEFAULT_PAIR = ("callbacks", "coroutines")
 
+# What the scenario picker says for each scenario, in the page's language.
+SCENARIO_LABELS = {
+    "seed": "The essay's three sites",
+    "one-fails": "One fails (500)",
+    "one-hangs": "One hangs past the timeout",
+    "one-refused": "One refuses connections",
+    "fan-out": "A fan-out of N",
+    "custom": "The three sites, delays of your choosing",
+}
+SLOW_MOTION = (1, 2, 5, 10)
+# The strings the page's script shows: each t("...") in static/app.js, read at startup.
+SCRIPT_STRING = re.compile(r'\bt\("((?:[^"\\]|\\.)*)"')
+
+
+@functools.cache
+def script_messages():
+    return sorted(set(SCRIPT_STRING.findall((resource_dir("static") / "app.js").read_text())))
+
 
 @functools.cache
 def highlighted_source(name):
-    """The style's module as it runs, as HTML; each line a span with an id, to point at."""
+    """The style's module as it runs, as HTML; each line a span with an id, to point at.
+
+    Lines that show a point of comparison carry its names, for their marks and for the
+    script that lights them up.
+    """
     formatter = HtmlFormatter(style=HIGHLIGHT_STYLE, cssclass="source", linenos="inline",
                               linespans=f"{name}-line")
-    return highlight(inspect.getsource(STYLES[name].module), PythonLexer(), formatter)
+    html = highlight(inspect.getsource(STYLES[name].module), PythonLexer(), formatter)
+    for line, points in marked_lines(name).items():
+        span = f'<span id="{name}-line-{line}">'
+        assert html.count(span) == 1
+        html = html.replace(span, f'<span id="{name}-line-{line}" class="marked" '
+                                  f'data-points="{" ".join(points)}">')
+    return html
+
+
+# The code each break-it demo changes, shown beside its button.
+BREAK_IT = {
+    "forgotten-check": breakit.ForgottenCheckHandler.handle_response,
+    "essay-2016": breakit.EssayCallHandler.get,
+    "blocking": breakit.Blocking.succeeded,
+}
+
+
+@functools.cache
+def snippet(demo):
+    source = inspect.cleandoc("\n" + inspect.getsource(BREAK_IT[demo]))
+    return highlight(source, PythonLexer(), HtmlFormatter(style=HIGHLIGHT_STYLE, cssclass="source"))
+
+
+def seed_delays():
+    """The essay's sites with their usual delays: where the custom delays start."""
+    return [(name, int(parse_qs(urlsplit(BUILT_IN[name]).query)["delay_ms"][0]))
+            for name in SEED]
 
 
 class IndexHandler(BaseHandler):
@@ -30,8 +85,22 @@ class IndexHandler(BaseHandler):
                        for side, default in zip(("left", "right"), DEFAULT_PAIR, strict=True))
         if left is right:
             raise BadInput(f"left and right are both {left.name}: choose two different styles")
+        messages = {message: self.locale.translate(message) for message in script_messages()}
+        kinds = {kind: self.locale.translate(label)
+                 for kind, label in (EVENT_LABELS | breakit.EVENT_LABELS).items()}
+        errors = {text: self.locale.translate(text) for text in ERROR_TEXTS}
+        # The points of comparison that both columns' sources show; the blocking demo
+        # sleeps in a column whose code runs on the event loop's thread, if one does.
+        points = [point for point in POINTS
+                  if left.name in point.patterns and right.name in point.patterns]
+        blocking = next((style for style in (left, right) if style.name in breakit.ON_THE_LOOP),
+                        None)
         self.render("index.html", styles=[left, right], all_styles=STYLES.values(),
-                    scenarios=SCENARIOS, source=highlighted_source,
+                    scenarios=SCENARIOS, scenario_labels=SCENARIO_LABELS,
+                    seed_delays=seed_delays(), limits=RUN_LIMITS, slow_motion=SLOW_MOTION,
+                    points=points, source=highlighted_source, messages=json_encode(messages),
+                    kinds=json_encode(kinds), errors=json_encode(errors), snippet=snippet,
+                    blocking=blocking, block_ms=breakit.BLOCK_LIMITS["block_ms"][2],
                     config=self.settings["config"])
 
     def chosen_style(self, side, default):

@@ -7,7 +7,7 @@ try:
 except ImportError:  # the browser fixture skips, or fails under CI, saying why
     expect = None
 
-MAX_TABS = 40
+MAX_TABS = 80
 # What a keyboard user must reach; hidden ones (display: none) are left out below.
 CONTROLS = "a[href], button, select, input, textarea, summary, [tabindex]:not([tabindex='-1'])"
 # A short, unique description of an element, to compare focus stops with controls.
@@ -100,8 +100,8 @@ def test_every_control_is_reachable_by_tab(index, problems):
     # Every control, once each, in reading order (other stops, such as the scrollable
     # source listings, may come in between).
     assert [stop for stop in stops if stop in controls] == controls, stops
-    assert controls[:3] == [
-        "a.home[href=/]", "select#scenario", 'button#run-both.primary "Run both"']
+    assert controls[:4] == ["a.home[href=/]", "a.language[href=?lang=ko]", "select#scenario",
+                            'button#run-both.primary "Run both"']
     assert problems == []
 
 
@@ -130,7 +130,7 @@ def test_keyboard_alone_chooses_and_runs_scenarios(index, problems, read_rows, s
 
     index.keyboard.press("Shift+Tab")
     expect(select).to_be_focused()
-    index.keyboard.type("one-r")  # the select's type-ahead
+    index.keyboard.type("One r")  # the select's type-ahead, on the options' labels
     expect(select).to_have_value("one-refused")
     tab_to(index, run_callbacks)  # past the choice of styles
     index.keyboard.press("Space")
@@ -156,14 +156,16 @@ def test_controls_have_names(index, problems):
     for side, name in (("left", "Compare"), ("right", "with")):
         expect(index.locator(f"select[name={side}]")).to_have_accessible_name(name)
 
+    index.get_by_text("Break it on purpose").click()  # unfolds the demos and their buttons
     buttons = index.locator("button")
-    expect(buttons).to_have_count(4)
+    expect(buttons).to_have_count(7)
     for button in buttons.all():
-        expect(button).to_have_accessible_name(re.compile(r"\w"))
+        expect(button).to_have_accessible_name(re.compile(r"\S"))
     assert index.get_by_role("button").all_inner_texts() == [
-        "Run both", "Show these two", "Run callbacks alone", "Run coroutines alone"]
+        "Run both", "Show these two", "Try it", "Try it", "Try it in both columns",
+        "Run callbacks alone", "Run coroutines alone"]
     for link in index.locator("a").all():
-        expect(link).to_have_accessible_name(re.compile(r"\w"))
+        expect(link).to_have_accessible_name(re.compile(r"\S"))  # JavaScript's \w: no 한
     for title in ("Callbacks", "Coroutines"):
         expect(index.get_by_role("region", name=f"{title} result")).to_have_attribute(
             "aria-live", "polite")

@@ -24,7 +24,9 @@ def test_without_javascript_a_column_button_opens_its_page(open_page, problems, 
 
     page.get_by_role("button", name="Run callbacks alone").click()
 
-    expect(page).to_have_url(f"{server_url}callbacks?scenario=one-fails")
+    # The form sends every knob; the server uses those of the chosen scenario.
+    expect(page).to_have_url(f"{server_url}callbacks?scenario=one-fails&n=100&delay_ms=120"
+                             "&delay_ms=240&delay_ms=180&limit=&slow=1")
     expect(page).to_have_title(re.compile(r"^callbacks: 3 fetches in \d+(\.\d+)? ms$"))
     expect(page.get_by_role("heading", level=1)).to_contain_text("/callbacks")
     rows = read_rows(page.locator("main"))
@@ -52,11 +54,13 @@ def test_aggregate_page_shows_table_and_event_log(page, problems, read_rows, scr
         ("google.com", "200", "ok"), ("broken", "500", "failed"), ("python.org", "200", "ok")]
     assert rows[1]["error"] == "HTTP 500: Internal Server Error"
     expect(page.get_by_role("heading", level=2)).to_have_text("Events, in the order they ran")
-    events = [item.split() for item in page.locator("ol.events li").all_inner_texts()]
-    kinds = [words[2] for words in events]  # "12.3 ms fetch-start google.com"
+    items = page.locator("ol.events li")
+    kinds = items.evaluate_all("items => items.map((item) => item.dataset.kind)")
     assert kinds[:3] == ["fetch-start"] * 3
     assert kinds[-1] == "render"
-    resumed = [words[3] for words in events if words[2] == RESUME_EVENTS[style]]
+    expect(items.first).to_contain_text("fetch started")  # "12.3 ms fetch started google.com"
+    resumed = [item.locator("code").inner_text() for item in items.all()
+               if item.get_attribute("data-kind") == RESUME_EVENTS[style]]
     assert sorted(resumed) == ["broken", "google.com", "python.org"]  # in order of answer
     expect(page.locator("ol.events li .error")).to_have_text("HTTP 500: Internal Server Error")
     expect(page.get_by_role("link", name="this run as JSON")).to_have_attribute(
@@ -71,7 +75,7 @@ def test_aggregate_page_shows_table_and_event_log(page, problems, read_rows, scr
 @pytest.mark.parametrize("path, status, reason, message", [
     ("/no-such-page", 404, "Not Found", "there is no page at /no-such-page"),
     ("/coroutines?scenario=gone", 400, "Bad Request",
-     "unknown scenario 'gone': use seed, one-fails, one-hangs, one-refused, fan-out"),
+     "unknown scenario 'gone': use seed, one-fails, one-hangs, one-refused, fan-out, custom"),
 ])
 def test_error_page(page, problems, server_url, screenshot, path, status, reason, message):
     response = page.goto(path)

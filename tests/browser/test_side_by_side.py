@@ -101,7 +101,7 @@ def test_a_failed_fetch_is_a_failed_row(index, problems, read_rows, screenshot, 
             result = index.locator(f"#{name} .result")
             expect(result).to_have_text("Running one-hangs…")
             expect(result).to_have_attribute("aria-busy", "true")
-        expect(index.locator("button:disabled")).to_have_count(3)
+        expect(index.locator("button:disabled")).to_have_count(6)  # the demos' too
     for name in COLUMNS:
         result = index.locator(f"#{name} .result")
         rows = read_rows(result)
@@ -155,10 +155,11 @@ def test_a_refused_run_shows_the_servers_reason(index, problems, server_url, scr
     for name in COLUMNS:
         expect(index.locator(f"#{name} .result")).to_have_text(
             "Could not run: unknown scenario 'gone': "
-            "use seed, one-fails, one-hangs, one-refused, fan-out")
+            "use seed, one-fails, one-hangs, one-refused, fan-out, custom")
     expect(index.locator("button:disabled")).to_have_count(0)
     screenshot(index, "could-not-run.png")
     # The only problems: the two 400 answers this test asked for.
     for name in COLUMNS:
-        assert f"HTTP 400: GET {server_url}{name}?scenario=gone" in problems
+        assert (f"HTTP 400: GET {server_url}{name}?scenario=gone&limit=&slow=1&format=events"
+                in problems)
     assert all("400" in problem for problem in problems), problems

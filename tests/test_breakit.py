@@ -1,0 +1,91 @@
+"""Break it on purpose: each demo does what it says, and ends within its bound."""
+
+import asyncio
+import logging
+
+import pytest
+from helpers import aggregate, get_json
+
+
+@pytest.mark.gen_test
+@pytest.mark.parametrize("scenario, target, status, size", [
+    ("one-fails", "broken", 500, 256),  # a wrong aggregate: the 500 page passes for a success
+    ("one-refused", "refused", 599, 0),  # a silent gap: nothing fetched, and nothing said
+])
+async def test_a_forgotten_error_check_counts_a_failure_as_a_success(
+        http_client, base_url, scenario, target, status, size):
+    kept = await aggregate(http_client, base_url, "callbacks", scenario=scenario)
+    forgotten = await get_json(
+        http_client, f"{base_url}/break/forgotten-check?scenario={scenario}&format=json")
+    assert (kept["ok"], kept["failed"]) == (2, 1)
+    assert (forgotten["ok"], forgotten["failed"]) == (3, 0)
+    row = forgotten["results"][1]
+    assert (row["target"], row["status"], row["bytes"], row["error"]) == \
+        (target, status, size, None)
+    assert forgotten["elapsed_ms"] < 1000 + 500  # the test server's timeout, and some
+
+
+@pytest.mark.gen_test
+async def test_the_essays_call_fetches_but_never_calls_back(http_client, base_url, caplog):
+    result = await get_json(http_client, f"{base_url}/break/essay-2016?format=json")
+    assert result["call"] == "http_client.fetch(url, handle_response)"
+    assert result["signature"] == "fetch(self, request, raise_error=True, **kwargs)"
+    assert result["raise_error"].startswith("<bound method EssayCallHandler.handle_response")
+    assert result["fetch"] == {"status": 200, "bytes": 14336, "error": None,
+                               "ms": result["fetch"]["ms"]}
+    assert result["callback_ran"] is False
+    # It waited its half second for the callback after the fetch, and no longer.
+    assert result["fetch"]["ms"] + 500 <= result["waited_ms"] < result["fetch"]["ms"] + 1000
+    assert not [record for record in caplog.records if record.levelno >= logging.ERROR]
+
+
+@pytest.mark.gen_test(timeout=10)
+async def test_the_essays_call_on_a_hang_ends_at_the_timeout(http_client, base_url, caplog):
+    result = await get_json(http_client, f"{base_url}/break/essay-2016?fetch=hangs&format=json")
+    assert result["fetch"]["status"] is None and "Timeout" in result["fetch"]["error"]
+    assert result["callback_ran"] is False
+    assert result["waited_ms"] < 1000 + 500 + 500
+    # The fetch's exception was read, not left to be reported as never retrieved.
+    assert not [record for record in caplog.records if record.levelno >= logging.ERROR]
+
+
+@pytest.mark.gen_test
+async def test_the_essays_call_as_a_page(http_client, base_url):
+    response = await http_client.fetch(f"{base_url}/break/essay-2016")
+    page = response.body.decode()
+    assert "fetch(self, request, raise_error=True, **kwargs)" in page
+    assert "No: still not called" in page
+    assert "&lt;bound method EssayCallHandler.handle_response" in page
+
+
+@pytest.mark.gen_test(timeout=10)
+@pytest.mark.parametrize("blocking, other", [("callbacks", "coroutines"),
+                                             ("coroutines", "callbacks")])
+async def test_a_blocking_call_freezes_the_other_style_too(http_client, base_url, blocking,
+                                                           other):
+    blocked, free = await asyncio.gather(
+        get_json(http_client, f"{base_url}/break/blocking/{blocking}?block_ms=600&format=json"),
+        aggregate(http_client, base_url, other))
+    sleeps = [event for event in blocked["events"] if event["kind"] == "blocked"]
+    assert [(event["target"], event["ms"]) for event in sleeps] == [("google.com", 600)]
+    # The other handler's fetches answered within 240 ms, but its code could not run
+    # while the one thread slept: its events stop for as long as the sleep.
+    times = [event["t_ms"] for event in free["events"]]
+    assert max(after - before for before, after in zip(times, times[1:], strict=False)) >= 599.9
+    assert free["elapsed_ms"] >= 600 and blocked["elapsed_ms"] < 600 + 1000
+    assert free["ok"] == 3
+
+
+@pytest.mark.gen_test
+async def test_blocking_demos_are_bounded(http_client, base_url):
+    for block_ms, message in [("0", "block_ms must be from 1 to 2000, not 0"),
+                              ("2001", "block_ms must be from 1 to 2000, not 2001"),
+                              ("soon", "block_ms must be a whole number")]:
+        refused = await get_json(
+            http_client, f"{base_url}/break/blocking/callbacks?block_ms={block_ms}&format=json",
+            expect=400)
+        assert message in refused["error"]
+    await get_json(http_client, f"{base_url}/break/blocking/callbacks?block_ms=1&format=json")
+    again = await get_json(
+        http_client, f"{base_url}/break/blocking/coroutines?block_ms=1&format=json", expect=503)
+    assert "a blocking demo ran less than 5 s ago" in again["error"]

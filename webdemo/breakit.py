@@ -1,0 +1,151 @@
+"""Break it on purpose: three mistakes, each run for real, opt-in and bounded in time.
+
+They live here so that the style files stay models of their styles:
+
+- ForgottenCheckHandler: the callbacks handler with its response.error check left out.
+- EssayCallHandler: the essay's 2016 call, fetch(url, handle_response), on Tornado 6.
+- blocking(): a style's handler that calls time.sleep() on the event loop's thread.
+"""
+
+import inspect
+import math
+import time
+
+from tornado.concurrent import Future
+from tornado.httpclient import AsyncHTTPClient
+from tornado.ioloop import IOLoop
+
+from webdemo.aggregate import describe
+from webdemo.base import BaseHandler
+from webdemo.catalog import BadInput, run_knob
+from webdemo.styles import STYLES
+from webdemo.styles.callbacks import CallbacksHandler
+
+# How long the blocking demo sleeps, in ms: (lowest, highest, default).
+BLOCK_LIMITS = {"block_ms": (1, 2000, 1500)}
+# Each blocking demo stops the whole process: at most one per this many seconds.
+BLOCK_EVERY_SECONDS = 5.0
+# How long the essay's call waits for its callback once the fetch is done.
+CALLBACK_GRACE_SECONDS = 0.5
+# The styles whose code runs on the event loop's thread: a sleep there stops them all.
+# (The threads and sequential styles fetch in pool threads, greenlets in a process.)
+ON_THE_LOOP = ("callbacks", "coroutines", "generators")
+# What the event kinds of these demos are called on the page.
+EVENT_LABELS = {"blocked": "time.sleep() on the loop's thread"}
+
+
+class ForgottenCheckHandler(CallbacksHandler):
+    """callbacks.py's handle_response(), with its error check forgotten."""
+
+    def handle_response(self, index, future):
+        response = future.result()
+        row = self.succeeded(index, response)
+        self.count_response(index, row)
+
+
+def simple_signature(function):
+    """fetch(self, request, raise_error=True, **kwargs): the names, without the annotations."""
+    signature = inspect.signature(function)
+    plain = [parameter.replace(annotation=inspect.Parameter.empty)
+             for parameter in signature.parameters.values()]
+    plain = signature.replace(parameters=plain, return_annotation=inspect.Signature.empty)
+    return f"{function.__name__}{plain}"
+
+
+class EssayCallHandler(BaseHandler):
+    """The essay's 2016 call, run on Tornado 6: the callback never runs."""
+
+    def prepare(self):
+        arguments = {name: self.get_query_arguments(name, strip=False)
+                     for name in self.request.query_arguments}
+        self.target = self.settings["catalog"].plan(arguments).targets[0]
+
+    def get(self):
+        self.started = time.perf_counter()
+        self.callback_ran = False
+        self.done = Future()
+        http_client = self.settings["http_client"]
+        # As the essay wrote it. Tornado 6 has no callback= argument: handle_response
+        # binds to raise_error, a true value, and nothing ever calls it.
+        future = http_client.fetch(self.target.url, self.handle_response)
+        future.add_done_callback(self.fetch_finished)
+        return self.done
+
+    def handle_response(self, response):
+        self.callback_ran = True
+
+    def fetch_finished(self, future):
+        self.fetch_ms = self.elapsed_ms()
+        self.future = future
+        # Give the callback its chance, bounded, before saying it never ran.
+        IOLoop.current().call_later(CALLBACK_GRACE_SECONDS, self.report)
+
+    def elapsed_ms(self):
+        return round((time.perf_counter() - self.started) * 1000, 1)
+
+    def report(self):
+        error = self.future.exception()
+        response = None if error else self.future.result()
+        result = {
+            "demo": "essay-2016",
+            "call": "http_client.fetch(url, handle_response)",
+            "signature": simple_signature(AsyncHTTPClient.fetch),
+            "raise_error": repr(self.handle_response)[:200],
+            "target": self.target.name,
+            "fetch": {"status": response.code if response else None,
+                      "bytes": len(response.body) if response else 0,
+                      "error": describe(error) if error else None,
+                      "ms": self.fetch_ms},
+            "callback_ran": self.callback_ran,
+            "waited_ms": self.elapsed_ms(),
+        }
+        if self.wants_json():
+            self.finish(result)
+        else:
+            self.render("essay_call.html", **result)
+        self.done.set_result(None)
+
+
+class Gate:
+    """Lets a blocking demo through at most once per BLOCK_EVERY_SECONDS."""
+
+    def __init__(self):
+        self.last = -math.inf
+
+    def enter(self):
+        now = time.monotonic()
+        if now - self.last < BLOCK_EVERY_SECONDS:
+            raise BadInput(f"a blocking demo ran less than {BLOCK_EVERY_SECONDS:g} s ago, and "
+                           "each one stops the whole server: try again in a few seconds",
+                           status_code=503)
+        self.last = now
+
+
+class Blocking:
+    """Mixed into a style's handler: the first success sleeps on the loop's thread."""
+
+    def prepare(self):
+        self.block_ms = run_knob({name: self.get_query_arguments(name, strip=False)
+                                  for name in self.request.query_arguments},
+                                 "block_ms", BLOCK_LIMITS)
+        self.settings["blocking_gate"].enter()
+        self.blocked = False
+        super().prepare()
+
+    def succeeded(self, index, response):
+        if not self.blocked:
+            self.blocked = True
+            self.log_event("blocked", index, ms=self.block_ms)
+            time.sleep(self.block_ms / 1000)  # the mistake: nothing else runs meanwhile
+        return super().succeeded(index, response)
+
+
+def blocking(handler):
+    return type(f"Blocking{handler.__name__}", (Blocking, handler), {})
+
+
+ROUTES = [
+    (r"/break/forgotten-check", ForgottenCheckHandler, {"style": "forgotten-check"}),
+    (r"/break/essay-2016", EssayCallHandler),
+] + [(rf"/break/blocking/{name}", blocking(STYLES[name].handler), {"style": name})
+     for name in ON_THE_LOOP]

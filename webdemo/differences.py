@@ -1,0 +1,93 @@
+"""The essay's points of comparison, found in the real source of each style.
+
+Each point names, per style, patterns for the lines that show it. The lines are looked
+up in the source as it runs, so an edit that moves them moves the marks, and an edit
+that loses them fails loudly (tests/test_differences.py), never silently unmarked.
+"""
+
+import functools
+import inspect
+import re
+from dataclasses import dataclass
+
+from webdemo.styles import STYLES
+
+
+@dataclass(frozen=True)
+class Point:
+    name: str
+    title: str
+    explanation: str
+    patterns: dict  # style name -> regular expressions, each matching at least one line
+
+
+POINTS = [
+    Point("errors", "Errors: objects or exceptions",
+          "A failed fetch reaches a callback as a response whose .error it has to check: "
+          "nothing is raised, and a forgotten check lets a failure pass for a success. "
+          "A coroutine has the failure raised at its await and catches it with try/except.",
+          {"callbacks": [r"raise_error=False", r"if response\.error:",
+                         r"self\.failed\(index, response\.error\)"],
+           "coroutines": [r"^\s+try:$", r"response = await self\.fetch\(index\)",
+                          r"except Exception as error:", r"return self\.failed\(index, error\)"]}),
+    Point("state", "Results: global bookkeeping or values",
+          "A callback cannot return its row to anyone, so the rows and the count of fetches "
+          "still out live in module globals, keyed by request, and must be cleaned up when "
+          "a visitor leaves. A coroutine gets each row back as the value of an await and "
+          "keeps it in a local variable.",
+          {"callbacks": [r"^remaining = \{\}", r"^results = \{\}", r"remaining\[self\.request_id\]",
+                         r"results\[self\.request_id\]", r"results\.pop\(self\.request_id\)"],
+           "coroutines": [r"rows = await asyncio\.gather\(", r"return self\.succeeded\("]}),
+    Point("flow", "The chain or top to bottom",
+          "The callback page is one chain torn across functions: get() starts the fetches "
+          "and returns, handle_response() runs once per answer, count_response() counts, "
+          "render_aggregate() finishes. The coroutine says the same in get(), read top to "
+          "bottom.",
+          {"callbacks": [r"def get\(self\):", r"add_future\(future, callback\)",
+                         r"def handle_response\(", r"self\.count_response\(index, row\)",
+                         r"def count_response\(", r"self\.render_aggregate\(\)",
+                         r"def render_aggregate\(", r"self\.done\.set_result\(None\)"],
+           "coroutines": [r"async def get\(self\):", r"rows = await",
+                          r"self\.render_results\(rows\)"]}),
+    Point("many", "Collecting many results",
+          "The callbacks count down: each one decrements a counter, and the one that finds "
+          "zero knows it is the last and renders. The coroutine hands all the fetches to "
+          "asyncio.gather() and resumes once, with every result in the order asked for.",
+          {"callbacks": [r"for index in range\(len\(self\.targets\)\):",
+                         r"remaining\[self\.request_id\] = len\(self\.targets\)",
+                         r"remaining\[self\.request_id\] -= 1",
+                         r"if remaining\[self\.request_id\] == 0:"],
+           "coroutines": [r"asyncio\.gather\(", r"self\.fetch_one\(index\) for index in range"]}),
+    Point("traceback", "What a traceback shows",
+          "A callback is called by the event loop, long after get() returned: a traceback "
+          "from it starts at the loop, and the code that asked for the fetch is not in it. "
+          "An exception raised at a coroutine's await carries the line that awaited. Run "
+          "a scenario with a failure, then open how the failure reached the code, under "
+          "each column's results.",
+          {"callbacks": [r"def handle_response\(", r"response = future\.result\(\)"],
+           "coroutines": [r"async def fetch_one\(", r"response = await self\.fetch\(index\)"]}),
+]
+
+
+def source_lines(style):
+    return inspect.getsource(STYLES[style].module).splitlines()
+
+
+@functools.cache
+def marked_lines(style):
+    """{line number: [point names]} for a style's source; {} for a style with no marks.
+
+    Raises LookupError when a pattern matches no line: the source has moved on.
+    """
+    lines = source_lines(style)
+    marks = {}
+    for point in POINTS:
+        for pattern in point.patterns.get(style, []):
+            found = [number for number, line in enumerate(lines, 1) if re.search(pattern, line)]
+            if not found:
+                raise LookupError(f"{style}: no line matches {pattern!r} ({point.name})")
+            for number in found:
+                marks.setdefault(number, [])
+                if point.name not in marks[number]:
+                    marks[number].append(point.name)
+    return marks
