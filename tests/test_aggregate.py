@@ -5,6 +5,7 @@ from helpers import CONCURRENT, STYLE_NAMES, aggregate, resumed, started
 
 from webdemo.app import HTTP_CLIENTS, Config
 from webdemo.catalog import SEED
+from webdemo.styles import STYLES
 
 ROW_FIELDS = {"target", "url", "status", "bytes", "error", "start_ms", "end_ms", "queued_ms",
               "failure"}
@@ -112,7 +113,10 @@ async def test_a_hung_upstream_holds_the_page_no_longer_than_the_timeout(
     assert hung["status"] is None
     assert "time" in hung["error"].lower()  # "Timeout during request", "timed out after"
     timeout_ms = config.timeout * 1000
-    assert timeout_ms <= hung["end_ms"] - hung["start_ms"] < timeout_ms + 500
+    # A worker's fetch is stamped on this server's clock when its message arrives,
+    # which on a busy machine can be some ms after the worker started it.
+    relayed_ms = 100 if getattr(STYLES[style].handler, "worker_module", None) else 0
+    assert timeout_ms - relayed_ms <= hung["end_ms"] - hung["start_ms"] < timeout_ms + 500
     # In turn, the page also waits for the two others: 120 and 180 ms.
     assert result["elapsed_ms"] < timeout_ms + 500 + (0 if style in CONCURRENT else 300)
     assert [row["status"] for row in result["results"]] == [200, None, 200]
