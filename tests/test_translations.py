@@ -2,16 +2,20 @@
 
 import csv
 import html
+import json
 import re
 
 import pytest
 import tornado.locale
+from test_costs import THREADS_DO_NOT, THREADS_PAY
 
 from webdemo.aggregate import ERROR_TEXTS, EVENT_LABELS
-from webdemo.base import load_translations, resource_dir
+from webdemo.app import Config
+from webdemo.base import load_translations, resource_dir, script_messages
 from webdemo.breakit import EVENT_LABELS as BREAK_IT_LABELS
+from webdemo.costs import BENCH_FAILED, CLAIMS, SEEN, save_results
 from webdemo.differences import POINTS
-from webdemo.pages import SCENARIO_LABELS, script_messages
+from webdemo.pages import SCENARIO_LABELS
 from webdemo.styles import STYLES
 
 TEMPLATE_STRING = re.compile(r"""\b_\((?:"((?:[^"\\]|\\.)*)"|'((?:[^'\\]|\\.)*)')""")
@@ -25,11 +29,13 @@ def template_messages(name="*.html"):
 
 def messages():
     """Every English string the pages show: templates, script, and the data they show."""
-    found = template_messages() | set(script_messages())
+    found = template_messages() | set(script_messages()) | set(script_messages("costs.js"))
     found |= set(SCENARIO_LABELS.values()) | set(EVENT_LABELS.values())
     found |= set(BREAK_IT_LABELS.values()) | set(ERROR_TEXTS)
     found |= {text for point in POINTS for text in (point.title, point.explanation)}
     found |= {text for style in STYLES.values() for text in (style.title, style.blurb)}
+    found |= {text for claim in CLAIMS for text in (claim.metric, claim.essay, *claim.legend)}
+    found |= set(SEEN) | set(BENCH_FAILED.values())
     return found
 
 
@@ -54,18 +60,31 @@ def test_translations_keep_their_placeholders_and_are_korean():
         assert re.search("[가-힣]", translation), translation
 
 
-def test_the_script_uses_only_strings_it_can_translate():
+@pytest.mark.parametrize("name", ["app.js", "costs.js"])
+def test_the_scripts_use_only_strings_they_can_translate(name):
     # t(...) is always called with a literal, so the server can find every string.
-    script = (resource_dir("static") / "app.js").read_text()
+    script = (resource_dir("static") / name).read_text()
     calls = re.findall(r"(?<!function )\bt\((.)", script)
     assert set(calls) == {'"'}
-    assert len(script_messages()) > 10
+    assert len(script_messages(name)) >= 5
 
 
 async def get(http_client, url, **headers):
     response = await http_client.fetch(url, headers=headers, raise_error=False)
     assert response.code == 200
     return response
+
+
+def english_left(page, shown):
+    """The messages of shown that the page still has in English, placeholders aside."""
+    # The words of the page, without the sources and names in code, and the markup.
+    words = re.sub(r'<section class="code".*?</section>|<div class="source">.*?</pre></div>'
+                   r"|<code>.*?</code>", "", page, flags=re.DOTALL)
+    words = re.sub(r"<[^>]*>", " ", words)
+    return sorted(message for message in shown
+                  if any(re.search("[A-Za-z]", part) and part.strip(" :") != "webdemo"  # a name
+                         and re.search(rf"(?<!\w){re.escape(part.strip())}(?!\w)", words)
+                         for part in PLACEHOLDER.split(message)))
 
 
 @pytest.mark.gen_test
@@ -77,15 +96,7 @@ async def test_korean_from_accept_language_leaves_no_english(http_client, base_u
     shown = template_messages("index.html") | template_messages("base.html")
     shown |= set(SCENARIO_LABELS.values())
     shown |= {text for point in POINTS for text in (point.title, point.explanation)}
-    # The words of the page, without the sources and names in code, and the markup.
-    words = re.sub(r'<section class="code".*?</section>|<div class="source">.*?</pre></div>'
-                   r"|<code>.*?</code>", "", page, flags=re.DOTALL)
-    words = re.sub(r"<[^>]*>", " ", words)
-    english = sorted(message for message in shown
-                     if any(part.strip(" :") not in ("", "webdemo")  # the name stays
-                            and re.search(rf"(?<!\w){re.escape(part.strip())}(?!\w)", words)
-                            for part in PLACEHOLDER.split(message)))
-    assert english == []
+    assert english_left(page, shown) == []
     # The script's strings come translated with the page.
     assert '"Running {scenario}\\u2026": "{scenario} \\uc2e4\\ud589 \\uc911\\u2026"' in \
         response.body.decode().replace("&quot;", '"')
@@ -133,3 +144,47 @@ async def test_only_english_and_korean_are_taken(http_client, base_url, query, c
 async def test_the_switch_link_keeps_the_query(http_client, base_url):
     response = await get(http_client, f"{base_url}/callbacks?scenario=one-fails&lang=en")
     assert 'href="?scenario=one-fails&amp;lang=ko"' in response.body.decode()
+
+
+@pytest.fixture
+def config(http_port, tmp_path):
+    """The app as usual, its bench results in a file of this test's own."""
+    return Config(port=http_port, timeout=1.0, bench_results=tmp_path / "bench.json")
+
+
+@pytest.mark.gen_test
+@pytest.mark.parametrize("results", [None, THREADS_PAY, THREADS_DO_NOT])
+async def test_the_costs_page_leaves_no_english(http_client, base_url, config, results):
+    if results:
+        save_results(config.bench_results, results | {
+            "skipped": [{"style": "sequential", "fetches": 1000, "reason": "too slow"}],
+            "failed": [{"style": "greenlets", "fetches": 1000, "error": "gone"}]})
+    response = await get(http_client, f"{base_url}/costs", **{"Accept-Language": "ko"})
+    page = html.unescape(response.body.decode())
+    assert '<html lang="ko">' in page and "스타일별 비용, 직접 측정" in page
+    shown = template_messages("costs.html") | template_messages("base.html") | set(SEEN)
+    shown |= {text for claim in CLAIMS for text in (claim.metric, claim.essay, *claim.legend)}
+    # The bars' labels name the styles as the table's code does: names, like webdemo.
+    words = re.sub(r'<text class="label".*?</text>', "", page, flags=re.DOTALL)
+    assert english_left(words, shown) == []
+    if results is THREADS_PAY:
+        assert "여기서는 맞았습니다:" in page
+        assert "N=1000에서 실행으로 늘어난 최대 RSS는 스레드 1000개일 때 31.0 MB" in page
+        assert "<code>sequential</code>, N = 1000: 건너뜀, too slow." in page
+    elif results is THREADS_DO_NOT:
+        assert "확인하지 못함: 같은 N에서 순차 실행 스타일과" in page
+    else:
+        assert f"찾아본 곳: <code>{config.bench_results}</code>" in page
+    # The live bench's script gets its words in Korean with the page.
+    assert '"Starting the bench\\u2026": "\\ubca4\\uce58' in page
+
+
+@pytest.mark.gen_test
+@pytest.mark.parametrize("language, said", [("en", "the bench failed: exit status 3"),
+                                            ("ko", "벤치마크 실패: 종료 상태 3")])
+async def test_a_failed_live_bench_says_why_in_the_visitors_language(
+        http_client, base_url, app, language, said):
+    app.settings["live_bench"].progress = {"state": "failed", "why": "exited", "status": 3}
+    response = await get(http_client, f"{base_url}/costs/bench",
+                         **{"Accept-Language": language})
+    assert json.loads(response.body) == {"state": "failed", "error": said}

@@ -3,10 +3,12 @@ visitor's language; where the templates, static files and translations are."""
 
 import functools
 import ipaddress
+import re
 from pathlib import Path
 from urllib.parse import urlencode
 
 import tornado.locale
+from tornado.escape import json_encode
 from tornado.web import HTTPError, RequestHandler, StaticFileHandler
 
 from webdemo.catalog import BadInput
@@ -33,6 +35,15 @@ def resource_dir(name):
     """templates/, static/, locale/: inside the installed package, or beside it in a checkout."""
     installed = Path(__file__).parent / name
     return installed if installed.is_dir() else Path(__file__).parent.parent / name
+
+
+# The strings a page's script shows: each t("...") in it, read once.
+SCRIPT_STRING = re.compile(r'\bt\("((?:[^"\\]|\\.)*)"')
+
+
+@functools.cache
+def script_messages(script="app.js"):
+    return sorted(set(SCRIPT_STRING.findall((resource_dir("static") / script).read_text())))
 
 
 def load_translations():
@@ -69,6 +80,11 @@ class BaseHandler(RequestHandler):
         pairs = [(name, value) for name, values in self.request.query_arguments.items()
                  if name != "lang" for value in values]
         return "?" + urlencode([*pairs, ("lang", code)])
+
+    def script_translations(self, script):
+        """{English: translation} of every t("...") in static/<script>, for its page."""
+        return json_encode({message: self.locale.translate(message)
+                            for message in script_messages(script)})
 
     def get_template_namespace(self):
         return super().get_template_namespace() | {
