@@ -11,7 +11,13 @@ from test_costs import THREADS_DO_NOT, THREADS_PAY
 
 from webdemo.aggregate import ERROR_TEXTS, EVENT_LABELS
 from webdemo.app import Config
-from webdemo.base import load_translations, resource_dir, script_messages
+from webdemo.base import (
+    ERROR_MESSAGES,
+    ERROR_REASONS,
+    load_translations,
+    resource_dir,
+    script_messages,
+)
 from webdemo.breakit import EVENT_LABELS as BREAK_IT_LABELS
 from webdemo.costs import BENCH_FAILED, CLAIMS, SEEN, save_results
 from webdemo.differences import POINTS
@@ -36,6 +42,7 @@ def messages():
     found |= {text for style in STYLES.values() for text in (style.title, style.blurb)}
     found |= {text for claim in CLAIMS for text in (claim.metric, claim.essay, *claim.legend)}
     found |= set(SEEN) | set(BENCH_FAILED.values())
+    found |= set(ERROR_MESSAGES) | set(ERROR_REASONS)
     return found
 
 
@@ -188,3 +195,41 @@ async def test_a_failed_live_bench_says_why_in_the_visitors_language(
     response = await get(http_client, f"{base_url}/costs/bench",
                          **{"Accept-Language": language})
     assert json.loads(response.body) == {"state": "failed", "error": said}
+
+
+# An error page of each kind: the site's own, Tornado's checks, its reasons only.
+ERROR_PAGES = [
+    ("GET", "/nowhere", {}, 404, "/nowhere에는 페이지가 없습니다"),
+    ("GET", "/", {"Host": "example.com"}, 403, "Host 'example.com'에는 응답하지 않습니다"),
+    ("POST", "/costs/bench", {}, 403, "POST에 '_xsrf' 인자가 없습니다"),
+    ("PROPFIND", "/", {}, 405, "허용되지 않는 메서드"),
+]
+
+
+@pytest.mark.gen_test
+@pytest.mark.parametrize("method, path, headers, status, korean", ERROR_PAGES)
+async def test_the_error_pages_leave_no_english(http_client, base_url, method, path, headers,
+                                                status, korean):
+    response = await http_client.fetch(
+        f"{base_url}{path}", method=method, body="" if method == "POST" else None,
+        raise_error=False, allow_nonstandard_methods=True,
+        headers={"Accept-Language": "ko"} | headers)
+    assert response.code == status
+    page = html.unescape(response.body.decode())
+    assert '<html lang="ko">' in page and korean in page
+    shown = template_messages("error.html") | template_messages("base.html")
+    shown |= set(ERROR_MESSAGES) | set(ERROR_REASONS)
+    assert english_left(page, shown) == []
+
+
+@pytest.mark.gen_test
+@pytest.mark.parametrize("headers, said", [
+    ({}, "there is no page at /nowhere"),  # English, unless the visitor asks for Korean
+    ({"Accept-Language": "ko"}, "/nowhere에는 페이지가 없습니다"),
+    ({"Cookie": "lang=ko"}, "/nowhere에는 페이지가 없습니다"),
+])
+async def test_json_errors_speak_the_visitors_language(http_client, base_url, headers, said):
+    response = await http_client.fetch(f"{base_url}/nowhere?format=json", raise_error=False,
+                                       headers=headers)
+    assert response.code == 404
+    assert json.loads(response.body) == {"error": said}

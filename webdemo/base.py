@@ -4,6 +4,7 @@ visitor's language; where the templates, static files and translations are."""
 import functools
 import ipaddress
 import re
+from http.client import responses
 from pathlib import Path
 from urllib.parse import urlencode
 
@@ -18,6 +19,18 @@ LOOPBACK_NAMES = "localhost, 127.0.0.1 or [::1]"
 LANGUAGES = {"en": "en_US", "ko": "ko"}
 LANGUAGE_NAMES = {"en": "English", "ko": "한국어"}
 LANGUAGE_COOKIE_DAYS = 365
+
+# The error messages a visitor can meet besides BadInput's, in English, translated when
+# shown: this site's own, and those of Tornado's checks.
+NOT_FOUND = "there is no page at %s"
+FOREIGN_HOST = ("this server answers only to " + LOOPBACK_NAMES
+                + ", not to Host %r: it listens on this machine only")
+ERROR_MESSAGES = (NOT_FOUND, FOREIGN_HOST,
+                  "'_xsrf' argument missing from POST", "'_xsrf' argument has invalid format",
+                  "XSRF cookie does not match POST argument",
+                  "%s is not a file", "%s is not in root static directory")
+# The reasons of the statuses the site answers errors with, translated in the same way.
+ERROR_REASONS = tuple(responses[code] for code in (400, 403, 404, 405, 500, 503))
 
 
 @functools.lru_cache(maxsize=64)  # asked on every request, nearly always the same name
@@ -97,30 +110,31 @@ class BaseHandler(RequestHandler):
                 or "application/json" in self.request.headers.get("Accept", ""))
 
     def write_error(self, status_code, **kwargs):
+        # In the visitor's language: English unless ?lang=, the cookie or Accept-Language
+        # asks for Korean, for JSON too.
+        translate = self.locale.translate
         error = kwargs.get("exc_info", (None, None))[1]
         if isinstance(error, BadInput):
             message = error.message
         elif isinstance(error, HTTPError) and error.log_message and status_code < 500:
-            message = error.log_message % error.args
+            message = translate(error.log_message) % error.args
         else:  # never the exception's own text: it may hold internals
-            message = self._reason
+            message = translate(self._reason)
         if self.wants_json():
             self.finish({"error": message})
         else:
-            self.render("error.html", status_code=status_code, reason=self._reason,
+            self.render("error.html", status_code=status_code, reason=translate(self._reason),
                         message=message)
 
 
 class NotFoundHandler(BaseHandler):
     def prepare(self):
-        raise HTTPError(404, "there is no page at %s", self.request.path)
+        raise HTTPError(404, NOT_FOUND, self.request.path)
 
 
 class ForeignHostHandler(BaseHandler):
     def prepare(self):
-        raise HTTPError(403, "this server answers only to " + LOOPBACK_NAMES
-                        + ", not to Host %r: it listens on this machine only",
-                        self.request.host[:100])
+        raise HTTPError(403, FOREIGN_HOST, self.request.host[:100])
 
 
 class StaticHandler(BaseHandler, StaticFileHandler):
