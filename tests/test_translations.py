@@ -1,5 +1,6 @@
 """English and Korean: every word the pages show has its Korean, and the visitor chooses."""
 
+import ast
 import csv
 import html
 import json
@@ -25,7 +26,16 @@ from webdemo.pages import SCENARIO_LABELS
 from webdemo.styles import STYLES
 
 TEMPLATE_STRING = re.compile(r"""\b_\((?:"((?:[^"\\]|\\.)*)"|'((?:[^'\\]|\\.)*)')""")
-PLACEHOLDER = re.compile(r"%\(\w+\)s|\{\w+\}")
+PLACEHOLDER = re.compile(r"%\(\w+\)[sr]|\{\w+\}")
+
+
+def bad_input_calls():
+    """The first argument of every BadInput(...) in the package's code, as a syntax node."""
+    for path in sorted(resource_dir("webdemo").parent.glob("webdemo/**/*.py")):
+        for node in ast.walk(ast.parse(path.read_text())):
+            if (isinstance(node, ast.Call) and isinstance(node.func, ast.Name)
+                    and node.func.id == "BadInput"):
+                yield node.args[0]
 
 
 def template_messages(name="*.html"):
@@ -43,6 +53,7 @@ def messages():
     found |= {text for claim in CLAIMS for text in (claim.metric, claim.essay, *claim.legend)}
     found |= set(SEEN) | set(BENCH_FAILED.values())
     found |= set(ERROR_MESSAGES) | set(ERROR_REASONS)
+    found |= {message.value for message in bad_input_calls()}
     return found
 
 
@@ -65,6 +76,13 @@ def test_translations_keep_their_placeholders_and_are_korean():
         assert english == english.strip()  # Tornado strips what it reads
         assert sorted(PLACEHOLDER.findall(english)) == sorted(PLACEHOLDER.findall(translation))
         assert re.search("[가-힣]", translation), translation
+
+
+def test_bad_input_is_always_given_a_message_it_can_translate():
+    # A literal, its values given apart: an f-string would have no translation to find.
+    messages = list(bad_input_calls())
+    assert len(messages) > 15
+    assert [message for message in messages if not isinstance(message, ast.Constant)] == []
 
 
 @pytest.mark.parametrize("name", ["app.js", "costs.js"])
@@ -203,6 +221,8 @@ ERROR_PAGES = [
     ("GET", "/", {"Host": "example.com"}, 403, "Host 'example.com'에는 응답하지 않습니다"),
     ("POST", "/costs/bench", {}, 403, "POST에 '_xsrf' 인자가 없습니다"),
     ("PROPFIND", "/", {}, 405, "허용되지 않는 메서드"),
+    ("GET", "/callbacks?scenario=<b>", {}, 400, "알 수 없는 시나리오 '<b>': seed, one-fails"),
+    ("GET", "/?left=threads&right=threads", {}, 400, "left와 right가 둘 다 threads입니다"),
 ]
 
 
@@ -219,6 +239,7 @@ async def test_the_error_pages_leave_no_english(http_client, base_url, method, p
     assert '<html lang="ko">' in page and korean in page
     shown = template_messages("error.html") | template_messages("base.html")
     shown |= set(ERROR_MESSAGES) | set(ERROR_REASONS)
+    shown |= {message.value for message in bad_input_calls()}
     assert english_left(page, shown) == []
 
 
@@ -232,4 +253,17 @@ async def test_json_errors_speak_the_visitors_language(http_client, base_url, he
     response = await http_client.fetch(f"{base_url}/nowhere?format=json", raise_error=False,
                                        headers=headers)
     assert response.code == 404
+    assert json.loads(response.body) == {"error": said}
+
+
+@pytest.mark.gen_test
+@pytest.mark.parametrize("headers, said", [
+    ({}, "n must be from 1 to 100, not 999"),
+    ({"Accept-Language": "ko-KR,ko;q=0.9"},
+     "n은(는) 1부터 100까지여야 합니다. 999은(는) 안 됩니다"),
+])
+async def test_bad_input_speaks_the_visitors_language(http_client, base_url, headers, said):
+    response = await http_client.fetch(f"{base_url}/coroutines?format=json&n=999",
+                                       raise_error=False, headers=headers)
+    assert response.code == 400
     assert json.loads(response.body) == {"error": said}

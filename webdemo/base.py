@@ -115,7 +115,7 @@ class BaseHandler(RequestHandler):
         translate = self.locale.translate
         error = kwargs.get("exc_info", (None, None))[1]
         if isinstance(error, BadInput):
-            message = error.message
+            message = error.translated(self.locale)
         elif isinstance(error, HTTPError) and error.log_message and status_code < 500:
             message = translate(error.log_message) % error.args
         else:  # never the exception's own text: it may hold internals

@@ -74,7 +74,8 @@ class IndexHandler(BaseHandler):
         left, right = (self.chosen_style(side, default)
                        for side, default in zip(("left", "right"), DEFAULT_PAIR, strict=True))
         if left is right:
-            raise BadInput(f"left and right are both {left.name}: choose two different styles")
+            raise BadInput("left and right are both %(style)s: choose two different styles",
+                           style=left.name)
         messages = self.script_translations("app.js")
         kinds = {kind: self.locale.translate(label)
                  for kind, label in (EVENT_LABELS | breakit.EVENT_LABELS).items()}
@@ -96,10 +97,12 @@ class IndexHandler(BaseHandler):
     def chosen_style(self, side, default):
         names = self.get_query_arguments(side)
         if len(names) > 1:
-            raise BadInput(f"{side} is given {len(names)} times: give it once")
+            raise BadInput("%(name)s is given %(count)s times: give it once",
+                           name=side, count=len(names))
         name = names[0] if names else default
         if name not in STYLES:
-            raise BadInput(f"unknown style {name[:40]!r} for {side}: use {', '.join(STYLES)}")
+            raise BadInput("unknown style %(style)r for %(side)s: use %(styles)s",
+                           style=name[:40], side=side, styles=", ".join(STYLES))
         return STYLES[name]
 
 
