@@ -20,13 +20,13 @@ from webdemo.base import (
     script_messages,
 )
 from webdemo.breakit import EVENT_LABELS as BREAK_IT_LABELS
-from webdemo.costs import BENCH_FAILED, CLAIMS, SEEN, save_results
+from webdemo.costs import BENCH_FAILED, CLAIMS, SEEN, SKIPPED, save_results
 from webdemo.differences import POINTS
 from webdemo.pages import SCENARIO_LABELS
 from webdemo.styles import STYLES
 
 TEMPLATE_STRING = re.compile(r"""\b_\((?:"((?:[^"\\]|\\.)*)"|'((?:[^'\\]|\\.)*)')""")
-PLACEHOLDER = re.compile(r"%\(\w+\)[sr]|\{\w+\}")
+PLACEHOLDER = re.compile(r"%\(\w+\)[srg]|\{\w+\}")
 
 
 def bad_input_calls():
@@ -51,7 +51,7 @@ def messages():
     found |= {text for point in POINTS for text in (point.title, point.explanation)}
     found |= {text for style in STYLES.values() for text in (style.title, style.blurb)}
     found |= {text for claim in CLAIMS for text in (claim.metric, claim.essay, *claim.legend)}
-    found |= set(SEEN) | set(BENCH_FAILED.values())
+    found |= set(SEEN) | set(BENCH_FAILED.values()) | {SKIPPED}
     found |= set(ERROR_MESSAGES) | set(ERROR_REASONS)
     found |= {message.value for message in bad_input_calls()}
     return found
@@ -182,12 +182,14 @@ def config(http_port, tmp_path):
 async def test_the_costs_page_leaves_no_english(http_client, base_url, config, results):
     if results:
         save_results(config.bench_results, results | {
-            "skipped": [{"style": "sequential", "fetches": 1000, "reason": "too slow"}],
+            "skipped": [{"style": "sequential", "fetches": 1000, "at_least": 100.0,
+                         "max_run_seconds": 60.0, "reason": "in English"}],
             "failed": [{"style": "greenlets", "fetches": 1000, "error": "gone"}]})
     response = await get(http_client, f"{base_url}/costs", **{"Accept-Language": "ko"})
     page = html.unescape(response.body.decode())
     assert '<html lang="ko">' in page and "스타일별 비용, 직접 측정" in page
-    shown = template_messages("costs.html") | template_messages("base.html") | set(SEEN)
+    shown = template_messages("costs.html") | template_messages("base.html")
+    shown |= set(SEEN) | {SKIPPED}
     shown |= {text for claim in CLAIMS for text in (claim.metric, claim.essay, *claim.legend)}
     # The bars' labels name the styles as the table's code does: names, like webdemo.
     words = re.sub(r'<text class="label".*?</text>', "", page, flags=re.DOTALL)
@@ -195,7 +197,8 @@ async def test_the_costs_page_leaves_no_english(http_client, base_url, config, r
     if results is THREADS_PAY:
         assert "여기서는 맞았습니다:" in page
         assert "N=1000에서 실행으로 늘어난 최대 RSS는 스레드 1000개일 때 31.0 MB" in page
-        assert "<code>sequential</code>, N = 1000: 건너뜀, too slow." in page
+        assert ("<code>sequential</code>, N = 1000: 건너뜀, 하나씩 차례로 요청하면 적어도 100초가"
+                " 걸립니다. --max-run-seconds는 60입니다." in page)
     elif results is THREADS_DO_NOT:
         assert "확인하지 못함: 같은 N에서 순차 실행 스타일과" in page
     else:

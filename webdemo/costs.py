@@ -51,6 +51,19 @@ def save_results(path, results):
     partial.replace(path)  # whole or not at all, for the page that reads it
 
 
+# Why the bench skipped a run, in English; the costs page shows it in the visitor's language.
+SKIPPED = ("would take at least %(at_least)g s, one fetch after another; "
+           "--max-run-seconds is %(max_run_seconds)g")
+
+
+def skipped_because(run, locale):
+    """Why the bench skipped run, in the locale's language; from an older bench, as it said."""
+    try:
+        return locale.translate(SKIPPED) % run
+    except (KeyError, TypeError, ValueError):
+        return run["reason"]
+
+
 # --- the claims, tested against the figures ------------------------------------------------
 
 # A claim that threads "pay" is borne out when they cost at least this many times what
@@ -221,7 +234,8 @@ class CostsHandler(BaseHandler):
         self.render("costs.html", results=results, charts=charts, bar_x=BAR_X,
                     results_path=self.settings["config"].bench_results,
                     live=self.settings["live_bench"].progress, live_sizes=LIVE_BENCH[1],
-                    messages=self.script_translations("costs.js"))
+                    messages=self.script_translations("costs.js"),
+                    skipped_because=lambda run: skipped_because(run, self.locale))
 
 
 class LiveBenchHandler(BaseHandler):
