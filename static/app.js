@@ -10,13 +10,7 @@ const scenario = document.getElementById("scenario");
 
 // The page's words, in its language: {English: translation}, from the server.
 const intro = document.getElementById("intro");
-const MESSAGES = JSON.parse(intro.dataset.messages || "{}");
-
-// Translates a message; {name} in it is replaced by values[name].
-function t(message, values = {}) {
-  const text = MESSAGES[message] || message;
-  return text.replace(/\{(\w+)\}/g, (whole, name) => (name in values ? values[name] : whole));
-}
+const t = translator(intro);
 
 // What each event kind is called in the log, in the page's language; a style's own
 // kinds show as they are.

@@ -7,6 +7,7 @@ const button = document.getElementById("run-bench");
 const bar = document.getElementById("bench-progress");
 const status = document.getElementById("bench-status");
 const POLL_MS = 500;
+const t = translator(live);  // the page's words, in its language
 
 function show(progress) {
   const running = progress.state === "running";
@@ -16,8 +17,8 @@ function show(progress) {
     bar.max = progress.steps || 1;
     bar.value = progress.done || 0;
     status.textContent = progress.steps
-      ? `Running ${progress.step}: ${progress.done} of ${progress.steps} runs done…`
-      : "Starting the bench…";
+      ? t("Running {step}: {done} of {steps} runs done…", progress)
+      : t("Starting the bench…");
   } else if (progress.state === "failed") {
     status.textContent = progress.error;
   }
@@ -40,11 +41,11 @@ async function follow(progress) {
     }
     show(progress);
     if (progress.state === "done") {
-      status.textContent = "Done: loading its figures…";
+      status.textContent = t("Done: loading its figures…");
       window.location.reload();
     }
   } catch (error) {
-    show({ state: "failed", error: `Could not follow the bench: ${error.message}` });
+    show({ state: "failed", error: t("Could not follow the bench: {error}", { error: error.message }) });
   }
 }
 
@@ -54,7 +55,7 @@ button.addEventListener("click", async () => {
     // Tornado's xsrf check: the token of the page, matched against its cookie.
     follow(await ask({ method: "POST", headers: { "X-XSRFToken": live.dataset.xsrf } }));
   } catch (error) {
-    show({ state: "failed", error: `Could not start the bench: ${error.message}` });
+    show({ state: "failed", error: t("Could not start the bench: {error}", { error: error.message }) });
   }
 });
 if (live.dataset.state === "running") follow({ state: "running" });  // started by someone else

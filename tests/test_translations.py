@@ -1,21 +1,41 @@
 """English and Korean: every word the pages show has its Korean, and the visitor chooses."""
 
+import ast
 import csv
 import html
+import json
 import re
 
 import pytest
 import tornado.locale
+from test_costs import THREADS_DO_NOT, THREADS_PAY
 
 from webdemo.aggregate import ERROR_TEXTS, EVENT_LABELS
-from webdemo.base import load_translations, resource_dir
+from webdemo.app import Config
+from webdemo.base import (
+    ERROR_MESSAGES,
+    ERROR_REASONS,
+    load_translations,
+    resource_dir,
+    script_messages,
+)
 from webdemo.breakit import EVENT_LABELS as BREAK_IT_LABELS
+from webdemo.costs import BENCH_FAILED, CLAIMS, SEEN, SKIPPED, save_results
 from webdemo.differences import POINTS
-from webdemo.pages import SCENARIO_LABELS, script_messages
+from webdemo.pages import SCENARIO_LABELS
 from webdemo.styles import STYLES
 
 TEMPLATE_STRING = re.compile(r"""\b_\((?:"((?:[^"\\]|\\.)*)"|'((?:[^'\\]|\\.)*)')""")
-PLACEHOLDER = re.compile(r"%\(\w+\)s|\{\w+\}")
+PLACEHOLDER = re.compile(r"%\(\w+\)[srg]|\{\w+\}")
+
+
+def bad_input_calls():
+    """The first argument of every BadInput(...) in the package's code, as a syntax node."""
+    for path in sorted(resource_dir("webdemo").parent.glob("webdemo/**/*.py")):
+        for node in ast.walk(ast.parse(path.read_text())):
+            if (isinstance(node, ast.Call) and isinstance(node.func, ast.Name)
+                    and node.func.id == "BadInput"):
+                yield node.args[0]
 
 
 def template_messages(name="*.html"):
@@ -25,11 +45,15 @@ def template_messages(name="*.html"):
 
 def messages():
     """Every English string the pages show: templates, script, and the data they show."""
-    found = template_messages() | set(script_messages())
+    found = template_messages() | set(script_messages()) | set(script_messages("costs.js"))
     found |= set(SCENARIO_LABELS.values()) | set(EVENT_LABELS.values())
     found |= set(BREAK_IT_LABELS.values()) | set(ERROR_TEXTS)
     found |= {text for point in POINTS for text in (point.title, point.explanation)}
     found |= {text for style in STYLES.values() for text in (style.title, style.blurb)}
+    found |= {text for claim in CLAIMS for text in (claim.metric, claim.essay, *claim.legend)}
+    found |= set(SEEN) | set(BENCH_FAILED.values()) | {SKIPPED}
+    found |= set(ERROR_MESSAGES) | set(ERROR_REASONS)
+    found |= {message.value for message in bad_input_calls()}
     return found
 
 
@@ -54,18 +78,38 @@ def test_translations_keep_their_placeholders_and_are_korean():
         assert re.search("[가-힣]", translation), translation
 
 
-def test_the_script_uses_only_strings_it_can_translate():
+def test_bad_input_is_always_given_a_message_it_can_translate():
+    # A literal, its values given apart: an f-string would have no translation to find.
+    messages = list(bad_input_calls())
+    assert len(messages) > 15
+    assert [message for message in messages if not isinstance(message, ast.Constant)] == []
+
+
+@pytest.mark.parametrize("name", ["app.js", "costs.js"])
+def test_the_scripts_use_only_strings_they_can_translate(name):
     # t(...) is always called with a literal, so the server can find every string.
-    script = (resource_dir("static") / "app.js").read_text()
+    script = (resource_dir("static") / name).read_text()
     calls = re.findall(r"(?<!function )\bt\((.)", script)
     assert set(calls) == {'"'}
-    assert len(script_messages()) > 10
+    assert len(script_messages(name)) >= 5
 
 
 async def get(http_client, url, **headers):
     response = await http_client.fetch(url, headers=headers, raise_error=False)
     assert response.code == 200
     return response
+
+
+def english_left(page, shown):
+    """The messages of shown that the page still has in English, placeholders aside."""
+    # The words of the page, without the sources and names in code, and the markup.
+    words = re.sub(r'<section class="code".*?</section>|<div class="source">.*?</pre></div>'
+                   r"|<code>.*?</code>", "", page, flags=re.DOTALL)
+    words = re.sub(r"<[^>]*>", " ", words)
+    return sorted(message for message in shown
+                  if any(re.search("[A-Za-z]", part) and part.strip(" :") != "webdemo"  # a name
+                         and re.search(rf"(?<!\w){re.escape(part.strip())}(?!\w)", words)
+                         for part in PLACEHOLDER.split(message)))
 
 
 @pytest.mark.gen_test
@@ -77,15 +121,7 @@ async def test_korean_from_accept_language_leaves_no_english(http_client, base_u
     shown = template_messages("index.html") | template_messages("base.html")
     shown |= set(SCENARIO_LABELS.values())
     shown |= {text for point in POINTS for text in (point.title, point.explanation)}
-    # The words of the page, without the sources and names in code, and the markup.
-    words = re.sub(r'<section class="code".*?</section>|<div class="source">.*?</pre></div>'
-                   r"|<code>.*?</code>", "", page, flags=re.DOTALL)
-    words = re.sub(r"<[^>]*>", " ", words)
-    english = sorted(message for message in shown
-                     if any(part.strip(" :") not in ("", "webdemo")  # the name stays
-                            and re.search(rf"(?<!\w){re.escape(part.strip())}(?!\w)", words)
-                            for part in PLACEHOLDER.split(message)))
-    assert english == []
+    assert english_left(page, shown) == []
     # The script's strings come translated with the page.
     assert '"Running {scenario}\\u2026": "{scenario} \\uc2e4\\ud589 \\uc911\\u2026"' in \
         response.body.decode().replace("&quot;", '"')
@@ -133,3 +169,104 @@ async def test_only_english_and_korean_are_taken(http_client, base_url, query, c
 async def test_the_switch_link_keeps_the_query(http_client, base_url):
     response = await get(http_client, f"{base_url}/callbacks?scenario=one-fails&lang=en")
     assert 'href="?scenario=one-fails&amp;lang=ko"' in response.body.decode()
+
+
+@pytest.fixture
+def config(http_port, tmp_path):
+    """The app as usual, its bench results in a file of this test's own."""
+    return Config(port=http_port, timeout=1.0, bench_results=tmp_path / "bench.json")
+
+
+@pytest.mark.gen_test
+@pytest.mark.parametrize("results", [None, THREADS_PAY, THREADS_DO_NOT])
+async def test_the_costs_page_leaves_no_english(http_client, base_url, config, results):
+    if results:
+        save_results(config.bench_results, results | {
+            "skipped": [{"style": "sequential", "fetches": 1000, "at_least": 100.0,
+                         "max_run_seconds": 60.0, "reason": "in English"}],
+            "failed": [{"style": "greenlets", "fetches": 1000, "error": "gone"}]})
+    response = await get(http_client, f"{base_url}/costs", **{"Accept-Language": "ko"})
+    page = html.unescape(response.body.decode())
+    assert '<html lang="ko">' in page and "스타일별 비용, 직접 측정" in page
+    shown = template_messages("costs.html") | template_messages("base.html")
+    shown |= set(SEEN) | {SKIPPED}
+    shown |= {text for claim in CLAIMS for text in (claim.metric, claim.essay, *claim.legend)}
+    # The bars' labels name the styles as the table's code does: names, like webdemo.
+    words = re.sub(r'<text class="label".*?</text>', "", page, flags=re.DOTALL)
+    assert english_left(words, shown) == []
+    if results is THREADS_PAY:
+        assert "여기서는 맞았습니다:" in page
+        assert "N=1000에서 실행으로 늘어난 최대 RSS는 스레드 1000개일 때 31.0 MB" in page
+        assert ("<code>sequential</code>, N = 1000: 건너뜀, 하나씩 차례로 요청하면 적어도 100초가"
+                " 걸립니다. --max-run-seconds는 60입니다." in page)
+    elif results is THREADS_DO_NOT:
+        assert "확인하지 못함: 같은 N에서 순차 실행 스타일과" in page
+    else:
+        assert f"찾아본 곳: <code>{config.bench_results}</code>" in page
+    # The live bench's script gets its words in Korean with the page.
+    assert '"Starting the bench\\u2026": "\\ubca4\\uce58' in page
+
+
+@pytest.mark.gen_test
+@pytest.mark.parametrize("language, said", [("en", "the bench failed: exit status 3"),
+                                            ("ko", "벤치마크 실패: 종료 상태 3")])
+async def test_a_failed_live_bench_says_why_in_the_visitors_language(
+        http_client, base_url, app, language, said):
+    app.settings["live_bench"].progress = {"state": "failed", "why": "exited", "status": 3}
+    response = await get(http_client, f"{base_url}/costs/bench",
+                         **{"Accept-Language": language})
+    assert json.loads(response.body) == {"state": "failed", "error": said}
+
+
+# An error page of each kind: the site's own, Tornado's checks, its reasons only.
+ERROR_PAGES = [
+    ("GET", "/nowhere", {}, 404, "/nowhere에는 페이지가 없습니다"),
+    ("GET", "/", {"Host": "example.com"}, 403, "Host 'example.com'에는 응답하지 않습니다"),
+    ("POST", "/costs/bench", {}, 403, "POST에 '_xsrf' 인자가 없습니다"),
+    ("PROPFIND", "/", {}, 405, "허용되지 않는 메서드"),
+    ("GET", "/callbacks?scenario=<b>", {}, 400, "알 수 없는 시나리오 '<b>': seed, one-fails"),
+    ("GET", "/?left=threads&right=threads", {}, 400, "left와 right가 둘 다 threads입니다"),
+]
+
+
+@pytest.mark.gen_test
+@pytest.mark.parametrize("method, path, headers, status, korean", ERROR_PAGES)
+async def test_the_error_pages_leave_no_english(http_client, base_url, method, path, headers,
+                                                status, korean):
+    response = await http_client.fetch(
+        f"{base_url}{path}", method=method, body="" if method == "POST" else None,
+        raise_error=False, allow_nonstandard_methods=True,
+        headers={"Accept-Language": "ko"} | headers)
+    assert response.code == status
+    page = html.unescape(response.body.decode())
+    assert '<html lang="ko">' in page and korean in page
+    shown = template_messages("error.html") | template_messages("base.html")
+    shown |= set(ERROR_MESSAGES) | set(ERROR_REASONS)
+    shown |= {message.value for message in bad_input_calls()}
+    assert english_left(page, shown) == []
+
+
+@pytest.mark.gen_test
+@pytest.mark.parametrize("headers, said", [
+    ({}, "there is no page at /nowhere"),  # English, unless the visitor asks for Korean
+    ({"Accept-Language": "ko"}, "/nowhere에는 페이지가 없습니다"),
+    ({"Cookie": "lang=ko"}, "/nowhere에는 페이지가 없습니다"),
+])
+async def test_json_errors_speak_the_visitors_language(http_client, base_url, headers, said):
+    response = await http_client.fetch(f"{base_url}/nowhere?format=json", raise_error=False,
+                                       headers=headers)
+    assert response.code == 404
+    assert json.loads(response.body) == {"error": said}
+
+
+@pytest.mark.gen_test
+@pytest.mark.parametrize("headers, said", [
+    ({}, "n must be from 1 to 100, not 999"),
+    ({"Accept-Language": "ko-KR,ko;q=0.9"},
+     "n은(는) 1부터 100까지여야 합니다. 999은(는) 안 됩니다"),
+])
+async def test_bad_input_speaks_the_visitors_language(http_client, base_url, headers, said):
+    response = await http_client.fetch(f"{base_url}/coroutines?format=json&n=999",
+                                       raise_error=False, headers=headers)
+    assert response.code == 400
+    assert json.loads(response.body) == {"error": said}

@@ -349,7 +349,8 @@ class AggregateHandler(BaseHandler):
     def prepare(self):
         self.format = self.once("format", "html")
         if self.format not in FORMATS:
-            raise BadInput(f"format must be {', '.join(FORMATS[:-1])} or {FORMATS[-1]}")
+            raise BadInput("format must be %(some)s or %(last)s",
+                           some=", ".join(FORMATS[:-1]), last=FORMATS[-1])
         # strip=False: Tornado would otherwise trim spaces and drop control characters,
         # and pass " python.org\x00" for "python.org"; what is sent is what is checked.
         arguments = {name: self.get_query_arguments(name, strip=False)
@@ -380,7 +381,7 @@ class AggregateHandler(BaseHandler):
         """A query argument that may be given at most once."""
         values = self.get_query_arguments(name, strip=False)
         if len(values) > 1:
-            raise BadInput(f"{name} is given more than once: give it once")
+            raise BadInput("%(name)s is given more than once: give it once", name=name)
         return values[0] if values else default
 
     def elapsed_ms(self):
@@ -507,8 +508,8 @@ class AggregateHandler(BaseHandler):
         """Answers with server-sent events: each event as it is logged, then the aggregate."""
         streams = self.settings["live_streams"]
         if len(streams) >= MAX_LIVE_STREAMS:
-            raise BadInput(f"{MAX_LIVE_STREAMS} live runs are under way: try again shortly",
-                           status_code=503)
+            raise BadInput("%(count)s live runs are under way: try again shortly",
+                           status_code=503, count=MAX_LIVE_STREAMS)
         streams.add(self)
         self.set_header("Content-Type", "text/event-stream; charset=utf-8")
         # no-cache, not no-store: Chromium reports a no-store stream read to its end as

@@ -3,10 +3,13 @@ visitor's language; where the templates, static files and translations are."""
 
 import functools
 import ipaddress
+import re
+from http.client import responses
 from pathlib import Path
 from urllib.parse import urlencode
 
 import tornado.locale
+from tornado.escape import json_encode
 from tornado.web import HTTPError, RequestHandler, StaticFileHandler
 
 from webdemo.catalog import BadInput
@@ -16,6 +19,18 @@ LOOPBACK_NAMES = "localhost, 127.0.0.1 or [::1]"
 LANGUAGES = {"en": "en_US", "ko": "ko"}
 LANGUAGE_NAMES = {"en": "English", "ko": "한국어"}
 LANGUAGE_COOKIE_DAYS = 365
+
+# The error messages a visitor can meet besides BadInput's, in English, translated when
+# shown: this site's own, and those of Tornado's checks.
+NOT_FOUND = "there is no page at %s"
+FOREIGN_HOST = ("this server answers only to " + LOOPBACK_NAMES
+                + ", not to Host %r: it listens on this machine only")
+ERROR_MESSAGES = (NOT_FOUND, FOREIGN_HOST,
+                  "'_xsrf' argument missing from POST", "'_xsrf' argument has invalid format",
+                  "XSRF cookie does not match POST argument",
+                  "%s is not a file", "%s is not in root static directory")
+# The reasons of the statuses the site answers errors with, translated in the same way.
+ERROR_REASONS = tuple(responses[code] for code in (400, 403, 404, 405, 500, 503))
 
 
 @functools.lru_cache(maxsize=64)  # asked on every request, nearly always the same name
@@ -33,6 +48,15 @@ def resource_dir(name):
     """templates/, static/, locale/: inside the installed package, or beside it in a checkout."""
     installed = Path(__file__).parent / name
     return installed if installed.is_dir() else Path(__file__).parent.parent / name
+
+
+# The strings a page's script shows: each t("...") in it, read once.
+SCRIPT_STRING = re.compile(r'\bt\("((?:[^"\\]|\\.)*)"')
+
+
+@functools.cache
+def script_messages(script="app.js"):
+    return sorted(set(SCRIPT_STRING.findall((resource_dir("static") / script).read_text())))
 
 
 def load_translations():
@@ -70,6 +94,11 @@ class BaseHandler(RequestHandler):
                  if name != "lang" for value in values]
         return "?" + urlencode([*pairs, ("lang", code)])
 
+    def script_translations(self, script):
+        """{English: translation} of every t("...") in static/<script>, for its page."""
+        return json_encode({message: self.locale.translate(message)
+                            for message in script_messages(script)})
+
     def get_template_namespace(self):
         return super().get_template_namespace() | {
             "language": self.language, "languages": LANGUAGE_NAMES,
@@ -81,30 +110,31 @@ class BaseHandler(RequestHandler):
                 or "application/json" in self.request.headers.get("Accept", ""))
 
     def write_error(self, status_code, **kwargs):
+        # In the visitor's language: English unless ?lang=, the cookie or Accept-Language
+        # asks for Korean, for JSON too.
+        translate = self.locale.translate
         error = kwargs.get("exc_info", (None, None))[1]
         if isinstance(error, BadInput):
-            message = error.message
+            message = error.translated(self.locale)
         elif isinstance(error, HTTPError) and error.log_message and status_code < 500:
-            message = error.log_message % error.args
+            message = translate(error.log_message) % error.args
         else:  # never the exception's own text: it may hold internals
-            message = self._reason
+            message = translate(self._reason)
         if self.wants_json():
             self.finish({"error": message})
         else:
-            self.render("error.html", status_code=status_code, reason=self._reason,
+            self.render("error.html", status_code=status_code, reason=translate(self._reason),
                         message=message)
 
 
 class NotFoundHandler(BaseHandler):
     def prepare(self):
-        raise HTTPError(404, "there is no page at %s", self.request.path)
+        raise HTTPError(404, NOT_FOUND, self.request.path)
 
 
 class ForeignHostHandler(BaseHandler):
     def prepare(self):
-        raise HTTPError(403, "this server answers only to " + LOOPBACK_NAMES
-                        + ", not to Host %r: it listens on this machine only",
-                        self.request.host[:100])
+        raise HTTPError(403, FOREIGN_HOST, self.request.host[:100])
 
 
 class StaticHandler(BaseHandler, StaticFileHandler):

@@ -38,7 +38,7 @@ from tornado.web import Application
 
 from webdemo.__main__ import Parser, bounded
 from webdemo.app import LISTEN_BACKLOG, Config, close_app, make_app
-from webdemo.costs import default_results_path, save_results
+from webdemo.costs import SKIPPED, default_results_path, save_results
 from webdemo.styles import STYLES
 from webdemo.upstream import UpstreamHandler
 from webdemo.worker import usage
@@ -246,10 +246,9 @@ def bench(args, progress):
             progress.show(done, f"{style} N={size}")
             at_least = size * args.delay_ms / 1000
             if not STYLES[style].concurrent and at_least > args.max_run_seconds:
-                results["skipped"].append({
-                    "style": style, "fetches": size,
-                    "reason": f"would take at least {at_least:g} s, one fetch after another; "
-                              f"--max-run-seconds is {args.max_run_seconds:g}"})
+                figures = {"at_least": at_least, "max_run_seconds": args.max_run_seconds}
+                results["skipped"].append({"style": style, "fetches": size, **figures,
+                                           "reason": SKIPPED % figures})
                 continue
             try:
                 results["runs"].append(run_one(style, size, address, settings))

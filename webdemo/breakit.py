@@ -115,9 +115,9 @@ class Gate:
     def enter(self):
         now = time.monotonic()
         if now - self.last < BLOCK_EVERY_SECONDS:
-            raise BadInput(f"a blocking demo ran less than {BLOCK_EVERY_SECONDS:g} s ago, and "
-                           "each one stops the whole server: try again in a few seconds",
-                           status_code=503)
+            raise BadInput("a blocking demo ran less than %(seconds)s s ago, and each one "
+                           "stops the whole server: try again in a few seconds",
+                           status_code=503, seconds=f"{BLOCK_EVERY_SECONDS:g}")
         self.last = now
 
 

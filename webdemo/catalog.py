@@ -65,11 +65,18 @@ SCENARIOS = {
 
 
 class BadInput(HTTPError):
-    """A 400 (or the status given) whose message is shown to the visitor."""
+    """A 400 (or the status given) whose message is shown to the visitor, in their language.
 
-    def __init__(self, message, status_code=400):
+    The message is an English literal with %(name)s placeholders, filled in with values
+    once translated: locale/ko.csv has each one's Korean.
+    """
+
+    def __init__(self, message, status_code=400, **values):
         super().__init__(status_code)
-        self.message = message
+        self.template, self.values = message, values
+
+    def translated(self, locale):
+        return locale.translate(self.template) % self.values
 
 
 @dataclass(frozen=True)
@@ -78,21 +85,23 @@ class Target:
     url: str
 
 
-def check_name(name, what="name"):
+def check_name(name):
+    """A simulator's name, checked."""
     if not NAME.fullmatch(name):
-        raise BadInput(
-            f"{what} {name[:80]!r} is not allowed: use 1 to 64 letters, digits, '.', '_' or '-'"
-        )
+        raise BadInput("simulator name %(name)r is not allowed: use 1 to 64 letters, digits, "
+                       "'.', '_' or '-'", name=name[:80])
     return name
 
 
 def parse_int(name, text):
     low, high, _ = SIMULATOR_LIMITS[name]
     if not re.fullmatch(r"-?[0-9]{1,9}", text):
-        raise BadInput(f"{name} must be a whole number from {low} to {high}, not {text[:40]!r}")
+        raise BadInput("%(name)s must be a whole number from %(low)s to %(high)s, not %(text)r",
+                       name=name, low=low, high=high, text=text[:40])
     value = int(text)
     if not low <= value <= high:
-        raise BadInput(f"{name} must be from {low} to {high}, not {value}")
+        raise BadInput("%(name)s must be from %(low)s to %(high)s, not %(value)s",
+                       name=name, low=low, high=high, value=value)
     return value
 
 
@@ -100,14 +109,14 @@ def simulator_params(arguments):
     """Checks the simulator's query arguments ({name: [values]}); returns {name: int}."""
     unknown = sorted(set(arguments) - set(SIMULATOR_LIMITS))
     if unknown:
-        raise BadInput(
-            f"unknown simulator parameter {unknown[0][:40]!r}: use {', '.join(SIMULATOR_LIMITS)}"
-        )
+        raise BadInput("unknown simulator parameter %(name)r: use %(names)s",
+                       name=unknown[0][:40], names=", ".join(SIMULATOR_LIMITS))
     params = {}
     for name, (_, _, default) in SIMULATOR_LIMITS.items():
         values = arguments.get(name, [])
         if len(values) > 1:
-            raise BadInput(f"{name} is given {len(values)} times: give it once")
+            raise BadInput("%(name)s is given %(count)s times: give it once",
+                           name=name, count=len(values))
         params[name] = parse_int(name, values[0]) if values else default
     return params
 
@@ -152,7 +161,8 @@ def one(arguments, name):
     """The value of a query argument given at most once, or None."""
     values = arguments.get(name, [])
     if len(values) > 1:
-        raise BadInput(f"{name} is given {len(values)} times: give it once")
+        raise BadInput("%(name)s is given %(count)s times: give it once",
+                       name=name, count=len(values))
     return values[0] if values else None
 
 
@@ -163,10 +173,12 @@ def run_knob(arguments, name, limits=RUN_LIMITS):
     if not text:  # the page's form sends an empty field for "as many as there are"
         return default
     if not re.fullmatch(r"-?[0-9]{1,9}", text):
-        raise BadInput(f"{name} must be a whole number from {low} to {high}, not {text[:40]!r}")
+        raise BadInput("%(name)s must be a whole number from %(low)s to %(high)s, not %(text)r",
+                       name=name, low=low, high=high, text=text[:40])
     value = int(text)
     if not low <= value <= high:
-        raise BadInput(f"{name} must be from {low} to {high}, not {value}")
+        raise BadInput("%(name)s must be from %(low)s to %(high)s, not %(value)s",
+                       name=name, low=low, high=high, value=value)
     return value
 
 
@@ -194,10 +206,11 @@ class Catalog:
         if specs and scenario is not None:
             raise BadInput("give fetch=... or scenario=..., not both")
         if scenario is not None and scenario not in SCENARIOS:
-            raise BadInput(f"unknown scenario {scenario[:40]!r}: use {', '.join(SCENARIOS)}")
+            raise BadInput("unknown scenario %(scenario)r: use %(scenarios)s",
+                           scenario=scenario[:40], scenarios=", ".join(SCENARIOS))
         if scenario == "custom" and len(delays) != len(SEED):
-            raise BadInput(f"the custom scenario needs delay_ms given {len(SEED)} times, "
-                           f"one per site: {', '.join(SEED)}")
+            raise BadInput("the custom scenario needs delay_ms given %(count)s times, "
+                           "one per site: %(sites)s", count=len(SEED), sites=", ".join(SEED))
         if scenario == "fan-out":
             specs = SCENARIOS[scenario][:knobs["n"]]
         elif scenario is not None:
@@ -205,7 +218,8 @@ class Catalog:
         if not specs:
             specs = SEED
         if len(specs) > self.max_fetches:
-            raise BadInput(f"{len(specs)} fetches asked for: at most {self.max_fetches}")
+            raise BadInput("%(count)s fetches asked for: at most %(most)s",
+                           count=len(specs), most=self.max_fetches)
         slow = knobs["slow"]
         if scenario == "custom":
             targets = [self.simulated(BUILT_IN[name], slow, delay)
@@ -221,18 +235,18 @@ class Catalog:
         if spec in self.names:
             return Target(spec, self.names[spec])
         if len(spec) > MAX_SPEC_LENGTH:
-            raise BadInput(f"a fetch spec is longer than {MAX_SPEC_LENGTH} characters")
+            raise BadInput("a fetch spec is longer than %(most)s characters",
+                           most=MAX_SPEC_LENGTH)
         return self.simulated(spec, slow)
 
     def simulated(self, spec, slow, delay_ms=None):
         """A simulator path, checked and rebuilt; slow motion stretches its delay."""
         path = SIMULATOR_PATH.fullmatch(spec.split("?", 1)[0])
         if not path:
-            raise BadInput(
-                f"unknown target {spec[:80]!r}: use one of {', '.join(self.names)}, "
-                "or a simulator path /upstream/NAME?delay_ms=D&bytes=B&status=S"
-            )
-        name = check_name(path.group(1), "simulator name")
+            raise BadInput("unknown target %(spec)r: use one of %(names)s, or a simulator "
+                           "path /upstream/NAME?delay_ms=D&bytes=B&status=S",
+                           spec=spec[:80], names=", ".join(self.names))
+        name = check_name(path.group(1))
         try:
             arguments = parse_qs(urlsplit(spec).query, keep_blank_values=True,
                                  strict_parsing=False, max_num_fields=10)

@@ -51,6 +51,19 @@ def save_results(path, results):
     partial.replace(path)  # whole or not at all, for the page that reads it
 
 
+# Why the bench skipped a run, in English; the costs page shows it in the visitor's language.
+SKIPPED = ("would take at least %(at_least)g s, one fetch after another; "
+           "--max-run-seconds is %(max_run_seconds)g")
+
+
+def skipped_because(run, locale):
+    """Why the bench skipped run, in the locale's language; from an older bench, as it said."""
+    try:
+        return locale.translate(SKIPPED) % run
+    except (KeyError, TypeError, ValueError):
+        return run["reason"]
+
+
 # --- the claims, tested against the figures ------------------------------------------------
 
 # A claim that threads "pay" is borne out when they cost at least this many times what
@@ -81,47 +94,64 @@ def switches(run):
     return run["voluntary_switches"] + run["involuntary_switches"]
 
 
+# What each test saw, in English: the page translates them and fills in the figures.
+UNTESTED_SEQUENTIAL = "Not tested: it needs the sequential style and another at the same N."
+UNTESTED_THREADS = "Not tested: it needs threads and coroutines at the same N."
+SEEN_CONCURRENCY = ("at N=%(size)s, one after another took %(sequential)s ms; "
+                    "waiting together took %(fastest)s to %(slowest)s ms.")
+SEEN_MEMORY = ("at N=%(size)s, the run raised the peak RSS by %(threads_mb)s MB with "
+               "%(threads)s threads, and by %(coroutines_mb)s MB with "
+               "coroutines (%(coroutines_threads)s threads).")
+SEEN_SWITCHES = ("at N=%(size)s, threads made %(threads)s context switches "
+                 "(%(threads_forced)s of them forced); coroutines made "
+                 "%(coroutines)s (%(coroutines_forced)s forced).")
+SEEN_CPU = "at N=%(size)s, threads took %(threads)s ms of CPU; coroutines %(coroutines)s ms."
+SEEN = (UNTESTED_SEQUENTIAL, UNTESTED_THREADS, SEEN_CONCURRENCY, SEEN_MEMORY, SEEN_SWITCHES,
+        SEEN_CPU)
+
+
 def test_concurrency(runs):
     concurrent = {run["style"] for run in runs if run["style"] != "sequential"}
     size, found = at_largest_size(runs, "sequential", *sorted(concurrent))
     if not size or not concurrent:
-        return None, "Not tested: it needs the sequential style and another at the same N."
+        return None, UNTESTED_SEQUENTIAL, {}
     slowest = max(found[style]["wall_ms"] for style in concurrent)
     fastest = min(found[style]["wall_ms"] for style in concurrent)
-    seen = (f"at N={size}, one after another took {found['sequential']['wall_ms']:.0f} ms; "
-            f"waiting together took {fastest:.0f} to {slowest:.0f} ms.")
-    return found["sequential"]["wall_ms"] > 2 * slowest, seen
+    seen = {"size": size, "sequential": f"{found['sequential']['wall_ms']:.0f}",
+            "fastest": f"{fastest:.0f}", "slowest": f"{slowest:.0f}"}
+    return found["sequential"]["wall_ms"] > 2 * slowest, SEEN_CONCURRENCY, seen
 
 
 def test_memory(runs):
     size, found = at_largest_size(runs, "threads", "coroutines")
     if not size:
-        return None, "Not tested: it needs threads and coroutines at the same N."
+        return None, UNTESTED_THREADS, {}
     threads, coroutines = growth(found["threads"]), growth(found["coroutines"])
-    seen = (f"at N={size}, the run raised the peak RSS by {threads:.1f} MB with "
-            f"{found['threads']['threads']} threads, and by {coroutines:.1f} MB with "
-            f"coroutines ({found['coroutines']['threads']} threads).")
-    return threads >= MORE * coroutines and threads - coroutines >= 1, seen
+    seen = {"size": size, "threads_mb": f"{threads:.1f}", "threads": found["threads"]["threads"],
+            "coroutines_mb": f"{coroutines:.1f}",
+            "coroutines_threads": found["coroutines"]["threads"]}
+    return threads >= MORE * coroutines and threads - coroutines >= 1, SEEN_MEMORY, seen
 
 
 def test_switches(runs):
     size, found = at_largest_size(runs, "threads", "coroutines")
     if not size:
-        return None, "Not tested: it needs threads and coroutines at the same N."
+        return None, UNTESTED_THREADS, {}
     threads, coroutines = found["threads"], found["coroutines"]
-    seen = (f"at N={size}, threads made {switches(threads)} context switches "
-            f"({threads['involuntary_switches']} of them forced); coroutines made "
-            f"{switches(coroutines)} ({coroutines['involuntary_switches']} forced).")
-    return switches(threads) >= MORE * switches(coroutines), seen
+    seen = {"size": size, "threads": switches(threads),
+            "threads_forced": threads["involuntary_switches"],
+            "coroutines": switches(coroutines),
+            "coroutines_forced": coroutines["involuntary_switches"]}
+    return switches(threads) >= MORE * switches(coroutines), SEEN_SWITCHES, seen
 
 
 def test_cpu(runs):
     size, found = at_largest_size(runs, "threads", "coroutines")
     if not size:
-        return None, "Not tested: it needs threads and coroutines at the same N."
+        return None, UNTESTED_THREADS, {}
     threads, coroutines = found["threads"]["cpu_ms"], found["coroutines"]["cpu_ms"]
-    seen = f"at N={size}, threads took {threads:.0f} ms of CPU; coroutines {coroutines:.0f} ms."
-    return threads >= MORE * coroutines, seen
+    seen = {"size": size, "threads": f"{threads:.0f}", "coroutines": f"{coroutines:.0f}"}
+    return threads >= MORE * coroutines, SEEN_CPU, seen
 
 
 @dataclass(frozen=True)
@@ -130,7 +160,7 @@ class Claim:
     unit: str
     parts: tuple  # what is stacked in one bar: functions of a run
     essay: str  # the claim, in the essay's sense
-    test: object  # runs -> (True, False or None for untested, what was seen)
+    test: object  # runs -> (True, False or None for untested, what was seen, its figures)
     legend: tuple = ()
 
 
@@ -164,15 +194,15 @@ BAR_X, BAR_WIDTH, ROW, GAP = 110, 380, 20, 14
 class Chart:
     claim: Claim
     verdict: object
-    seen: str
+    seen: str  # one of SEEN, to translate, then fill in with its figures
+    figures: dict
     rows: list = field(default_factory=list)
     height: int = 0
 
 
 def chart(claim, results):
     """Bars per style, grouped by N; each N on its own scale, since N spans 100 times."""
-    verdict, seen = claim.test(results["runs"])
-    drawn = Chart(claim, verdict, seen)
+    drawn = Chart(claim, *claim.test(results["runs"]))
     y = 0
     for size in sorted({run["fetches"] for run in results["runs"]}):
         runs = [run for run in results["runs"] if run["fetches"] == size]
@@ -203,7 +233,9 @@ class CostsHandler(BaseHandler):
         charts = [chart(claim, results) for claim in CLAIMS] if results else []
         self.render("costs.html", results=results, charts=charts, bar_x=BAR_X,
                     results_path=self.settings["config"].bench_results,
-                    live=self.settings["live_bench"].progress, live_sizes=LIVE_BENCH[1])
+                    live=self.settings["live_bench"].progress, live_sizes=LIVE_BENCH[1],
+                    messages=self.script_translations("costs.js"),
+                    skipped_because=lambda run: skipped_because(run, self.locale))
 
 
 class LiveBenchHandler(BaseHandler):
@@ -211,11 +243,23 @@ class LiveBenchHandler(BaseHandler):
 
     def post(self):  # xsrf_cookies: only the costs page, with its token, gets here
         self.set_status(202)
-        self.finish(self.settings["live_bench"].start())
+        self.finish(self.in_language(self.settings["live_bench"].start()))
 
     def get(self):
         self.set_header("Cache-Control", "no-store")
-        self.finish(self.settings["live_bench"].progress)
+        self.finish(self.in_language(self.settings["live_bench"].progress))
+
+    def in_language(self, progress):
+        """The progress as the visitor reads it: why a bench failed, in their language."""
+        if progress["state"] != "failed":
+            return progress
+        why = self.locale.translate(BENCH_FAILED[progress["why"]]) % progress
+        return {"state": "failed", "error": why}
+
+
+# Why a live bench failed, in English, to be translated.
+BENCH_FAILED = {"stopped": "the bench failed: it took too long",
+                "exited": "the bench failed: exit status %(status)s"}
 
 
 class LiveBench:
@@ -270,9 +314,9 @@ class LiveBench:
             status = self.process.wait()
         if status == 0:
             self.progress = {"state": "done"}
-        else:
-            how = "it took too long" if status < 0 else f"exit status {status}"
-            self.progress = {"state": "failed", "error": f"the bench failed: {how}"}
+        else:  # why, in no language yet: each visitor reads it in theirs
+            self.progress = {"state": "failed", "why": "stopped" if status < 0 else "exited",
+                             "status": status}
 
     def stop(self):
         """Ends a bench still running; its end of stderr then reports it failed."""

@@ -3,7 +3,6 @@ points of comparison, beside its live timeline, event log and results."""
 
 import functools
 import inspect
-import re
 from urllib.parse import parse_qs, urlsplit
 
 from pygments import highlight
@@ -13,7 +12,7 @@ from tornado.escape import json_encode
 
 from webdemo import breakit
 from webdemo.aggregate import ERROR_TEXTS, EVENT_LABELS
-from webdemo.base import BaseHandler, resource_dir
+from webdemo.base import BaseHandler
 from webdemo.catalog import BUILT_IN, RUN_LIMITS, SCENARIOS, SEED, BadInput
 from webdemo.differences import POINTS, marked_lines
 from webdemo.styles import STYLES
@@ -31,15 +30,6 @@ SCENARIO_LABELS = {
     "custom": "The three sites, delays of your choosing",
 }
 SLOW_MOTION = (1, 2, 5, 10)
-# The strings the page's script shows: each t("...") in static/app.js, read at startup.
-SCRIPT_STRING = re.compile(r'\bt\("((?:[^"\\]|\\.)*)"')
-
-
-@functools.cache
-def script_messages():
-    return sorted(set(SCRIPT_STRING.findall((resource_dir("static") / "app.js").read_text())))
-
-
 @functools.cache
 def highlighted_source(name):
     """The style's module as it runs, as HTML; each line a span with an id, to point at.
@@ -84,8 +74,9 @@ class IndexHandler(BaseHandler):
         left, right = (self.chosen_style(side, default)
                        for side, default in zip(("left", "right"), DEFAULT_PAIR, strict=True))
         if left is right:
-            raise BadInput(f"left and right are both {left.name}: choose two different styles")
-        messages = {message: self.locale.translate(message) for message in script_messages()}
+            raise BadInput("left and right are both %(style)s: choose two different styles",
+                           style=left.name)
+        messages = self.script_translations("app.js")
         kinds = {kind: self.locale.translate(label)
                  for kind, label in (EVENT_LABELS | breakit.EVENT_LABELS).items()}
         errors = {text: self.locale.translate(text) for text in ERROR_TEXTS}
@@ -98,7 +89,7 @@ class IndexHandler(BaseHandler):
         self.render("index.html", styles=[left, right], all_styles=STYLES.values(),
                     scenarios=SCENARIOS, scenario_labels=SCENARIO_LABELS,
                     seed_delays=seed_delays(), limits=RUN_LIMITS, slow_motion=SLOW_MOTION,
-                    points=points, source=highlighted_source, messages=json_encode(messages),
+                    points=points, source=highlighted_source, messages=messages,
                     kinds=json_encode(kinds), errors=json_encode(errors), snippet=snippet,
                     blocking=blocking, block_ms=breakit.BLOCK_LIMITS["block_ms"][2],
                     config=self.settings["config"])
@@ -106,10 +97,12 @@ class IndexHandler(BaseHandler):
     def chosen_style(self, side, default):
         names = self.get_query_arguments(side)
         if len(names) > 1:
-            raise BadInput(f"{side} is given {len(names)} times: give it once")
+            raise BadInput("%(name)s is given %(count)s times: give it once",
+                           name=side, count=len(names))
         name = names[0] if names else default
         if name not in STYLES:
-            raise BadInput(f"unknown style {name[:40]!r} for {side}: use {', '.join(STYLES)}")
+            raise BadInput("unknown style %(style)r for %(side)s: use %(styles)s",
+                           style=name[:40], side=side, styles=", ".join(STYLES))
         return STYLES[name]
 
 

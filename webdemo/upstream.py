@@ -22,7 +22,7 @@ def page(name, size):
 
 class UpstreamHandler(BaseHandler):
     async def get(self, name):
-        check_name(name, "simulator name")
+        check_name(name)
         params = simulator_params({key: self.get_query_arguments(key, strip=False)
                                    for key in self.request.query_arguments})
         # A fetcher that gives up (a timeout) closes the connection: stop waiting then,

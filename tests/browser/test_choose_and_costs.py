@@ -33,3 +33,20 @@ def test_the_costs_page_loads_clean_with_its_script(page, problems, screenshot):
     expect(page.get_by_role("button", name=re.compile("Run a small bench"))).to_be_enabled()
     screenshot(page, "costs.png")
     assert problems == []
+
+
+def test_the_costs_page_in_korean_has_no_english_heading(page, problems, screenshot):
+    response = page.goto("/costs?lang=ko")
+
+    assert response.status == 200
+    expect(page.locator("html")).to_have_attribute("lang", "ko")
+    expect(page.get_by_role("heading", level=1)).to_have_text("스타일별 비용, 직접 측정")
+    # Whatever bench results this machine has: every heading, and the script's button,
+    # in Korean (figures and names such as CPU or RSS may stay as they are).
+    headings = page.get_by_role("heading").all_inner_texts()
+    english = [text for text in headings if not re.search("[가-힣]", text)
+               or re.search(r"\b(?!CPU\b|RSS\b|MB\b|ms\b)[A-Za-z]{2,}", text)]
+    assert headings and english == []
+    expect(page.get_by_role("button", name=re.compile("작은 벤치마크 실행"))).to_be_enabled()
+    screenshot(page, "costs-ko.png")
+    assert problems == []
