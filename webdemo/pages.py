@@ -78,30 +78,36 @@ def seed_delays():
             for name in SEED]
 
 
-class IndexHandler(BaseHandler):
+class PageHandler(BaseHandler):
+    """A page that runs styles live: the scenario controls, and the script's words."""
+
+    def render_page(self, template, **kwargs):
+        messages = {message: self.locale.translate(message) for message in script_messages()}
+        kinds = {kind: self.locale.translate(label)
+                 for kind, label in (EVENT_LABELS | breakit.EVENT_LABELS).items()}
+        errors = {text: self.locale.translate(text) for text in ERROR_TEXTS}
+        self.render(template, scenarios=SCENARIOS, scenario_labels=SCENARIO_LABELS,
+                    seed_delays=seed_delays(), limits=RUN_LIMITS, slow_motion=SLOW_MOTION,
+                    messages=json_encode(messages), kinds=json_encode(kinds),
+                    errors=json_encode(errors), config=self.settings["config"], **kwargs)
+
+
+class IndexHandler(PageHandler):
     def get(self):
         # ?left=STYLE&right=STYLE: which two to compare, so a comparison can be shared.
         left, right = (self.chosen_style(side, default)
                        for side, default in zip(("left", "right"), DEFAULT_PAIR, strict=True))
         if left is right:
             raise BadInput(f"left and right are both {left.name}: choose two different styles")
-        messages = {message: self.locale.translate(message) for message in script_messages()}
-        kinds = {kind: self.locale.translate(label)
-                 for kind, label in (EVENT_LABELS | breakit.EVENT_LABELS).items()}
-        errors = {text: self.locale.translate(text) for text in ERROR_TEXTS}
         # The points of comparison that both columns' sources show; the blocking demo
         # sleeps in a column whose code runs on the event loop's thread, if one does.
         points = [point for point in POINTS
                   if left.name in point.patterns and right.name in point.patterns]
         blocking = next((style for style in (left, right) if style.name in breakit.ON_THE_LOOP),
                         None)
-        self.render("index.html", styles=[left, right], all_styles=STYLES.values(),
-                    scenarios=SCENARIOS, scenario_labels=SCENARIO_LABELS,
-                    seed_delays=seed_delays(), limits=RUN_LIMITS, slow_motion=SLOW_MOTION,
-                    points=points, source=highlighted_source, messages=json_encode(messages),
-                    kinds=json_encode(kinds), errors=json_encode(errors), snippet=snippet,
-                    blocking=blocking, block_ms=breakit.BLOCK_LIMITS["block_ms"][2],
-                    config=self.settings["config"])
+        self.render_page("index.html", styles=[left, right], all_styles=STYLES.values(),
+                         points=points, source=highlighted_source, snippet=snippet,
+                         blocking=blocking, block_ms=breakit.BLOCK_LIMITS["block_ms"][2])
 
     def chosen_style(self, side, default):
         names = self.get_query_arguments(side)
@@ -111,6 +117,13 @@ class IndexHandler(BaseHandler):
         if name not in STYLES:
             raise BadInput(f"unknown style {name[:40]!r} for {side}: use {', '.join(STYLES)}")
         return STYLES[name]
+
+
+class AllHandler(PageHandler):
+    """Every style's timeline, stacked on one time axis: who waits together, who in turn."""
+
+    def get(self):
+        self.render_page("all.html", styles=list(STYLES.values()))
 
 
 class HighlightStyleHandler(BaseHandler):
