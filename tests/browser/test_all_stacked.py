@@ -7,6 +7,8 @@ try:
 except ImportError:  # the browser fixture skips, or fails under CI, saying why
     expect = None
 
+from .test_keyboard_and_a11y import CONTROLS, DESCRIBE_JS, MAX_TABS, focused
+
 STYLES = ["callbacks", "coroutines", "generators", "threads", "greenlets", "sequential"]
 # Each style's timeline: its bars as [left, right] in pixels, the axis's last tick, and
 # how long its run took, from its totals.
@@ -52,4 +54,34 @@ def test_all_six_run_at_once_on_one_axis(page, problems, screenshot):
         bars = timelines[name]["bars"]
         assert max(left for left, _ in bars) < min(right for _, right in bars), (name, bars)
     screenshot(page, "all-stacked.png")
+    assert problems == []
+
+
+def test_every_control_is_reachable_by_tab_and_runs_all(page, problems):
+    page.goto("/all")
+    run_all = page.get_by_role("button", name="Run all")
+    expect(run_all).to_be_visible()
+    controls = page.locator(CONTROLS).evaluate_all(
+        f"els => els.filter((el) => el.checkVisibility()).map({DESCRIBE_JS})")
+    assert len(controls) == len(set(controls)), controls
+    assert 'button#run-all.primary "Run all"' in controls
+    assert sum(control.startswith("button.run-one") for control in controls) == 6
+
+    stops = []
+    for _ in range(MAX_TABS):
+        page.keyboard.press("Tab")
+        stop = focused(page)
+        if stop in stops:  # came back around
+            break
+        stops.append(stop)
+    else:
+        raise AssertionError(f"Tab never came back around: {stops}")
+    assert [stop for stop in stops if stop in controls] == controls, stops
+
+    run_all.focus()
+    page.keyboard.press("Enter")
+    expect(page.locator(".stacked .totals")).to_have_count(6)
+    expect(run_all).to_be_focused()  # given back once the buttons are enabled again
+    ids = page.evaluate("() => [...document.querySelectorAll('[id]')].map((el) => el.id)")
+    assert sorted({id for id in ids if ids.count(id) > 1}) == []
     assert problems == []
