@@ -434,6 +434,12 @@ for (const button of document.querySelectorAll("button.try")) {
   });
 }
 scenario.addEventListener("change", showKnobs);
+// The address names the chosen scenario, so that a comparison can be shared.
+scenario.addEventListener("change", () => {
+  const address = new URL(window.location);
+  address.searchParams.set("scenario", scenario.value);
+  window.history.replaceState(null, "", address);
+});
 showKnobs();
 for (const point of document.querySelectorAll("details.point")) {
   point.addEventListener("toggle", lightUp);

@@ -63,3 +63,12 @@ async def test_all_styles_stacked_on_one_page(http_client, base_url):
     # The side-by-side page's chooser leads here.
     index = (await http_client.fetch(base_url + "/")).body.decode()
     assert '<a href="/all">' in index
+
+
+@pytest.mark.gen_test
+@pytest.mark.parametrize("path", ["/", "/all"])
+async def test_the_scenario_chosen_by_url(http_client, base_url, path):
+    page = (await http_client.fetch(f"{base_url}{path}?scenario=one-fails")).body.decode()
+    assert re.findall(r'<option value="([a-z-]+)" selected>', page)[0] == "one-fails"
+    result = await get_json(http_client, f"{base_url}{path}?scenario=%3Cb%3E", expect=400)
+    assert "unknown scenario '<b>'" in result["error"]

@@ -156,6 +156,14 @@ def one(arguments, name):
     return values[0] if values else None
 
 
+def chosen_scenario(arguments):
+    """The scenario named, given at most once and known, or None."""
+    scenario = one(arguments, "scenario")
+    if scenario is not None and scenario not in SCENARIOS:
+        raise BadInput(f"unknown scenario {scenario[:40]!r}: use {', '.join(SCENARIOS)}")
+    return scenario
+
+
 def run_knob(arguments, name, limits=RUN_LIMITS):
     """A whole number given at most once, within limits[name] = (lowest, highest, default)."""
     low, high, default = limits[name]
@@ -189,12 +197,10 @@ class Catalog:
         """Turns the query arguments ({name: [values]}) into the Plan of a run."""
         knobs = {name: run_knob(arguments, name) for name in RUN_LIMITS}
         delays = [parse_int("delay_ms", text) for text in arguments.get("delay_ms", [])]
-        scenario = one(arguments, "scenario")
+        scenario = chosen_scenario(arguments)
         specs = arguments.get("fetch", [])
         if specs and scenario is not None:
             raise BadInput("give fetch=... or scenario=..., not both")
-        if scenario is not None and scenario not in SCENARIOS:
-            raise BadInput(f"unknown scenario {scenario[:40]!r}: use {', '.join(SCENARIOS)}")
         if scenario == "custom" and len(delays) != len(SEED):
             raise BadInput(f"the custom scenario needs delay_ms given {len(SEED)} times, "
                            f"one per site: {', '.join(SEED)}")

@@ -14,7 +14,7 @@ from tornado.escape import json_encode
 from webdemo import breakit
 from webdemo.aggregate import ERROR_TEXTS, EVENT_LABELS
 from webdemo.base import BaseHandler, resource_dir
-from webdemo.catalog import BUILT_IN, RUN_LIMITS, SCENARIOS, SEED, BadInput
+from webdemo.catalog import BUILT_IN, RUN_LIMITS, SCENARIOS, SEED, BadInput, chosen_scenario
 from webdemo.differences import POINTS, marked_lines
 from webdemo.styles import STYLES
 
@@ -86,7 +86,11 @@ class PageHandler(BaseHandler):
         kinds = {kind: self.locale.translate(label)
                  for kind, label in (EVENT_LABELS | breakit.EVENT_LABELS).items()}
         errors = {text: self.locale.translate(text) for text in ERROR_TEXTS}
-        self.render(template, scenarios=SCENARIOS, scenario_labels=SCENARIO_LABELS,
+        # ?scenario=NAME: the scenario chosen, so that a comparison can be shared.
+        scenario = chosen_scenario(
+            {"scenario": self.get_query_arguments("scenario", strip=False)})
+        self.render(template, scenarios=SCENARIOS, scenario=scenario,
+                    scenario_labels=SCENARIO_LABELS,
                     seed_delays=seed_delays(), limits=RUN_LIMITS, slow_motion=SLOW_MOTION,
                     messages=json_encode(messages), kinds=json_encode(kinds),
                     errors=json_encode(errors), config=self.settings["config"], **kwargs)

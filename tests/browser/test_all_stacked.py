@@ -1,5 +1,6 @@
 """Every style's timeline stacked on one time axis, in a real browser."""
 
+import re
 from itertools import pairwise
 
 try:
@@ -84,4 +85,18 @@ def test_every_control_is_reachable_by_tab_and_runs_all(page, problems):
     expect(run_all).to_be_focused()  # given back once the buttons are enabled again
     ids = page.evaluate("() => [...document.querySelectorAll('[id]')].map((el) => el.id)")
     assert sorted({id for id in ids if ids.count(id) > 1}) == []
+    assert problems == []
+
+
+def test_the_address_names_the_scenario_to_share(open_page, problems):
+    page = open_page()
+    page.goto("/all")
+    page.get_by_label("Scenario").select_option("one-fails")
+    expect(page).to_have_url(re.compile(r"/all\?scenario=one-fails$"))
+
+    shared = open_page()  # whoever the address was shared with, in a browser of their own
+    shared.goto(page.url)
+    expect(shared.get_by_label("Scenario")).to_have_value("one-fails")
+    shared.get_by_role("button", name="Run all").click()
+    expect(shared.locator("#sequential .totals")).to_contain_text("2 ok, 1 failed")
     assert problems == []
