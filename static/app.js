@@ -1,11 +1,11 @@
 "use strict";
-// The side-by-side page: runs the style handlers live and draws what happens in each,
-// on one time axis. Without this script the page still works: each column's button
-// opens its aggregate page.
+// The side-by-side page, and the page of every style stacked: runs the style handlers
+// live and draws what happens in each, on one time axis. Without this script the pages
+// still work: each column's button opens its aggregate page.
 
 const SVG = "http://www.w3.org/2000/svg";
 const form = document.getElementById("controls");
-const runBoth = document.getElementById("run-both");
+const runAll = document.querySelector("#run-both, #run-all");
 const scenario = document.getElementById("scenario");
 
 // The page's words, in its language: {English: translation}, from the server.
@@ -43,7 +43,8 @@ function niceCeiling(value) {
     .find((nice) => nice >= value);
 }
 
-// One column: its live run, its timeline, its event log, its results.
+// One column: its live run, its timeline, its event log, its results. On the stacked
+// page a column has no event log, and shows only the totals of its results.
 class Column {
   constructor(article) {
     this.article = article;
@@ -69,9 +70,9 @@ class Column {
     this.threadNames = new Set();
     this.count = 0;
     this.running = true;
-    this.events.replaceChildren();
+    this.events?.replaceChildren();
     this.threads.textContent = "";
-    this.legend.hidden = false;
+    if (this.legend) this.legend.hidden = false;
   }
 
   // The run's time now, in the server's milliseconds since it started.
@@ -100,8 +101,10 @@ class Column {
       el("span", "time", ms(event.t_ms)), " ", el("span", "kind", KINDS[event.kind] || event.kind));
     if (event.target) item.append(" ", el("code", "", event.target));
     for (const detail of details) item.append(" ", detail);
-    this.events.append(item);
-    this.events.scrollTop = this.events.scrollHeight;
+    if (this.events) {
+      this.events.append(item);
+      this.events.scrollTop = this.events.scrollHeight;
+    }
     this.threadNames.add(event.thread);
     this.count += 1;
     this.threads.textContent = this.threadNames.size === 1
@@ -119,8 +122,8 @@ class Column {
     }));
     this.latest = aggregate.elapsed_ms;
     this.running = false;
-    this.result.replaceChildren(totals(aggregate), resultTable(aggregate),
-      ...failures(this.style, aggregate));
+    this.result.replaceChildren(totals(aggregate), ...("totalsOnly" in this.result.dataset ? []
+      : [resultTable(aggregate), ...failures(this.style, aggregate)]));
   }
 
   stop() {
@@ -302,7 +305,7 @@ async function run(column, query, path = `/${column.style}`) {
 
 // Runs `work` with every button off until it is done, then gives the focus back.
 async function busy(work) {
-  const buttons = document.querySelectorAll("#run-both, .run-one, button.try");
+  const buttons = document.querySelectorAll("#run-both, #run-all, .run-one, button.try");
   const focused = document.activeElement;
   buttons.forEach((button) => { button.disabled = true; });
   try {
@@ -399,8 +402,8 @@ function lightUp() {
   if (first) first.scrollIntoView({ block: "center", behavior: "smooth" });
 }
 
-runBoth.hidden = false;
-runBoth.addEventListener("click", () => {
+runAll.hidden = false;
+runAll.addEventListener("click", () => {
   if (form.reportValidity()) busy(() => runColumns(columns));
 });
 for (const column of columns) {
@@ -425,6 +428,12 @@ for (const button of document.querySelectorAll("button.try")) {
   });
 }
 scenario.addEventListener("change", showKnobs);
+// The address names the chosen scenario, so that a comparison can be shared.
+scenario.addEventListener("change", () => {
+  const address = new URL(window.location);
+  address.searchParams.set("scenario", scenario.value);
+  window.history.replaceState(null, "", address);
+});
 showKnobs();
 for (const point of document.querySelectorAll("details.point")) {
   point.addEventListener("toggle", lightUp);

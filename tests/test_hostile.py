@@ -216,7 +216,7 @@ def test_the_corpus_is_at_least_a_hundred_requests():
 # Other pages: (method, path, expected status).
 SITE_CORPUS = [
     ("GET", "/?" + query(fetch="http://169.254.169.254/"), 200),
-    ("GET", "/?scenario=%3Cscript%3Ealert(1)%3C/script%3E", 200),
+    ("GET", "/?scenario=%3Cscript%3Ealert(1)%3C/script%3E", 400),  # the page names it
     ("GET", "/upstream/x?delay_ms=-1", 400),
     ("GET", "/upstream/x?bytes=10000001", 400),
     ("GET", "/upstream/x?status=99", 400),

@@ -47,3 +47,28 @@ async def test_a_bad_choice_is_a_400_that_says_why(http_client, base_url, query,
     assert message in result["error"]
     page = await http_client.fetch(f"{base_url}/?{query}", raise_error=False)
     assert page.code == 400 and b"<script>" not in page.body
+
+
+@pytest.mark.gen_test
+async def test_all_styles_stacked_on_one_page(http_client, base_url):
+    page = (await http_client.fetch(base_url + "/all")).body.decode()
+    assert columns(page) == ["callbacks", "coroutines", "generators", "threads", "greenlets",
+                             "sequential"]
+    # Each runs its own style, beside its title; no sources here, but the way to them.
+    for title in ("Callbacks", "Coroutines", "Generators", "Threads", "Greenlets", "Sequential"):
+        assert f"<h2>{title} " in page
+    assert page.count("formaction=") == 6 and 'formaction="/sequential"' in page
+    assert 'id="run-all"' in page and 'class="source"' not in page
+    assert '<a href="/">' in page
+    # The side-by-side page's chooser leads here.
+    index = (await http_client.fetch(base_url + "/")).body.decode()
+    assert '<a href="/all">' in index
+
+
+@pytest.mark.gen_test
+@pytest.mark.parametrize("path", ["/", "/all"])
+async def test_the_scenario_chosen_by_url(http_client, base_url, path):
+    page = (await http_client.fetch(f"{base_url}{path}?scenario=one-fails")).body.decode()
+    assert re.findall(r'<option value="([a-z-]+)" selected>', page)[0] == "one-fails"
+    result = await get_json(http_client, f"{base_url}{path}?scenario=%3Cb%3E", expect=400)
+    assert "unknown scenario '<b>'" in result["error"]

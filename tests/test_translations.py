@@ -101,7 +101,9 @@ async def get(http_client, url, **headers):
 
 
 def english_left(page, shown):
-    """The messages of shown that the page still has in English, placeholders aside."""
+    """The messages of shown (and the frame's, and the controls') that the page still has
+    in English, placeholders aside."""
+    shown = shown | template_messages("base.html") | template_messages("controls.html")
     # The words of the page, without the sources and names in code, and the markup.
     words = re.sub(r'<section class="code".*?</section>|<div class="source">.*?</pre></div>'
                    r"|<code>.*?</code>", "", page, flags=re.DOTALL)
@@ -118,13 +120,22 @@ async def test_korean_from_accept_language_leaves_no_english(http_client, base_u
     page = html.unescape(response.body.decode())
     assert '<html lang="ko">' in page
     assert "둘 다 실행" in page and "한 페이지, 기다리는 두 가지 방법" in page
-    shown = template_messages("index.html") | template_messages("base.html")
-    shown |= set(SCENARIO_LABELS.values())
+    shown = template_messages("index.html") | set(SCENARIO_LABELS.values())
     shown |= {text for point in POINTS for text in (point.title, point.explanation)}
     assert english_left(page, shown) == []
     # The script's strings come translated with the page.
     assert '"Running {scenario}\\u2026": "{scenario} \\uc2e4\\ud589 \\uc911\\u2026"' in \
         response.body.decode().replace("&quot;", '"')
+
+
+@pytest.mark.gen_test
+async def test_the_stacked_page_in_korean_leaves_no_english(http_client, base_url):
+    response = await get(http_client, f"{base_url}/all", **{"Accept-Language": "ko"})
+    page = html.unescape(response.body.decode())
+    assert "모든 스타일, 하나의 시간 축" in page and "모두 실행" in page
+    shown = template_messages("all.html") | set(SCENARIO_LABELS.values())
+    shown |= {style.title for style in STYLES.values()}
+    assert english_left(page, shown) == []
 
 
 @pytest.mark.gen_test

@@ -20,7 +20,7 @@ from webdemo.base import (
 )
 from webdemo.catalog import MAX_FETCHES, Catalog
 from webdemo.costs import CostsHandler, LiveBench, LiveBenchHandler, default_results_path
-from webdemo.pages import HighlightStyleHandler, IndexHandler
+from webdemo.pages import AllHandler, HighlightStyleHandler, IndexHandler
 from webdemo.stats import StatsHandler
 from webdemo.styles import STYLES
 from webdemo.upstream import UpstreamHandler
@@ -102,6 +102,7 @@ def make_app(config):
                                      thread_name_prefix="fetch")
     routes = [
         (r"/", IndexHandler),
+        (r"/all", AllHandler),
         (r"/highlight\.css", HighlightStyleHandler),
         (r"/costs", CostsHandler),
         (r"/costs/bench", LiveBenchHandler),

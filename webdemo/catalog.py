@@ -93,8 +93,9 @@ def check_name(name):
     return name
 
 
-def parse_int(name, text):
-    low, high, _ = SIMULATOR_LIMITS[name]
+def parse_int(name, text, limits=SIMULATOR_LIMITS):
+    """A whole number within limits[name] = (lowest, highest, default)."""
+    low, high, _ = limits[name]
     if not re.fullmatch(r"-?[0-9]{1,9}", text):
         raise BadInput("%(name)s must be a whole number from %(low)s to %(high)s, not %(text)r",
                        name=name, low=low, high=high, text=text[:40])
@@ -166,20 +167,21 @@ def one(arguments, name):
     return values[0] if values else None
 
 
+def chosen_scenario(arguments):
+    """The scenario named, given at most once and known, or None."""
+    scenario = one(arguments, "scenario")
+    if scenario is not None and scenario not in SCENARIOS:
+        raise BadInput("unknown scenario %(scenario)r: use %(scenarios)s",
+                       scenario=scenario[:40], scenarios=", ".join(SCENARIOS))
+    return scenario
+
+
 def run_knob(arguments, name, limits=RUN_LIMITS):
     """A whole number given at most once, within limits[name] = (lowest, highest, default)."""
-    low, high, default = limits[name]
     text = one(arguments, name)
     if not text:  # the page's form sends an empty field for "as many as there are"
-        return default
-    if not re.fullmatch(r"-?[0-9]{1,9}", text):
-        raise BadInput("%(name)s must be a whole number from %(low)s to %(high)s, not %(text)r",
-                       name=name, low=low, high=high, text=text[:40])
-    value = int(text)
-    if not low <= value <= high:
-        raise BadInput("%(name)s must be from %(low)s to %(high)s, not %(value)s",
-                       name=name, low=low, high=high, value=value)
-    return value
+        return limits[name][2]
+    return parse_int(name, text, limits)
 
 
 class Catalog:
@@ -201,13 +203,10 @@ class Catalog:
         """Turns the query arguments ({name: [values]}) into the Plan of a run."""
         knobs = {name: run_knob(arguments, name) for name in RUN_LIMITS}
         delays = [parse_int("delay_ms", text) for text in arguments.get("delay_ms", [])]
-        scenario = one(arguments, "scenario")
+        scenario = chosen_scenario(arguments)
         specs = arguments.get("fetch", [])
         if specs and scenario is not None:
             raise BadInput("give fetch=... or scenario=..., not both")
-        if scenario is not None and scenario not in SCENARIOS:
-            raise BadInput("unknown scenario %(scenario)r: use %(scenarios)s",
-                           scenario=scenario[:40], scenarios=", ".join(SCENARIOS))
         if scenario == "custom" and len(delays) != len(SEED):
             raise BadInput("the custom scenario needs delay_ms given %(count)s times, "
                            "one per site: %(sites)s", count=len(SEED), sites=", ".join(SEED))

@@ -13,7 +13,7 @@ from tornado.escape import json_encode
 from webdemo import breakit
 from webdemo.aggregate import ERROR_TEXTS, EVENT_LABELS
 from webdemo.base import BaseHandler
-from webdemo.catalog import BUILT_IN, RUN_LIMITS, SCENARIOS, SEED, BadInput
+from webdemo.catalog import BUILT_IN, RUN_LIMITS, SCENARIOS, SEED, BadInput, chosen_scenario
 from webdemo.differences import POINTS, marked_lines
 from webdemo.styles import STYLES
 
@@ -68,7 +68,24 @@ def seed_delays():
             for name in SEED]
 
 
-class IndexHandler(BaseHandler):
+class PageHandler(BaseHandler):
+    """A page that runs styles live: the scenario controls, and the script's words."""
+
+    def render_page(self, template, **kwargs):
+        kinds = {kind: self.locale.translate(label)
+                 for kind, label in (EVENT_LABELS | breakit.EVENT_LABELS).items()}
+        errors = {text: self.locale.translate(text) for text in ERROR_TEXTS}
+        # ?scenario=NAME: the scenario chosen, so that a comparison can be shared.
+        scenario = chosen_scenario(
+            {"scenario": self.get_query_arguments("scenario", strip=False)})
+        self.render(template, scenarios=SCENARIOS, scenario=scenario,
+                    scenario_labels=SCENARIO_LABELS,
+                    seed_delays=seed_delays(), limits=RUN_LIMITS, slow_motion=SLOW_MOTION,
+                    messages=self.script_translations("app.js"), kinds=json_encode(kinds),
+                    errors=json_encode(errors), config=self.settings["config"], **kwargs)
+
+
+class IndexHandler(PageHandler):
     def get(self):
         # ?left=STYLE&right=STYLE: which two to compare, so a comparison can be shared.
         left, right = (self.chosen_style(side, default)
@@ -76,23 +93,15 @@ class IndexHandler(BaseHandler):
         if left is right:
             raise BadInput("left and right are both %(style)s: choose two different styles",
                            style=left.name)
-        messages = self.script_translations("app.js")
-        kinds = {kind: self.locale.translate(label)
-                 for kind, label in (EVENT_LABELS | breakit.EVENT_LABELS).items()}
-        errors = {text: self.locale.translate(text) for text in ERROR_TEXTS}
         # The points of comparison that both columns' sources show; the blocking demo
         # sleeps in a column whose code runs on the event loop's thread, if one does.
         points = [point for point in POINTS
                   if left.name in point.patterns and right.name in point.patterns]
         blocking = next((style for style in (left, right) if style.name in breakit.ON_THE_LOOP),
                         None)
-        self.render("index.html", styles=[left, right], all_styles=STYLES.values(),
-                    scenarios=SCENARIOS, scenario_labels=SCENARIO_LABELS,
-                    seed_delays=seed_delays(), limits=RUN_LIMITS, slow_motion=SLOW_MOTION,
-                    points=points, source=highlighted_source, messages=messages,
-                    kinds=json_encode(kinds), errors=json_encode(errors), snippet=snippet,
-                    blocking=blocking, block_ms=breakit.BLOCK_LIMITS["block_ms"][2],
-                    config=self.settings["config"])
+        self.render_page("index.html", styles=[left, right], all_styles=STYLES.values(),
+                         points=points, source=highlighted_source, snippet=snippet,
+                         blocking=blocking, block_ms=breakit.BLOCK_LIMITS["block_ms"][2])
 
     def chosen_style(self, side, default):
         names = self.get_query_arguments(side)
@@ -104,6 +113,13 @@ class IndexHandler(BaseHandler):
             raise BadInput("unknown style %(style)r for %(side)s: use %(styles)s",
                            style=name[:40], side=side, styles=", ".join(STYLES))
         return STYLES[name]
+
+
+class AllHandler(PageHandler):
+    """Every style's timeline, stacked on one time axis: who waits together, who in turn."""
+
+    def get(self):
+        self.render_page("all.html", styles=list(STYLES.values()))
 
 
 class HighlightStyleHandler(BaseHandler):
