@@ -12,6 +12,7 @@ monkey.patch_all()
 
 # Imported once patched, on purpose.
 import json  # noqa: E402
+import os  # noqa: E402
 import socket  # noqa: E402
 import sys  # noqa: E402
 import threading  # noqa: E402
@@ -29,7 +30,10 @@ def main(fd, timeout):
 
     def send(message):
         with sending:
-            connection.sendall(json.dumps(message).encode() + b"\n")
+            try:
+                connection.sendall(json.dumps(message).encode() + b"\n")
+            except OSError:  # the server closed its end: nobody is left to answer
+                os._exit(0)
 
     send({"kind": "ready"})
     with connection.makefile("rb") as lines:

@@ -86,6 +86,7 @@ class WorkerProcess:
         self.job_ids = itertools.count()
         self.ready = asyncio.get_running_loop().create_future()
         self.stopped = False
+        self.last_heard = time.monotonic()
         self.read_message()
 
     def alive(self):
@@ -102,12 +103,14 @@ class WorkerProcess:
             if not self.stopped:
                 self.stop()
             return
+        self.last_heard = time.monotonic()
         message = json.loads(reading.result())
         if message["kind"] == "ready":
             self.ready.set_result(None)
         elif message["job"] in self.jobs:
             self.jobs[message["job"]].put_nowait(message)
-        self.read_message()
+        if not self.stopped:  # a job that timed out may have stopped it meanwhile
+            self.read_message()
 
     def stop(self, reason=None):
         """Ends the process; whatever it still owed fails with the reason."""
@@ -153,9 +156,12 @@ class WorkerProcess:
         try:
             return await asyncio.wait_for(awaitable, max(seconds, 0))
         except TimeoutError:
-            reason = (f"the {self.name} worker process did not {what} "
-                      f"within {allowed or seconds:g} s")
-            self.stop(reason)  # stuck: the next request starts a new one
+            allowed = allowed or seconds
+            reason = f"the {self.name} worker process did not {what} within {allowed:g} s"
+            # Silent all that time, for every job: stuck, and the next request starts a
+            # new one. Still talking, it is only busy: this job fails, the others go on.
+            if time.monotonic() - self.last_heard >= allowed:
+                self.stop(reason)
             raise WorkerError(reason) from None
 
 
