@@ -8,7 +8,7 @@ try:
 except ImportError:  # the browser fixture skips, or fails under CI, saying why
     expect = None
 
-from .test_keyboard_and_a11y import CONTROLS, DESCRIBE_JS, MAX_TABS, focused
+from .test_keyboard_and_a11y import CONTROLS, DESCRIBE_JS, tab_around
 
 STYLES = ["callbacks", "coroutines", "generators", "threads", "greenlets", "sequential"]
 # Each style's timeline: its bars as [left, right] in pixels, the axis's last tick, and
@@ -68,15 +68,7 @@ def test_every_control_is_reachable_by_tab_and_runs_all(page, problems):
     assert 'button#run-all.primary "Run all"' in controls
     assert sum(control.startswith("button.run-one") for control in controls) == 6
 
-    stops = []
-    for _ in range(MAX_TABS):
-        page.keyboard.press("Tab")
-        stop = focused(page)
-        if stop in stops:  # came back around
-            break
-        stops.append(stop)
-    else:
-        raise AssertionError(f"Tab never came back around: {stops}")
+    stops = tab_around(page)
     assert [stop for stop in stops if stop in controls] == controls, stops
 
     run_all.focus()

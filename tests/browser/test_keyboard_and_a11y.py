@@ -73,6 +73,18 @@ def focused(page):
     return page.evaluate(f"() => ({DESCRIBE_JS})(document.activeElement)")
 
 
+def tab_around(page):
+    """Presses Tab until the focus comes back around; returns every stop, in order."""
+    stops = []
+    for _ in range(MAX_TABS):
+        page.keyboard.press("Tab")
+        stop = focused(page)
+        if stop in stops:
+            return stops
+        stops.append(stop)
+    raise AssertionError(f"Tab never came back around: {stops}")
+
+
 def tab_to(page, locator):
     """Presses Tab until locator has the focus; fails if it never does."""
     for _ in range(MAX_TABS):
@@ -87,15 +99,7 @@ def test_every_control_is_reachable_by_tab(index, problems):
         f"els => els.filter((el) => el.checkVisibility()).map({DESCRIBE_JS})")
     assert len(controls) == len(set(controls)) >= 7, controls
 
-    stops = []
-    for _ in range(MAX_TABS):
-        index.keyboard.press("Tab")
-        stop = focused(index)
-        if stop in stops:  # came back around
-            break
-        stops.append(stop)
-    else:
-        raise AssertionError(f"Tab never came back around: {stops}")
+    stops = tab_around(index)
 
     # Every control, once each, in reading order (other stops, such as the scrollable
     # source listings, may come in between).
