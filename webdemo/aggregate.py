@@ -492,10 +492,7 @@ class AggregateHandler(BaseHandler):
             "total_bytes": sum(row.bytes for row in rows),
             "results": [vars(row) for row in rows],  # asdict() deep-copies: 15% slower
             "events": self.events,
-            "limit": self.plan.limit,
-            "timeout_ms": self.plan.timeout * 1000,
-            "slow": self.plan.slow,
-        }
+        } | self.knobs()
         if self.live:
             self.send_message("aggregate", aggregate)
             self.finish()
@@ -515,10 +512,13 @@ class AggregateHandler(BaseHandler):
         # no-cache, not no-store: Chromium reports a no-store stream read to its end as
         # aborted (net::ERR_ABORTED), an error in the console of every live run.
         self.set_header("Cache-Control", "no-cache")
-        self.send_message("run", {"style": self.style, "targets": [t.name for t in self.targets],
-                                  "limit": self.plan.limit,
-                                  "timeout_ms": self.plan.timeout * 1000,
-                                  "slow": self.plan.slow})
+        self.send_message("run", {"style": self.style,
+                                  "targets": [t.name for t in self.targets]} | self.knobs())
+
+    def knobs(self):
+        """How this run was asked to go: told when it starts, and again with its results."""
+        return {"limit": self.plan.limit, "timeout_ms": self.plan.timeout * 1000,
+                "slow": self.plan.slow}
 
     def send_message(self, name, data):
         if threading.get_ident() != self.loop_thread:  # a style's fetch thread
