@@ -14,6 +14,7 @@ from test_callback_state import until
 
 from webdemo.app import close_app
 from webdemo.styles.greenlets import GreenletsHandler
+from webdemo.worker import WorkerError, Workers
 
 SLOW = "/upstream/slow?delay_ms=2000"
 
@@ -110,3 +111,86 @@ def test_the_worker_exits_when_the_server_process_dies(tmp_path):
         server.kill()
         server.wait()
         server.stdout.close()
+
+
+# The server's side of the protocol, against tests/fake_worker.py.
+
+TIMEOUT = 0.2  # the worker's fetch timeout: a job is given up 2 s (the grace) after it
+
+
+@pytest.fixture
+def fake(io_loop, monkeypatch):
+    monkeypatch.setenv("PYTHONPATH", str(Path(__file__).parent))
+    workers = Workers(TIMEOUT)
+    yield lambda: workers.get("fake", "fake_worker")
+    workers.close()
+
+
+def ask(worker, what):
+    rows = []
+    return worker.run({"targets": [what]}, rows.append), rows
+
+
+@pytest.mark.gen_test(timeout=10)
+async def test_a_worker_still_talking_is_busy_not_stuck_so_only_the_late_job_fails(fake):
+    worker = fake()
+    never, _ = ask(worker, "never")
+    never = asyncio.ensure_future(never)
+    answered = 0
+    while not never.done():  # other jobs come and go while that one waits
+        await ask(worker, "rows:1")[0]
+        answered += 1
+        await asyncio.sleep(0.1)
+
+    with pytest.raises(WorkerError, match="did not answer within 2.2 s"):
+        never.result()
+    assert answered > 10
+    assert fake() is worker and worker.process.poll() is None  # not stopped, not replaced
+    assert (await ask(worker, "rows:2")[0])["kind"] == "done"
+
+
+@pytest.mark.gen_test(timeout=10)
+async def test_a_silent_worker_is_stopped_and_the_next_job_starts_a_new_one(fake):
+    worker = fake()
+    with pytest.raises(WorkerError, match="did not answer within 2.2 s"):
+        await ask(worker, "never")[0]
+    assert worker.process.poll() is not None
+    assert fake() is not worker and (await ask(fake(), "rows:1")[0])["kind"] == "done"
+
+
+@pytest.mark.gen_test
+async def test_every_row_that_arrives_together_reaches_its_job_in_one_turn_of_the_loop(fake):
+    # One turn a row would put a job's rows behind everyone else's work, turn by turn.
+    turns = 0
+
+    def count_turns():
+        nonlocal turns
+        turns += 1
+        if not job.done():
+            asyncio.get_running_loop().call_soon(count_turns)
+
+    worker = fake()
+    await ask(worker, "rows:1")[0]  # started
+    turn_of_each_row = []
+    job = asyncio.ensure_future(worker.run({"targets": ["rows:300"]},
+                                           lambda message: turn_of_each_row.append(turns)))
+    count_turns()
+    await job
+
+    assert len(turn_of_each_row) == 300
+    assert turn_of_each_row[-1] - turn_of_each_row[0] <= 1
+
+
+@pytest.mark.gen_test
+async def test_a_line_in_two_writes_is_one_message(fake):
+    answer, rows = ask(fake(), "split")
+    assert (await answer)["kind"] == "done"
+    assert rows == [{"job": rows[0]["job"], "kind": "row", "index": 0}]
+
+
+@pytest.mark.gen_test(timeout=10)
+async def test_a_line_without_end_stops_the_worker_with_its_reason(fake):
+    worker = fake()
+    with pytest.raises(WorkerError, match="sent a line over 1048576 bytes"):
+        await ask(worker, "huge")[0]
+    assert not worker.alive()

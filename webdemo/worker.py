@@ -87,30 +87,44 @@ class WorkerProcess:
         self.ready = asyncio.get_running_loop().create_future()
         self.stopped = False
         self.last_heard = time.monotonic()
-        self.read_message()
+        self.unfinished = b""  # the start of a line still arriving
+        self.read_messages()
 
     def alive(self):
         return not (self.stopped or self.stream.closed())
 
     # A chain of callbacks rather than a reading Task: a Task still pending when the
-    # app closes (its loop with it) would be reported as destroyed.
-    def read_message(self):
-        reading = self.stream.read_until(b"\n", max_bytes=MAX_LINE_BYTES)
-        IOLoop.current().add_future(reading, self.on_line)
+    # app closes (its loop with it) would be reported as destroyed. Each read takes
+    # all that has arrived: one line a read would take one turn of the busy loop per
+    # message, and under load the rows would queue behind everyone else's work.
+    def read_messages(self):
+        reading = self.stream.read_bytes(MAX_LINE_BYTES, partial=True)
+        IOLoop.current().add_future(reading, self.on_bytes)
 
-    def on_line(self, reading):
+    def on_bytes(self, reading):
         if reading.exception():  # it exited, or was stopped
             if not self.stopped:
                 self.stop()
             return
         self.last_heard = time.monotonic()
-        message = json.loads(reading.result())
+        *lines, self.unfinished = (self.unfinished + reading.result()).split(b"\n")
+        for line in lines:
+            self.take(json.loads(line))
+        if len(self.unfinished) > MAX_LINE_BYTES:
+            self.stop(f"the {self.name} worker process sent a line over "
+                      f"{MAX_LINE_BYTES} bytes")
+        if not self.stopped:  # a job that timed out may have stopped it meanwhile
+            self.read_messages()
+
+    def take(self, message):
         if message["kind"] == "ready":
             self.ready.set_result(None)
-        elif message["job"] in self.jobs:
-            self.jobs[message["job"]].put_nowait(message)
-        if not self.stopped:  # a job that timed out may have stopped it meanwhile
-            self.read_message()
+        elif job := self.jobs.get(message["job"]):  # not one that was given up on
+            on_message, finished = job
+            if message["kind"] == "done":
+                finished.set_result(message)
+            elif on_message:
+                on_message(message)
 
     def stop(self, reason=None):
         """Ends the process; whatever it still owed fails with the reason."""
@@ -126,41 +140,34 @@ class WorkerProcess:
         if not self.ready.done():
             self.ready.set_exception(error)
             self.ready.exception()  # seen here, if no job is waiting for it
-        for queue in self.jobs.values():
-            queue.put_nowait(error)
+        for _, finished in self.jobs.values():
+            if not finished.done():  # the job that timed out, and stopped it, is
+                finished.set_exception(error)
 
     async def run(self, request, on_message=None):
         """Sends a job; hands each message of it to on_message; returns its "done"."""
         job = next(self.job_ids)
-        queue = self.jobs[job] = asyncio.Queue()
+        # Its messages go to on_message as they are read, in the same turn of the loop;
+        # finished gets its "done", or the WorkerError that ends it.
+        finished = asyncio.get_running_loop().create_future()
+        self.jobs[job] = (on_message, finished)
         try:
             await self.wait(asyncio.shield(self.ready), START_SECONDS, "start")
             await self.stream.write(json.dumps({"job": job} | request).encode() + b"\n")
-            allowed = self.timeout + GRACE_SECONDS
-            deadline = time.monotonic() + allowed
-            while True:
-                message = await self.wait(queue.get(), deadline - time.monotonic(), "answer",
-                                          allowed)
-                if isinstance(message, WorkerError):
-                    raise message
-                if message["kind"] == "done":
-                    return message
-                if on_message:
-                    on_message(message)
-        except StreamClosedError:  # died as the job was sent: on_line says how
-            raise await queue.get() from None
+            return await self.wait(finished, self.timeout + GRACE_SECONDS, "answer")
+        except StreamClosedError:  # died as the job was sent: stop() fails it, saying how
+            return await finished
         finally:
             del self.jobs[job]
 
-    async def wait(self, awaitable, seconds, what, allowed=None):
+    async def wait(self, awaitable, seconds, what):
         try:
-            return await asyncio.wait_for(awaitable, max(seconds, 0))
+            return await asyncio.wait_for(awaitable, seconds)
         except TimeoutError:
-            allowed = allowed or seconds
-            reason = f"the {self.name} worker process did not {what} within {allowed:g} s"
+            reason = f"the {self.name} worker process did not {what} within {seconds:g} s"
             # Silent all that time, for every job: stuck, and the next request starts a
             # new one. Still talking, it is only busy: this job fails, the others go on.
-            if time.monotonic() - self.last_heard >= allowed:
+            if time.monotonic() - self.last_heard >= seconds:
                 self.stop(reason)
             raise WorkerError(reason) from None
 
