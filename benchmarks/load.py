@@ -48,7 +48,7 @@ class Tally:
         self.errors = Counter()  # what went wrong -> how often
         self.mixed = 0
         self.hang_ups = 0
-        self.by_style = Counter()
+        self.by_style = defaultdict(list)  # style -> seconds
 
 
 class Connection:
@@ -140,7 +140,7 @@ async def one_request(connection, client, n, rng, tally, measuring):
         return
     tally.latencies[kind].append(time.perf_counter() - started)
     tally.answered_at.append(time.monotonic())
-    tally.by_style[style] += 1
+    tally.by_style[style].append(tally.latencies[kind][-1])
     if status != 200:
         tally.errors[f"{kind}: HTTP {status}"] += 1
         return
@@ -267,7 +267,8 @@ def report(args, tally, in_window, before, after, peaks, drain_seconds, stderr_t
     print(f"mixed      {tally.mixed}")
     for kind, latencies in tally.latencies.items():
         print(f"  {kind:<12}{len(latencies):>7}  {percentiles(latencies)}")
-    print("  by style: " + ", ".join(f"{name} {n}" for name, n in sorted(tally.by_style.items())))
+    for style, latencies in sorted(tally.by_style.items()):
+        print(f"  {style:<12}{len(latencies):>7}  {percentiles(latencies)}")
     print(f"CPU        server {tally.cpu[0]:.0%} of one core, these clients {tally.cpu[1]:.0%}")
     print(f"peak       {peaks['fetches_in_flight']} fetches in flight, "
           f"RSS {peaks['rss_bytes'] / 2**20:.1f} MiB")
