@@ -118,6 +118,16 @@ async def test_live_runs_at_once_are_bounded(base_url, http_server, http_client,
     await stream(base_url, "callbacks")
 
 
+@pytest.mark.gen_test(timeout=30)
+async def test_a_class_of_100_pressing_run_both_at_once_is_served_in_full(base_url, http_server):
+    # Issue 7's classroom: two live runs a student, all at the same moment.
+    runs = await asyncio.gather(*(stream(base_url, style)
+                                  for _ in range(100) for style in ("callbacks", "coroutines")))
+    aggregates = [data for messages in runs for name, data, _ in messages if name == "aggregate"]
+    assert len(aggregates) == 200
+    assert all(answer["failed"] == 0 for answer in aggregates)
+
+
 @pytest.mark.gen_test(timeout=10)
 @pytest.mark.parametrize("style", ["callbacks", "coroutines", "generators"])  # Tornado's client
 async def test_a_visitor_who_leaves_sends_nothing_more(base_url, http_server, http_port,
