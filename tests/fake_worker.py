@@ -1,9 +1,10 @@
-"""A stand-in worker process: python -m fake_worker FD TIMEOUT.
+"""A stand-in worker process: python -m fake_worker FD.
 
 It speaks the protocol of webdemo/worker.py and does what each job's one target says,
 so that the server's side can be tested against answers a real worker gives only by
-chance: "rows:N" sends N rows and "done" in one write, "split" sends its row in two
-writes, "huge" sends a line with no end, and "never" is never answered.
+chance: "rows:N" sends N rows and "done" in one write, "drip" sends a row every
+0.8 s for 3.2 s, "split" sends its row in two writes, "huge" sends a line with no
+end, and "never" is never answered.
 """
 
 import json
@@ -27,6 +28,11 @@ def main(fd):
                 rows = (line({"job": job, "kind": "row", "index": index})
                         for index in range(int(what.removeprefix("rows:"))))
                 connection.sendall(b"".join(rows) + done)
+            elif what == "drip":  # longer than the timeout and grace, but never silent
+                for index in range(4):
+                    time.sleep(0.8)
+                    connection.sendall(line({"job": job, "kind": "row", "index": index}))
+                connection.sendall(done)
             elif what == "split":
                 row = line({"job": job, "kind": "row", "index": 0})
                 connection.sendall(row[:5])

@@ -8,10 +8,9 @@ from helpers import STYLE_NAMES, aggregate
 from webdemo import aggregate as shared
 from webdemo.catalog import SEED
 
-# The styles that honour limit=N: those that fetch with the app's Tornado client, and
-# the threads (sequential fetches one at a time anyway; the greenlet worker has its own
-# deadline for a whole job, and does not take a limit).
-LIMITED = ["callbacks", "coroutines", "generators", "threads"]
+# The styles that honour limit=N: every one but sequential, which fetches one at a time
+# anyway.
+LIMITED = ["callbacks", "coroutines", "generators", "threads", "greenlets"]
 
 
 def delay_of(row):
@@ -94,8 +93,9 @@ async def test_slow_motion_stretches_delays_and_the_timeout(http_client, base_ur
 
 
 @pytest.mark.gen_test(timeout=10)
-async def test_in_slow_motion_a_hang_still_outlasts_the_timeout(http_client, base_url):
-    result = await aggregate(http_client, base_url, "coroutines", fetch="hangs", slow=2)
+@pytest.mark.parametrize("style", STYLE_NAMES)
+async def test_in_slow_motion_a_hang_still_outlasts_the_timeout(http_client, base_url, style):
+    result = await aggregate(http_client, base_url, style, fetch="hangs", slow=2)
     assert delay_of(result["results"][0]) == 30_000  # the simulator's longest
     assert result["results"][0]["error"] == "Timeout during request"
     assert 2000 <= result["elapsed_ms"] < 3000

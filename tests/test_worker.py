@@ -150,6 +150,16 @@ async def test_a_worker_still_talking_is_busy_not_stuck_so_only_the_late_job_fai
 
 
 @pytest.mark.gen_test(timeout=10)
+async def test_a_job_may_outlast_its_timeout_and_grace_while_it_keeps_talking(fake):
+    # As a run whose fetches wait in line for one another does, one timeout after another.
+    answer, rows = ask(fake(), "drip")
+    started = time.monotonic()
+    assert (await answer)["kind"] == "done"
+    assert time.monotonic() - started > TIMEOUT + 2
+    assert [row["index"] for row in rows] == [0, 1, 2, 3]
+
+
+@pytest.mark.gen_test(timeout=10)
 async def test_a_silent_worker_is_stopped_and_the_next_job_starts_a_new_one(fake):
     worker = fake()
     with pytest.raises(WorkerError, match="did not answer within 2.2 s"):

@@ -88,8 +88,8 @@ MAX_ERROR_LENGTH = 200
 in_flight = set()
 
 
-def not_sent_in_time():
-    return f"not sent: no slot came free within {RUN_SECONDS:g} s"
+def not_sent_in_time(seconds):
+    return f"not sent: no slot came free within {seconds:g} s"
 
 
 NOT_SENT_LEFT = "not sent: the visitor left"
@@ -130,7 +130,7 @@ def counted_in_flight():
 # The failures described in fixed words, which the pages show in the visitor's language
 # (the others, such as "HTTP 500: Internal Server Error", as they are).
 ERROR_TEXTS = [*CURL_ERRORS.values(), "Timeout while connecting", "Timeout in request queue",
-               describe(HTTPStreamClosedError("Stream closed")), not_sent_in_time(),
+               describe(HTTPStreamClosedError("Stream closed")), not_sent_in_time(RUN_SECONDS),
                NOT_SENT_LEFT]
 
 
@@ -293,6 +293,29 @@ def read_response(url, answer, max_body):
                         buffer=io.BytesIO(body))
 
 
+class BlockingSlots:
+    """Slots for code that blocks (in threads, or greenlets): the others wait in line.
+
+    A fetch still in line `seconds` after the run began fails unsent with NotSent.
+    """
+
+    def __init__(self, size, seconds):
+        self.semaphore = threading.BoundedSemaphore(size)
+        self.seconds = seconds
+        self.deadline = time.monotonic() + seconds
+
+    def take(self, queued, sent):
+        """Takes a slot; with none free, calls queued(), waits, and calls sent() once in."""
+        if not self.semaphore.acquire(blocking=False):
+            queued()
+            if not self.semaphore.acquire(timeout=self.deadline - time.monotonic()):
+                raise NotSent(not_sent_in_time(self.seconds))
+            sent()
+
+    def release(self):
+        self.semaphore.release()
+
+
 class Slots:
     """At most `size` fetches of one run in flight; the others wait in line, in order.
 
@@ -317,7 +340,7 @@ class Slots:
             self.waiting.append((send, result))
             if self.expiry is None:
                 self.expiry = IOLoop.current().call_at(self.deadline, self.give_up,
-                                                       not_sent_in_time())
+                                                       not_sent_in_time(RUN_SECONDS))
         return result
 
     def start(self, send, result):
@@ -370,8 +393,7 @@ class AggregateHandler(BaseHandler):
         self.events_lock = threading.Lock()
         self.slots = Slots(self.plan.limit, self.visitor_left)
         # The same line for the styles that fetch in threads, each thread waiting its turn.
-        self.thread_slots = threading.BoundedSemaphore(self.plan.limit)
-        self.run_deadline = time.monotonic() + RUN_SECONDS
+        self.thread_slots = BlockingSlots(self.plan.limit, RUN_SECONDS)
         self.queued = set()
         self.failures_shown = 0
         self.loop, self.loop_thread = IOLoop.current(), threading.get_ident()
@@ -409,6 +431,17 @@ class AggregateHandler(BaseHandler):
         self.start_ms[index] = self.sent_ms[index] = self.elapsed_ms()
         self.log_event("fetch-start", index)
 
+    def fetch_queued(self, index):
+        """No slot was free (the run's limit): the fetch waits in line."""
+        self.sent_ms[index] = None
+        self.queued.add(index)
+        self.log_event("queued", index)
+
+    def fetch_sent(self, index):
+        """A slot came free for a fetch that waited in line: it goes now."""
+        self.sent_ms[index] = self.elapsed_ms()
+        self.log_event("sent", index)
+
     def fetch(self, index, raise_error=True):
         """Starts fetching target number `index`; returns the Future of its response.
 
@@ -416,9 +449,7 @@ class AggregateHandler(BaseHandler):
         """
         self.fetch_started(index)
         if not self.slots.free:
-            self.sent_ms[index] = None
-            self.queued.add(index)
-            self.log_event("queued", index)
+            self.fetch_queued(index)
         request = HTTPRequest(self.targets[index].url, connect_timeout=self.plan.timeout,
                               request_timeout=self.plan.timeout)
         fetched = self.slots.submit(lambda: self.send(index, request, raise_error))
@@ -426,8 +457,7 @@ class AggregateHandler(BaseHandler):
 
     def send(self, index, request, raise_error):
         if index in self.queued:
-            self.sent_ms[index] = self.elapsed_ms()
-            self.log_event("sent", index)
+            self.fetch_sent(index)
         # With every one of the client's slots taken (--max-clients), it waits in the
         # client's own line: when the client began it, its response will say.
         client_fetches = self.settings["client_fetches"]
@@ -445,14 +475,7 @@ class AggregateHandler(BaseHandler):
         With no free slot the thread waits in line, and fetches when one comes free.
         """
         self.fetch_started(index)
-        if not self.thread_slots.acquire(blocking=False):
-            self.sent_ms[index] = None
-            self.queued.add(index)
-            self.log_event("queued", index)
-            if not self.thread_slots.acquire(timeout=self.run_deadline - time.monotonic()):
-                raise NotSent(not_sent_in_time())
-            self.sent_ms[index] = self.elapsed_ms()
-            self.log_event("sent", index)
+        self.thread_slots.take(lambda: self.fetch_queued(index), lambda: self.fetch_sent(index))
         try:
             with counted_in_flight():
                 return blocking_fetch(self.targets[index].url, self.plan.timeout,

@@ -1,4 +1,4 @@
-"""The greenlet style's worker process: python -m webdemo.gevent_worker FD TIMEOUT.
+"""The greenlet style's worker process: python -m webdemo.gevent_worker FD.
 
 gevent's monkey.patch_all() swaps socket, ssl, threading and time for the whole
 process, and must come before anything imports them: so it is the first thing this
@@ -23,7 +23,7 @@ from webdemo.styles.greenlets import GreenletsJob  # noqa: E402
 from webdemo.worker import usage  # noqa: E402
 
 
-def main(fd, timeout):
+def main(fd):
     connection = socket.socket(fileno=fd)
     # Patched: a greenlet that waits for the lock lets the others run.
     sending = threading.Lock()
@@ -42,10 +42,8 @@ def main(fd, timeout):
             if request.get("usage"):
                 send({"job": request["job"], "kind": "done", "usage": usage()})
             else:
-                job = GreenletsJob(send, request["job"], request["targets"], timeout,
-                                   request["max_body"])
-                gevent.spawn(job.get)
+                gevent.spawn(GreenletsJob(send, request).get)
 
 
 if __name__ == "__main__":
-    main(int(sys.argv[1]), float(sys.argv[2]))
+    main(int(sys.argv[1]))

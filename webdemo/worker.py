@@ -4,17 +4,20 @@ gevent's monkey.patch_all() changes the whole process it runs in, Tornado's own
 sockets included, so the greenlet style runs in a worker process of its own. The
 server talks to it over a socket pair, one JSON object a line:
 
-    server -> worker  {"job": 7, "targets": [url, ...], "max_body": bytes}
+    server -> worker  {"job": 7, "targets": [url, ...], "timeout": s, "limit": n,
+                       "run_seconds": s, "max_body": bytes}
                       or  {"job": 8, "usage": true}
     worker -> server  {"kind": "ready"}                    once, when it has started
                       {"job": 7, "kind": "fetch-start", "index": 0}
+                      {"job": 7, "kind": "queued", "index": 1}   no free slot (limit)
+                      {"job": 7, "kind": "sent", "index": 1}     a slot came free
                       {"job": 7, "kind": "row", "index": 0, "status": 200, "bytes": 14336,
                        "error": null}
                       {"job": 7, "kind": "done"}           ("usage": {...} for a usage job)
 
-A worker starts on first use and again after it died. If it dies or stops answering,
-the rows it still owed fail with a row that says so, within the fetch timeout and a
-grace: never a hung page. It stops with the app (close_app), and by itself when the
+A worker starts on first use and again after it died. If it dies, or a job of it says
+nothing for the fetch timeout and a grace, the rows it still owed fail with a row that
+says so: never a hung page. It stops with the app (close_app), and by itself when the
 server process goes, since it then reads the end of its socket.
 """
 
@@ -33,10 +36,16 @@ import time
 from tornado.ioloop import IOLoop
 from tornado.iostream import IOStream, StreamClosedError
 
-from webdemo.aggregate import AggregateHandler, blocking_fetch, counted_in_flight, outcome
+from webdemo.aggregate import (
+    AggregateHandler,
+    BlockingSlots,
+    blocking_fetch,
+    counted_in_flight,
+    outcome,
+)
 
 START_SECONDS = 15  # to import gevent and Tornado, on a busy machine
-GRACE_SECONDS = 2  # past the fetch timeout, for a job's last rows to arrive
+GRACE_SECONDS = 2  # past the fetch timeout, for a job's next message to arrive
 MAX_LINE_BYTES = 1024 * 1024
 
 
@@ -79,7 +88,7 @@ class WorkerProcess:
         ours, theirs = socket.socketpair()
         with theirs:
             self.process = subprocess.Popen(
-                [sys.executable, "-m", module, str(theirs.fileno()), str(timeout)],
+                [sys.executable, "-m", module, str(theirs.fileno())],
                 pass_fds=[theirs.fileno()], stdin=subprocess.DEVNULL)
         self.stream = IOStream(ours)
         self.jobs = {}  # job id -> the Queue of its messages
@@ -120,11 +129,11 @@ class WorkerProcess:
         if message["kind"] == "ready":
             self.ready.set_result(None)
         elif job := self.jobs.get(message["job"]):  # not one that was given up on
-            on_message, finished = job
+            job.last_heard = self.last_heard
             if message["kind"] == "done":
-                finished.set_result(message)
-            elif on_message:
-                on_message(message)
+                job.finished.set_result(message)
+            elif job.on_message:
+                job.on_message(message)
 
     def stop(self, reason=None):
         """Ends the process; whatever it still owed fails with the reason."""
@@ -140,36 +149,62 @@ class WorkerProcess:
         if not self.ready.done():
             self.ready.set_exception(error)
             self.ready.exception()  # seen here, if no job is waiting for it
-        for _, finished in self.jobs.values():
-            if not finished.done():  # the job that timed out, and stopped it, is
-                finished.set_exception(error)
+        for job in self.jobs.values():
+            if not job.finished.done():
+                job.finished.set_exception(error)
 
     async def run(self, request, on_message=None):
-        """Sends a job; hands each message of it to on_message; returns its "done"."""
-        job = next(self.job_ids)
-        # Its messages go to on_message as they are read, in the same turn of the loop;
-        # finished gets its "done", or the WorkerError that ends it.
-        finished = asyncio.get_running_loop().create_future()
-        self.jobs[job] = (on_message, finished)
+        """Sends a job; hands each message of it to on_message; returns its "done".
+
+        The job may take as long as it keeps talking (its fetches may wait in line for
+        one another), but fails once it has said nothing for its fetch timeout (the
+        request's, or the server's) and a grace.
+        """
+        job = Job(on_message)
+        job_id = next(self.job_ids)
+        self.jobs[job_id] = job
         try:
             await self.wait(asyncio.shield(self.ready), START_SECONDS, "start")
-            await self.stream.write(json.dumps({"job": job} | request).encode() + b"\n")
-            return await self.wait(finished, self.timeout + GRACE_SECONDS, "answer")
+            await self.stream.write(json.dumps({"job": job_id} | request).encode() + b"\n")
+            allowed = request.get("timeout", self.timeout) + GRACE_SECONDS
+            job.last_heard = time.monotonic()
+            while not job.finished.done():
+                quiet = time.monotonic() - job.last_heard
+                if quiet < allowed:
+                    await asyncio.wait([job.finished], timeout=allowed - quiet)
+                else:
+                    error = self.overdue("answer", allowed)
+                    if not job.finished.done():  # unless stop() has failed it already
+                        job.finished.set_exception(error)
+            return job.finished.result()
         except StreamClosedError:  # died as the job was sent: stop() fails it, saying how
-            return await finished
+            return await job.finished
         finally:
-            del self.jobs[job]
+            del self.jobs[job_id]
 
     async def wait(self, awaitable, seconds, what):
         try:
             return await asyncio.wait_for(awaitable, seconds)
         except TimeoutError:
-            reason = f"the {self.name} worker process did not {what} within {seconds:g} s"
-            # Silent all that time, for every job: stuck, and the next request starts a
-            # new one. Still talking, it is only busy: this job fails, the others go on.
-            if time.monotonic() - self.last_heard >= seconds:
-                self.stop(reason)
-            raise WorkerError(reason) from None
+            raise self.overdue(what, seconds) from None
+
+    def overdue(self, what, seconds):
+        """The error of what did not happen within `seconds`; stops the worker if stuck."""
+        reason = f"the {self.name} worker process did not {what} within {seconds:g} s"
+        # Silent all that time, for every job: stuck, and the next request starts a
+        # new one. Still talking, it is only busy: only what waited fails.
+        if time.monotonic() - self.last_heard >= seconds:
+            self.stop(reason)
+        return WorkerError(reason)
+
+
+class Job:
+    """A job sent to a worker: where its messages go, and when it last sent one."""
+
+    def __init__(self, on_message):
+        self.on_message = on_message
+        self.finished = asyncio.get_running_loop().create_future()  # "done", or an error
+        self.last_heard = time.monotonic()
 
 
 class Workers:
@@ -206,6 +241,8 @@ class WorkerHandler(AggregateHandler):
         try:
             with counted_in_flight():  # the whole job, in /stats: its fetches are not ours
                 await worker.run({"targets": [target.url for target in self.targets],
+                                  "timeout": self.plan.timeout, "limit": self.plan.limit,
+                                  "run_seconds": self.thread_slots.seconds,
                                   "max_body": self.settings["config"].max_body_bytes},
                                  self.take_message)
         except WorkerError as error:
@@ -218,6 +255,10 @@ class WorkerHandler(AggregateHandler):
         index = message["index"]
         if message["kind"] == "fetch-start":
             self.fetch_started(index)
+        elif message["kind"] == "queued":
+            self.fetch_queued(index)
+        elif message["kind"] == "sent":
+            self.fetch_sent(index)
         else:
             self.rows[index] = self.row(index, message["status"], message["bytes"],
                                         message["error"])
@@ -230,19 +271,27 @@ class WorkerJob:
     server as it happens; the server makes the rows.
     """
 
-    def __init__(self, send, job, targets, timeout, max_body):
+    def __init__(self, send, request):
         self.send = send
-        self.job = job
-        self.targets = targets  # URLs
-        self.timeout = timeout
-        self.max_body = max_body
+        self.job = request["job"]
+        self.targets = request["targets"]  # URLs
+        self.timeout = request["timeout"]
+        self.max_body = request["max_body"]
+        # At most `limit` fetches at once, as in every style; the others wait in line.
+        # (Its semaphore is gevent's: a greenlet that waits lets the others run.)
+        self.slots = BlockingSlots(request["limit"], request["run_seconds"])
 
     def tell(self, kind, **details):
         self.send({"job": self.job, "kind": kind} | details)
 
     def fetch(self, index):
         self.tell("fetch-start", index=index)
-        return blocking_fetch(self.targets[index], self.timeout, self.max_body)
+        self.slots.take(lambda: self.tell("queued", index=index),
+                        lambda: self.tell("sent", index=index))
+        try:
+            return blocking_fetch(self.targets[index], self.timeout, self.max_body)
+        finally:
+            self.slots.release()
 
     def succeeded(self, index, response):
         return self.row(index, outcome(response))
