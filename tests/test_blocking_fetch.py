@@ -8,7 +8,8 @@ import pytest
 from tornado.httpclient import HTTPClientError
 from tornado.simple_httpclient import HTTPStreamClosedError
 
-from webdemo.aggregate import blocking_fetch, describe
+from webdemo.aggregate import describe
+from webdemo.blocking import blocking_fetch
 
 
 @pytest.fixture

@@ -9,7 +9,6 @@ from tornado.simple_httpclient import SimpleAsyncHTTPClient
 from tornado.web import Application
 
 from webdemo import breakit
-from webdemo.aggregate import MAX_BODY_BYTES
 from webdemo.base import (
     ForeignHostHandler,
     NotFoundHandler,
@@ -18,6 +17,7 @@ from webdemo.base import (
     load_translations,
     resource_dir,
 )
+from webdemo.blocking import MAX_BODY_BYTES
 from webdemo.catalog import MAX_FETCHES, Catalog
 from webdemo.costs import CostsHandler, LiveBench, LiveBenchHandler, default_results_path
 from webdemo.pages import AllHandler, HighlightStyleHandler, IndexHandler

@@ -39,10 +39,10 @@ from tornado.iostream import IOStream, StreamClosedError
 from webdemo.aggregate import (
     AggregateHandler,
     BlockingSlots,
-    blocking_fetch,
     counted_in_flight,
     outcome,
 )
+from webdemo.blocking import blocking_fetch
 
 START_SECONDS = 15  # to import gevent and Tornado, on a busy machine
 GRACE_SECONDS = 2  # past the fetch timeout, for a job's next message to arrive
