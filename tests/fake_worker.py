@@ -1,4 +1,4 @@
-"""A stand-in worker process: python -m fake_worker FD.
+"""A stand-in worker process: python -m fake_worker FD MAX_CLIENTS.
 
 It speaks the protocol of webdemo/worker.py and does what each job's one target says,
 so that the server's side can be tested against answers a real worker gives only by

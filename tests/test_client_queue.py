@@ -1,7 +1,7 @@
 """Time spent in the HTTP client's own line (--max-clients) counts as queued too."""
 
 import pytest
-from helpers import aggregate
+from helpers import aggregate, started
 
 from webdemo.app import Config
 
@@ -26,3 +26,17 @@ async def test_waiting_for_the_http_clients_own_slot_counts_as_queued(http_clien
     assert rows[1]["queued_ms"] >= 90 and rows[2]["queued_ms"] >= 190
     assert all(row["queued_ms"] <= row["end_ms"] - row["start_ms"] for row in rows)
     assert not [event for event in result["events"] if event["kind"] == "queued"]
+
+
+@pytest.mark.gen_test
+@pytest.mark.parametrize("style", ["threads", "greenlets"])
+async def test_the_blocking_styles_fetch_no_more_at_once_than_the_client_may(
+        http_client, base_url, app, style):
+    await started(app, style)
+    result = await aggregate(http_client, base_url, style,
+                             fetch=["/upstream/a?delay_ms=100"] * 3)
+    assert result["ok"] == 3
+    # One at a time (a thread pool of one; one slot in the worker): each fetch ends at
+    # least the upstream's delay after the one before.
+    ends = sorted(row["end_ms"] for row in result["results"])
+    assert ends[1] - ends[0] >= 90 and ends[2] - ends[1] >= 90

@@ -3,7 +3,7 @@
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
-from helpers import STYLE_NAMES, aggregate
+from helpers import STYLE_NAMES, aggregate, started
 
 from webdemo import aggregate as shared
 from webdemo.catalog import SEED
@@ -51,7 +51,8 @@ async def test_no_limit_sends_all_at_once(http_client, base_url, style):
 @pytest.mark.gen_test(timeout=10)
 @pytest.mark.parametrize("style", LIMITED)
 async def test_fetches_still_in_line_at_the_run_deadline_fail_unsent(
-        http_client, base_url, style, monkeypatch):
+        http_client, base_url, app, style, monkeypatch):
+    await started(app, style)  # the deadline is short: not spent on a worker's start
     monkeypatch.setattr(shared, "RUN_SECONDS", 0.3)
     result = await aggregate(http_client, base_url, style, fetch=["hangs"] * 3, limit=1)
     errors = [row["error"] for row in result["results"]]
@@ -61,6 +62,16 @@ async def test_fetches_still_in_line_at_the_run_deadline_fail_unsent(
         assert row["queued_ms"] == pytest.approx(row["end_ms"] - row["start_ms"], abs=0.2)
         assert 250 <= row["end_ms"] < 900  # gave up at the deadline, not after the hang
     assert result["elapsed_ms"] < 2000
+
+
+@pytest.mark.gen_test(timeout=10)
+async def test_a_run_sends_nothing_after_its_deadline_even_one_fetch_at_a_time(
+        http_client, base_url, monkeypatch):
+    monkeypatch.setattr(shared, "RUN_SECONDS", 0.3)
+    result = await aggregate(http_client, base_url, "sequential", fetch=["hangs"] * 3)
+    errors = [row["error"] for row in result["results"]]
+    assert errors == ["Timeout during request"] + ["not sent: no slot came free within 0.3 s"] * 2
+    assert result["elapsed_ms"] < 2000  # not three timeouts of 1 s
 
 
 @pytest.mark.gen_test
@@ -94,7 +105,9 @@ async def test_slow_motion_stretches_delays_and_the_timeout(http_client, base_ur
 
 @pytest.mark.gen_test(timeout=10)
 @pytest.mark.parametrize("style", STYLE_NAMES)
-async def test_in_slow_motion_a_hang_still_outlasts_the_timeout(http_client, base_url, style):
+async def test_in_slow_motion_a_hang_still_outlasts_the_timeout(http_client, base_url, app,
+                                                                style):
+    await started(app, style)
     result = await aggregate(http_client, base_url, style, fetch="hangs", slow=2)
     assert delay_of(result["results"][0]) == 30_000  # the simulator's longest
     assert result["results"][0]["error"] == "Timeout during request"

@@ -121,7 +121,7 @@ TIMEOUT = 0.2  # the worker's fetch timeout: a job is given up 2 s (the grace) a
 @pytest.fixture
 def fake(io_loop, monkeypatch):
     monkeypatch.setenv("PYTHONPATH", str(Path(__file__).parent))
-    workers = Workers(TIMEOUT)
+    workers = Workers(TIMEOUT, max_clients=10)
     yield lambda: workers.get("fake", "fake_worker")
     workers.close()
 
@@ -204,3 +204,15 @@ async def test_a_line_without_end_stops_the_worker_with_its_reason(fake):
     with pytest.raises(WorkerError, match="sent a line over 1048576 bytes"):
         await ask(worker, "huge")[0]
     assert not worker.alive()
+
+
+@pytest.mark.gen_test(timeout=10)
+async def test_a_handler_that_fails_on_a_message_fails_its_own_job_only(fake):
+    worker = fake()
+
+    def broken_handler(message):
+        raise KeyError(message["index"])
+
+    with pytest.raises(KeyError):
+        await worker.run({"targets": ["rows:1"]}, broken_handler)
+    assert (await ask(worker, "rows:2")[0])["kind"] == "done"  # still read, at once

@@ -183,16 +183,19 @@ def as_response(request, fetched):
 class BlockingSlots:
     """Slots for code that blocks (in threads, or greenlets): the others wait in line.
 
-    A fetch still in line `seconds` after the run began fails unsent with NotSent.
+    A fetch not sent `seconds` after the run began fails unsent with NotSent, whether it
+    waited in line or came late (one fetch after another, or a thread that started late).
     """
 
-    def __init__(self, size, seconds):
+    def __init__(self, size, seconds, left=None):
         self.semaphore = threading.BoundedSemaphore(size)
         self.seconds = seconds
-        self.deadline = time.monotonic() + seconds
+        self.deadline = time.monotonic() + (seconds if left is None else left)
 
     def take(self, queued, sent):
         """Takes a slot; with none free, calls queued(), waits, and calls sent() once in."""
+        if time.monotonic() >= self.deadline:
+            raise NotSent(not_sent_in_time(self.seconds))
         if not self.semaphore.acquire(blocking=False):
             queued()
             if not self.semaphore.acquire(timeout=self.deadline - time.monotonic()):

@@ -120,7 +120,7 @@ def make_app(config):
         catalog=Catalog(config.url, config.targets, config.timeout, config.max_fetches),
         http_client=http_client,
         thread_pool=thread_pool,
-        workers=Workers(config.timeout),
+        workers=Workers(config.timeout, config.max_clients),
         live_bench=LiveBench(config.bench_results),
         live_streams=set(),  # the handlers streaming a live run now
         client_fetches=set(),  # the fetches http_client has under way

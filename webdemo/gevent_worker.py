@@ -1,4 +1,4 @@
-"""The greenlet style's worker process: python -m webdemo.gevent_worker FD.
+"""The greenlet style's worker process: python -m webdemo.gevent_worker FD MAX_CLIENTS.
 
 gevent's monkey.patch_all() swaps socket, ssl, threading and time for the whole
 process, and must come before anything imports them: so it is the first thing this
@@ -23,8 +23,10 @@ from webdemo.styles.greenlets import GreenletsJob  # noqa: E402
 from webdemo.worker import usage  # noqa: E402
 
 
-def main(fd):
+def main(fd, max_clients):
     connection = socket.socket(fileno=fd)
+    # At most this many fetches at once, across all jobs (the server's --max-clients).
+    client_slots = threading.BoundedSemaphore(max_clients)
     # Patched: a greenlet that waits for the lock lets the others run.
     sending = threading.Lock()
 
@@ -42,8 +44,8 @@ def main(fd):
             if request.get("usage"):
                 send({"job": request["job"], "kind": "done", "usage": usage()})
             else:
-                gevent.spawn(GreenletsJob(send, request).get)
+                gevent.spawn(GreenletsJob(send, request, client_slots).get)
 
 
 if __name__ == "__main__":
-    main(int(sys.argv[1]))
+    main(int(sys.argv[1]), int(sys.argv[2]))

@@ -5,7 +5,7 @@ sockets included, so the greenlet style runs in a worker process of its own. The
 server talks to it over a socket pair, one JSON object a line:
 
     server -> worker  {"job": 7, "targets": [url, ...], "timeout": s, "limit": n,
-                       "run_seconds": s, "max_body": bytes}
+                       "run_seconds": s, "seconds_left": s, "max_body": bytes}
                       or  {"job": 8, "usage": true}
     worker -> server  {"kind": "ready"}                    once, when it has started
                       {"job": 7, "kind": "fetch-start", "index": 0}
@@ -82,16 +82,16 @@ def how_it_ended(process):
 
 
 class WorkerProcess:
-    def __init__(self, name, module, timeout):
+    def __init__(self, name, module, timeout, max_clients):
         self.name = name
         self.timeout = timeout
         ours, theirs = socket.socketpair()
         with theirs:
             self.process = subprocess.Popen(
-                [sys.executable, "-m", module, str(theirs.fileno())],
+                [sys.executable, "-m", module, str(theirs.fileno()), str(max_clients)],
                 pass_fds=[theirs.fileno()], stdin=subprocess.DEVNULL)
         self.stream = IOStream(ours)
-        self.jobs = {}  # job id -> the Queue of its messages
+        self.jobs = {}  # job id -> its Job, from when it is sent until it ends
         self.job_ids = itertools.count()
         self.ready = asyncio.get_running_loop().create_future()
         self.stopped = False
@@ -111,29 +111,41 @@ class WorkerProcess:
         IOLoop.current().add_future(reading, self.on_bytes)
 
     def on_bytes(self, reading):
-        if reading.exception():  # it exited, or was stopped
-            if not self.stopped:
-                self.stop()
+        if self.stopped:  # what was read as it stopped is for nobody: its jobs have failed
+            return
+        if reading.exception():  # it exited
+            self.stop()
             return
         self.last_heard = time.monotonic()
         *lines, self.unfinished = (self.unfinished + reading.result()).split(b"\n")
-        for line in lines:
-            self.take(json.loads(line))
+        try:
+            messages = [json.loads(line) for line in lines]
+        except ValueError:
+            self.stop(f"the {self.name} worker process sent a line that is not JSON")
+            return
         if len(self.unfinished) > MAX_LINE_BYTES:
             self.stop(f"the {self.name} worker process sent a line over "
                       f"{MAX_LINE_BYTES} bytes")
-        if not self.stopped:  # a job that timed out may have stopped it meanwhile
-            self.read_messages()
+            return
+        for message in messages:
+            self.take(message)
+        self.read_messages()
 
     def take(self, message):
         if message["kind"] == "ready":
             self.ready.set_result(None)
-        elif job := self.jobs.get(message["job"]):  # not one that was given up on
-            job.last_heard = self.last_heard
-            if message["kind"] == "done":
-                job.finished.set_result(message)
-            elif job.on_message:
+            return
+        job = self.jobs.get(message["job"])
+        if job is None or job.finished.done():  # given up on, or failed
+            return
+        job.last_heard = self.last_heard
+        if message["kind"] == "done":
+            job.finished.set_result(message)
+        elif job.on_message:
+            try:
                 job.on_message(message)
+            except Exception as error:  # a bug of the handler's: its request fails, not all
+                job.finished.set_exception(error)
 
     def stop(self, reason=None):
         """Ends the process; whatever it still owed fails with the reason."""
@@ -160,11 +172,11 @@ class WorkerProcess:
         one another), but fails once it has said nothing for its fetch timeout (the
         request's, or the server's) and a grace.
         """
+        await self.wait(asyncio.shield(self.ready), START_SECONDS, "start")
         job = Job(on_message)
         job_id = next(self.job_ids)
         self.jobs[job_id] = job
         try:
-            await self.wait(asyncio.shield(self.ready), START_SECONDS, "start")
             await self.stream.write(json.dumps({"job": job_id} | request).encode() + b"\n")
             allowed = request.get("timeout", self.timeout) + GRACE_SECONDS
             job.last_heard = time.monotonic()
@@ -181,6 +193,8 @@ class WorkerProcess:
             return await job.finished
         finally:
             del self.jobs[job_id]
+            if job.finished.done() and not job.finished.cancelled():
+                job.finished.exception()  # seen, if this request was cancelled meanwhile
 
     async def wait(self, awaitable, seconds, what):
         try:
@@ -210,14 +224,16 @@ class Job:
 class Workers:
     """The app's worker processes, one per style that needs one."""
 
-    def __init__(self, timeout):
+    def __init__(self, timeout, max_clients):
         self.timeout = timeout
+        self.max_clients = max_clients  # fetches at once in each worker, across its jobs
         self.running = {}
 
     def get(self, name, module):
         worker = self.running.get(name)
         if worker is None or not worker.alive():
-            worker = self.running[name] = WorkerProcess(name, module, self.timeout)
+            worker = self.running[name] = WorkerProcess(name, module, self.timeout,
+                                                        self.max_clients)
         return worker
 
     def close(self):
@@ -243,6 +259,7 @@ class WorkerHandler(AggregateHandler):
                 await worker.run({"targets": [target.url for target in self.targets],
                                   "timeout": self.plan.timeout, "limit": self.plan.limit,
                                   "run_seconds": self.thread_slots.seconds,
+                                  "seconds_left": self.thread_slots.deadline - time.monotonic(),
                                   "max_body": self.settings["config"].max_body_bytes},
                                  self.take_message)
         except WorkerError as error:
@@ -271,7 +288,7 @@ class WorkerJob:
     server as it happens; the server makes the rows.
     """
 
-    def __init__(self, send, request):
+    def __init__(self, send, request, client_slots):
         self.send = send
         self.job = request["job"]
         self.targets = request["targets"]  # URLs
@@ -279,7 +296,9 @@ class WorkerJob:
         self.max_body = request["max_body"]
         # At most `limit` fetches at once, as in every style; the others wait in line.
         # (Its semaphore is gevent's: a greenlet that waits lets the others run.)
-        self.slots = BlockingSlots(request["limit"], request["run_seconds"])
+        self.slots = BlockingSlots(request["limit"], request["run_seconds"],
+                                   request["seconds_left"])
+        self.client_slots = client_slots
 
     def tell(self, kind, **details):
         self.send({"job": self.job, "kind": kind} | details)
@@ -289,7 +308,8 @@ class WorkerJob:
         self.slots.take(lambda: self.tell("queued", index=index),
                         lambda: self.tell("sent", index=index))
         try:
-            return blocking_fetch(self.targets[index], self.timeout, self.max_body)
+            with self.client_slots:  # --max-clients across all jobs, as the thread pool's
+                return blocking_fetch(self.targets[index], self.timeout, self.max_body)
         finally:
             self.slots.release()
 
