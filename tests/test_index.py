@@ -1,5 +1,6 @@
 """The side-by-side page compares the two styles its URL names."""
 
+import html
 import re
 
 import pytest
@@ -32,6 +33,21 @@ async def test_any_two_styles_by_url(http_client, base_url):
     # Each column runs its own style; the chooser offers all six.
     assert 'formaction="/threads"' in page and 'formaction="/greenlets"' in page
     assert page.count('<option value="sequential"') == 2
+
+
+@pytest.mark.gen_test
+@pytest.mark.parametrize("query, says", [
+    ("", "Both fetch through one shared Tornado HTTP client: <code>curl</code>, at most 200 "
+         "fetches at once, each given 1.0 s."),
+    ("?left=threads&right=greenlets", "Both fetch the blocking way, with urllib: at most 200 "
+                                      "fetches at once, each given 1.0 s."),
+    ("?left=sequential&right=coroutines", "Coroutines fetches through the app's shared Tornado "
+                                          "HTTP client (<code>curl</code>), Sequential the "
+                                          "blocking way with urllib: at most 200"),
+])
+async def test_the_page_says_how_each_column_fetches(http_client, base_url, query, says):
+    page = (await http_client.fetch(base_url + "/" + query)).body.decode()
+    assert html.unescape(page).count(says) == 1
 
 
 @pytest.mark.gen_test

@@ -3,6 +3,8 @@ knobs, the points lit up in both sources, and the page in Korean."""
 
 import re
 
+import pytest
+
 try:
     from playwright.sync_api import expect
 except ImportError:  # the browser fixture skips, or fails under CI, saying why
@@ -53,21 +55,23 @@ def test_one_hangs_fills_both_timelines_live(index, problems, screenshot):
     assert problems == []
 
 
-def test_a_small_limit_makes_fetches_wait_in_line(index, problems, screenshot):
-    index.get_by_label("Fetches at once, at most").fill("1")
+@pytest.mark.parametrize("columns", [COLUMNS, ["threads", "greenlets"]], ids="-".join)
+def test_a_small_limit_makes_fetches_wait_in_line(page, problems, screenshot, columns):
+    page.goto(f"/?left={columns[0]}&right={columns[1]}")
+    page.get_by_label("Fetches at once, at most").fill("1")
 
-    index.get_by_role("button", name="Run both").click()
+    page.get_by_role("button", name="Run both").click()
 
-    for name in COLUMNS:
-        chart = index.locator(f"#{name} .chart")
-        expect(index.locator(f"#{name} .result table.results")).to_be_visible()
+    for name in columns:
+        chart = page.locator(f"#{name} .chart")
+        expect(page.locator(f"#{name} .result table.results")).to_be_visible()
         expect(chart.locator("rect.queued")).to_have_count(2)  # all but the first
         expect(chart.locator("rect.bar.ok")).to_have_count(3)
-        waited = index.locator(f"#{name} table.results tbody td:nth-child(6)").all_inner_texts()
+        waited = page.locator(f"#{name} table.results tbody td:nth-child(6)").all_inner_texts()
         assert waited[0] == "–" and all(text.endswith(" ms") for text in waited[1:])
-        expect(index.locator(f"#{name} ol.events li .kind", has_text="waiting for a slot")
+        expect(page.locator(f"#{name} ol.events li .kind", has_text="waiting for a slot")
                ).to_have_count(2)
-    screenshot(index, "limit-of-one.png")
+    screenshot(page, f"limit-of-one-{'-'.join(columns)}.png")
     assert problems == []
 
 

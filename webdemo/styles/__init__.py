@@ -20,6 +20,7 @@ class Style:
     module: object
     handler: type
     concurrent: bool = True  # do its fetches wait together, or in turn?
+    blocking: bool = False  # urllib, blocking, not the app's Tornado client?
 
 
 STYLES = {
@@ -40,16 +41,17 @@ STYLES = {
         Style("threads", "Threads",
               "Blocking urllib fetches, a pool thread each: plain code, "
               "paid for in threads.",
-              threads, threads.ThreadsHandler),
+              threads, threads.ThreadsHandler, blocking=True),
         Style("greenlets", "Greenlets",
               "gevent with monkey.patch_all(): blocking code that switches "
               "wherever the patched library would block. The patch changes "
               "the whole process, so this style runs in a worker process of "
               "its own.",
-              greenlets, greenlets.GreenletsHandler),
+              greenlets, greenlets.GreenletsHandler, blocking=True),
         Style("sequential", "Sequential",
               "One blocking fetch after another, off the event loop: "
               "the baseline, as slow as all the fetches added up.",
-              sequential, sequential.SequentialHandler, concurrent=False),
+              sequential, sequential.SequentialHandler, concurrent=False,
+              blocking=True),
     ]
 }
