@@ -7,7 +7,7 @@ import socket
 import time
 
 import pytest
-from helpers import STYLE_NAMES, aggregate, query
+from helpers import STYLE_NAMES, aggregate, errors_logged, query
 from tornado.httpclient import AsyncHTTPClient
 from tornado.iostream import IOStream
 
@@ -101,7 +101,8 @@ async def test_bad_input_to_a_live_run_is_a_400_in_json(http_client, base_url):
 
 
 @pytest.mark.gen_test(timeout=10)
-async def test_live_runs_at_once_are_bounded(base_url, http_server, http_client, monkeypatch):
+async def test_live_runs_at_once_are_bounded(base_url, http_server, http_client, monkeypatch,
+                                            caplog):
     monkeypatch.setattr(shared, "MAX_LIVE_STREAMS", 1)
     first = asyncio.ensure_future(stream(base_url, "coroutines", scenario="one-hangs"))
     app = http_server.request_callback
@@ -113,6 +114,7 @@ async def test_live_runs_at_once_are_bounded(base_url, http_server, http_client,
     refused = await aggregate(http_client, base_url, "callbacks", expect=503, format="events")
 
     assert "1 live runs are under way" in refused["error"]
+    assert errors_logged(caplog) == []  # turned away by design, not a fault of the server
     await first
     assert app.settings["live_streams"] == set()  # the slot is free again
     await stream(base_url, "callbacks")

@@ -68,7 +68,10 @@ def log_request(handler):
         level = logging.DEBUG
     else:
         status = handler.get_status()
-        level = logging.INFO if status < 400 else logging.WARNING if status < 500 else logging.ERROR
+        # A 503 is this server turning a request away by design: too many live runs,
+        # or a break-it demo asked for again too soon.
+        level = (logging.INFO if status < 400 else
+                 logging.WARNING if status < 500 or status == 503 else logging.ERROR)
     if ACCESS_LOG.isEnabledFor(level):  # on the hot path: format only what is logged
         ACCESS_LOG.log(level, "%d %s %.2fms", handler.get_status(), handler._request_summary(),
                        1000 * handler.request.request_time())
