@@ -350,8 +350,11 @@ const DEMOS = {
       lines.push(el("li", "", el("code", "", scenarioName), " ",
         t("with the check: {ok} ok, {failed} failed; without it: {wrong_ok} ok, {wrong_failed} failed.",
           { ok: kept.ok, failed: kept.failed, wrong_ok: forgotten.ok, wrong_failed: forgotten.failed }),
-        " ", t("{target} answered {status} with {bytes} bytes and passed for a success.",
-          { target: wrong.target, status: wrong.status, bytes: wrong.bytes })));
+        " ", wrong.status === 599  // Tornado's own code for an answer that never came
+          ? t("{target} never answered (Tornado's stand-in status 599, 0 bytes) and passed for a success.",
+            { target: wrong.target })
+          : t("{target} answered {status} with {bytes} bytes and passed for a success.",
+            { target: wrong.target, status: wrong.status, bytes: wrong.bytes })));
     }
     return [el("ul", "", ...lines)];
   },
@@ -377,8 +380,13 @@ const DEMOS = {
     if (!done.every(Boolean)) throw new Error(sleeper.result.textContent || other.result.textContent);
     const times = [...other.events.querySelectorAll(".time")].map((time) => parseFloat(time.textContent));
     const pause = Math.max(0, ...times.slice(1).map((time, i) => time - times[i]));
-    return [el("p", "", t("The {sleeper} handler slept {ms} ms. The {other} column's longest pause between two events: {pause} ms.",
+    const said = [el("p", "", t("The {sleeper} handler slept {ms} ms. The {other} column's longest pause between two events: {pause} ms.",
       { sleeper: sleeper.style, other: other.style, ms, pause: pause.toFixed(1) }))];
+    if (button.dataset.otherOffLoop === "True") {  // its code is not on the loop: say what still stops
+      said.push(el("p", "", t("{other} does not run its code on the loop, but the simulated sites it fetches are served by this same loop, and its results come back through it: whatever it still waits for waits while the loop sleeps.",
+        { other: other.style })));
+    }
+    return said;
   },
 };
 

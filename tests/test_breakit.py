@@ -2,6 +2,7 @@
 
 import asyncio
 import logging
+import re
 
 import pytest
 from helpers import aggregate, get_json
@@ -89,3 +90,17 @@ async def test_blocking_demos_are_bounded(http_client, base_url):
     again = await get_json(
         http_client, f"{base_url}/break/blocking/coroutines?block_ms=1&format=json", expect=503)
     assert "a blocking demo ran less than 5 s ago" in again["error"]
+
+
+@pytest.mark.gen_test
+@pytest.mark.parametrize("query, sleeper, other_off_loop", [
+    ("", "callbacks", "False"),
+    ("?left=threads&right=coroutines", "coroutines", "True"),  # its pause needs a word
+    ("?left=greenlets&right=generators", "generators", "True"),
+])
+async def test_the_blocking_demo_sleeps_on_the_loop_and_knows_where_the_other_runs(
+        http_client, base_url, query, sleeper, other_off_loop):
+    page = (await http_client.fetch(base_url + "/" + query)).body.decode()
+    button = re.search(r'<button[^>]*id="try-blocking"[^>]*>', page).group(0)
+    assert f'data-style="{sleeper}"' in button
+    assert f'data-other-off-loop="{other_off_loop}"' in button

@@ -29,7 +29,7 @@ BLOCK_EVERY_SECONDS = 5.0
 CALLBACK_GRACE_SECONDS = 0.5
 # The styles whose code runs on the event loop's thread: a sleep there stops them all.
 # (The threads and sequential styles fetch in pool threads, greenlets in a process.)
-ON_THE_LOOP = ("callbacks", "coroutines", "generators")
+ON_THE_LOOP = tuple(name for name, style in STYLES.items() if not style.blocking)
 # What the event kinds of these demos are called on the page.
 EVENT_LABELS = {"blocked": "time.sleep() on the loop's thread"}
 

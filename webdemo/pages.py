@@ -97,11 +97,10 @@ class IndexHandler(PageHandler):
         # sleeps in a column whose code runs on the event loop's thread, if one does.
         points = [point for point in POINTS
                   if left.name in point.patterns and right.name in point.patterns]
-        blocking = next((style for style in (left, right) if style.name in breakit.ON_THE_LOOP),
-                        None)
+        sleeper = next((style for style in (left, right) if not style.blocking), None)
         self.render_page("index.html", styles=[left, right], all_styles=STYLES.values(),
                          points=points, source=highlighted_source, snippet=snippet,
-                         blocking=blocking, block_ms=breakit.BLOCK_LIMITS["block_ms"][2])
+                         sleeper=sleeper, block_ms=breakit.BLOCK_LIMITS["block_ms"][2])
 
     def chosen_style(self, side, default):
         names = self.get_query_arguments(side)

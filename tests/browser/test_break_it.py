@@ -24,7 +24,8 @@ def test_forgetting_the_error_check(index, problems):
     expect(items.nth(0)).to_have_text(
         "one-fails with the check: 2 ok, 1 failed; without it: 3 ok, 0 failed. "
         "broken answered 500 with 256 bytes and passed for a success.")
-    expect(items.nth(1)).to_contain_text("refused answered 599 with 0 bytes")
+    expect(items.nth(1)).to_contain_text(
+        "refused never answered (Tornado's stand-in status 599, 0 bytes) and passed for a success.")
     assert problems == []
 
 
