@@ -82,6 +82,11 @@ async def test_each_chart_has_its_claim_and_a_verdict_computed_from_the_figures(
         assert claim.essay.split(":")[0] in html
     assert verdicts(html) == ["borne-out"] * 4
     assert "at N=1000, the run raised the peak RSS by 31.0 MB with 1000 threads" in html
+    # Each verdict says its rule and how far the figures went.
+    assert re.search(r"Borne out when threads add at least 1\.5 times what coroutines add, "
+                     r"and 1 MB more: here \d+\.\d times\.", html)
+    assert len(re.findall(r"Borne out when threads cost at least 1\.5 times what coroutines "
+                          r"cost: here \d+\.\d times\.", html)) == 2
     # A bar per run per chart; the stacked charts (memory, switches) have two parts each.
     bars = len(THREADS_PAY["runs"])
     assert html.count('<rect class="bar') == bars * (1 + 2 + 2 + 1)

@@ -20,7 +20,7 @@ from webdemo.base import (
     script_messages,
 )
 from webdemo.breakit import EVENT_LABELS as BREAK_IT_LABELS
-from webdemo.costs import BENCH_FAILED, CLAIMS, SEEN, SKIPPED, save_results
+from webdemo.costs import BENCH_FAILED, CLAIMS, RULES, SEEN, SKIPPED, save_results
 from webdemo.differences import POINTS
 from webdemo.pages import SCENARIO_LABELS
 from webdemo.styles import STYLES
@@ -51,7 +51,7 @@ def messages():
     found |= {text for point in POINTS for text in (point.title, point.explanation)}
     found |= {text for style in STYLES.values() for text in (style.title, style.blurb)}
     found |= {text for claim in CLAIMS for text in (claim.metric, claim.essay, *claim.legend)}
-    found |= set(SEEN) | set(BENCH_FAILED.values()) | {SKIPPED}
+    found |= set(SEEN) | set(RULES) | set(BENCH_FAILED.values()) | {SKIPPED}
     found |= set(ERROR_MESSAGES) | set(ERROR_REASONS)
     found |= {message.value for message in bad_input_calls()}
     return found
@@ -200,7 +200,7 @@ async def test_the_costs_page_leaves_no_english(http_client, base_url, config, r
     page = html.unescape(response.body.decode())
     assert '<html lang="ko">' in page and "스타일별 비용, 직접 측정" in page
     shown = template_messages("costs.html") | template_messages("base.html")
-    shown |= set(SEEN) | {SKIPPED}
+    shown |= set(SEEN) | set(RULES) | {SKIPPED}
     shown |= {text for claim in CLAIMS for text in (claim.metric, claim.essay, *claim.legend)}
     # The bars' labels name the styles as the table's code does: names, like webdemo.
     words = re.sub(r'<text class="label".*?</text>', "", page, flags=re.DOTALL)

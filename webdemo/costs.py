@@ -108,6 +108,18 @@ SEEN_SWITCHES = ("at N=%(size)s, threads made %(threads)s context switches "
 SEEN_CPU = "at N=%(size)s, threads took %(threads)s ms of CPU; coroutines %(coroutines)s ms."
 SEEN = (UNTESTED_SEQUENTIAL, UNTESTED_THREADS, SEEN_CONCURRENCY, SEEN_MEMORY, SEEN_SWITCHES,
         SEEN_CPU)
+# The rule each verdict follows, with how far the figures went: a verdict says why.
+RULE_CONCURRENCY = ("Borne out when one after another takes more than twice as long as the "
+                    "slowest of the others: here %(ratio)s times.")
+RULE_MORE = ("Borne out when threads cost at least %(more)s times what coroutines cost: "
+             "here %(ratio)s times.")
+RULE_MEMORY = ("Borne out when threads add at least %(more)s times what coroutines add, and "
+               "1 MB more: here %(ratio)s times.")
+RULES = (RULE_CONCURRENCY, RULE_MORE, RULE_MEMORY)
+
+
+def times(more, fewer):
+    return f"{more / fewer:.1f}" if fewer else "∞"
 
 
 def test_concurrency(runs):
@@ -118,7 +130,8 @@ def test_concurrency(runs):
     slowest = max(found[style]["wall_ms"] for style in concurrent)
     fastest = min(found[style]["wall_ms"] for style in concurrent)
     seen = {"size": size, "sequential": f"{found['sequential']['wall_ms']:.0f}",
-            "fastest": f"{fastest:.0f}", "slowest": f"{slowest:.0f}"}
+            "fastest": f"{fastest:.0f}", "slowest": f"{slowest:.0f}",
+            "rule": RULE_CONCURRENCY, "ratio": times(found["sequential"]["wall_ms"], slowest)}
     return found["sequential"]["wall_ms"] > 2 * slowest, SEEN_CONCURRENCY, seen
 
 
@@ -129,7 +142,8 @@ def test_memory(runs):
     threads, coroutines = growth(found["threads"]), growth(found["coroutines"])
     seen = {"size": size, "threads_mb": f"{threads:.1f}", "threads": found["threads"]["threads"],
             "coroutines_mb": f"{coroutines:.1f}",
-            "coroutines_threads": found["coroutines"]["threads"]}
+            "coroutines_threads": found["coroutines"]["threads"],
+            "rule": RULE_MEMORY, "more": MORE, "ratio": times(threads, coroutines)}
     return threads >= MORE * coroutines and threads - coroutines >= 1, SEEN_MEMORY, seen
 
 
@@ -141,7 +155,9 @@ def test_switches(runs):
     seen = {"size": size, "threads": switches(threads),
             "threads_forced": threads["involuntary_switches"],
             "coroutines": switches(coroutines),
-            "coroutines_forced": coroutines["involuntary_switches"]}
+            "coroutines_forced": coroutines["involuntary_switches"],
+            "rule": RULE_MORE, "more": MORE,
+            "ratio": times(switches(threads), switches(coroutines))}
     return switches(threads) >= MORE * switches(coroutines), SEEN_SWITCHES, seen
 
 
@@ -150,7 +166,8 @@ def test_cpu(runs):
     if not size:
         return None, UNTESTED_THREADS, {}
     threads, coroutines = found["threads"]["cpu_ms"], found["coroutines"]["cpu_ms"]
-    seen = {"size": size, "threads": f"{threads:.0f}", "coroutines": f"{coroutines:.0f}"}
+    seen = {"size": size, "threads": f"{threads:.0f}", "coroutines": f"{coroutines:.0f}",
+            "rule": RULE_MORE, "more": MORE, "ratio": times(threads, coroutines)}
     return threads >= MORE * coroutines, SEEN_CPU, seen
 
 
