@@ -447,3 +447,14 @@ for (const point of document.querySelectorAll("details.point")) {
   point.addEventListener("toggle", lightUp);
 }
 window.addEventListener("resize", redraw);
+
+// The chooser never offers one style on both sides: chosen on one, it is off the other.
+const sides = [...document.querySelectorAll("form.choose select")];
+function offerOnlyDifferentStyles() {
+  for (const select of sides) {
+    const other = sides.find((side) => side !== select);
+    for (const option of select.options) option.disabled = option.value === other.value;
+  }
+}
+sides.forEach((select) => select.addEventListener("change", offerOnlyDifferentStyles));
+offerOnlyDifferentStyles();

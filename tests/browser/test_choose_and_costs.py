@@ -25,6 +25,19 @@ def test_any_two_styles_chosen_run_side_by_side(index, problems, read_rows, scre
     assert problems == []
 
 
+def test_the_chooser_never_offers_one_style_on_both_sides(index, problems):
+    left, right = index.get_by_label("Compare"), index.get_by_label("with")
+    expect(right.locator('option[value="callbacks"]')).to_be_disabled()  # left's, now
+    expect(left.locator('option[value="coroutines"]')).to_be_disabled()
+
+    left.select_option("threads")
+
+    expect(right.locator('option[value="threads"]')).to_be_disabled()
+    expect(right.locator('option[value="callbacks"]')).to_be_enabled()
+    expect(right.locator("option:disabled")).to_have_count(1)
+    assert problems == []
+
+
 def test_the_costs_page_loads_clean_with_its_script(page, problems, screenshot):
     response = page.goto("/costs")
 
