@@ -78,6 +78,13 @@ async def test_a_blocking_call_freezes_the_other_style_too(http_client, base_url
 
 
 @pytest.mark.gen_test
+async def test_the_blocking_demo_as_a_page_names_its_sleep(http_client, base_url):
+    page = (await http_client.fetch(f"{base_url}/break/blocking/coroutines?block_ms=1")
+            ).body.decode()
+    assert "</span> time.sleep() on the loop&#x27;s thread" in page
+
+
+@pytest.mark.gen_test
 async def test_blocking_demos_are_bounded(http_client, base_url):
     for block_ms, message in [("0", "block_ms must be from 1 to 2000, not 0"),
                               ("2001", "block_ms must be from 1 to 2000, not 2001"),

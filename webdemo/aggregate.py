@@ -258,6 +258,7 @@ class Slots:
 class AggregateHandler(BaseHandler):
     # How a fetch's result re-enters the style's code; each style names it.
     resume_event = None
+    event_labels = EVENT_LABELS  # what a page calls each kind of event
 
     def initialize(self, style):
         self.style = style
@@ -415,7 +416,7 @@ class AggregateHandler(BaseHandler):
         elif self.wants_json():
             self.finish(aggregate)
         else:
-            self.render("aggregate.html", event_labels=EVENT_LABELS, **aggregate)
+            self.render("aggregate.html", event_labels=self.event_labels, **aggregate)
 
     def open_stream(self):
         """Answers with server-sent events: each event as it is logged, then the aggregate."""

@@ -15,6 +15,7 @@ from tornado.concurrent import Future
 from tornado.httpclient import AsyncHTTPClient
 from tornado.ioloop import IOLoop
 
+from webdemo.aggregate import EVENT_LABELS as AGGREGATE_EVENT_LABELS
 from webdemo.aggregate import describe
 from webdemo.base import BaseHandler
 from webdemo.catalog import BadInput, run_knob
@@ -123,6 +124,8 @@ class Gate:
 
 class Blocking:
     """Mixed into a style's handler: the first success sleeps on the loop's thread."""
+
+    event_labels = AGGREGATE_EVENT_LABELS | EVENT_LABELS
 
     def prepare(self):
         self.block_ms = run_knob({name: self.get_query_arguments(name, strip=False)
