@@ -144,7 +144,7 @@ async def test_a_worker_still_talking_is_busy_not_stuck_so_only_the_late_job_fai
 
     with pytest.raises(WorkerError, match="did not answer within 2.2 s"):
         never.result()
-    assert answered > 10
+    assert answered >= 3  # about 20 on a quiet machine
     assert fake() is worker and worker.process.poll() is None  # not stopped, not replaced
     assert (await ask(worker, "rows:2")[0])["kind"] == "done"
 
