@@ -448,6 +448,20 @@ for (const point of document.querySelectorAll("details.point")) {
 }
 window.addEventListener("resize", redraw);
 
+// The setup line says the timeout the run will have: slow motion stretches it, up to a cap.
+const setupTimeout = document.getElementById("setup-timeout");
+const slowMotion = document.getElementById("slow");
+function stretchTimeout() {
+  const { seconds, most } = setupTimeout.dataset;
+  const stretched = Number(Math.min(Number(seconds) * Number(slowMotion.value), Number(most))
+    .toFixed(2));
+  setupTimeout.textContent = Number.isInteger(stretched) ? stretched.toFixed(1) : String(stretched);
+}
+if (setupTimeout) {  // the side-by-side page has one; /all, with its six styles, has none
+  slowMotion.addEventListener("change", stretchTimeout);
+  stretchTimeout();
+}
+
 // The chooser never offers one style on both sides: chosen on one, it is off the other.
 const sides = [...document.querySelectorAll("form.choose select")];
 function offerOnlyDifferentStyles() {

@@ -47,7 +47,8 @@ async def test_any_two_styles_by_url(http_client, base_url):
 ])
 async def test_the_page_says_how_each_column_fetches(http_client, base_url, query, says):
     page = (await http_client.fetch(base_url + "/" + query)).body.decode()
-    assert html.unescape(page).count(says) == 1
+    text = re.sub(r"</?span[^>]*>", "", html.unescape(page))  # the timeout is one
+    assert text.count(says) == 1
 
 
 @pytest.mark.gen_test

@@ -13,7 +13,15 @@ from tornado.escape import json_encode
 from webdemo import breakit
 from webdemo.aggregate import ERROR_TEXTS, EVENT_LABELS
 from webdemo.base import BaseHandler
-from webdemo.catalog import BUILT_IN, RUN_LIMITS, SCENARIOS, SEED, BadInput, chosen_scenario
+from webdemo.catalog import (
+    BUILT_IN,
+    MAX_TIMEOUT,
+    RUN_LIMITS,
+    SCENARIOS,
+    SEED,
+    BadInput,
+    chosen_scenario,
+)
 from webdemo.differences import POINTS, marked_lines
 from webdemo.styles import STYLES
 
@@ -81,6 +89,7 @@ class PageHandler(BaseHandler):
         self.render(template, scenarios=SCENARIOS, scenario=scenario,
                     scenario_labels=SCENARIO_LABELS,
                     seed_delays=seed_delays(), limits=RUN_LIMITS, slow_motion=SLOW_MOTION,
+                    max_timeout=MAX_TIMEOUT,
                     messages=self.script_translations("app.js"), kinds=json_encode(kinds),
                     errors=json_encode(errors), config=self.settings["config"], **kwargs)
 

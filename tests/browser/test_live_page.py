@@ -75,6 +75,18 @@ def test_a_small_limit_makes_fetches_wait_in_line(page, problems, screenshot, co
     assert problems == []
 
 
+def test_the_setup_line_gives_the_timeout_slow_motion_makes(index, problems):
+    setup = index.locator("p.setup")
+    expect(setup).to_contain_text("each given 1.0 s.")  # the test server's --timeout 1
+
+    index.get_by_label("Slow motion").select_option("5")
+    expect(setup).to_contain_text("each given 5.0 s.")
+    # As the server will run it.
+    answer = index.request.get("/callbacks?slow=5&format=json").json()
+    assert answer["timeout_ms"] == 5000
+    assert problems == []
+
+
 def test_only_the_chosen_scenarios_knobs_show(index, problems, read_rows):
     expect(index.get_by_label("Fetches in the fan-out")).to_be_hidden()
     index.get_by_label("Scenario").select_option("fan-out")
