@@ -20,7 +20,7 @@ from collections import Counter
 from urllib.parse import urlencode
 
 import aiohttp
-from fanout import CORE_STYLES, start, stop
+from fanout import CORE_STYLES, add_webdemo_args, start_webdemo, stop
 
 from webdemo.catalog import SCENARIOS
 
@@ -71,12 +71,10 @@ def main():
                         help="what they run (default: seed, the page's first choice)")
     parser.add_argument("--rounds", type=int, default=3, choices=range(1, 21),
                         metavar="1..20", help="classes, one after another (default: 3)")
-    parser.add_argument("--webdemo-args", default="",
-                        help="flags for python -m webdemo, e.g. '--processes 2'")
+    add_webdemo_args(parser)
     args = parser.parse_args()
 
-    process, base = start([sys.executable, "-m", "webdemo", "--port", "0",
-                           *args.webdemo_args.split()])
+    process, base = start_webdemo(args)
     query = urlencode({"scenario": args.scenario, "format": "events"})
     try:
         print(f"{args.students} students press Run both ({args.scenario}) at once: "

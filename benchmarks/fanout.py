@@ -31,6 +31,18 @@ def start(command):
     return process, line.split("open ")[1].split()[0]
 
 
+def add_webdemo_args(parser):
+    parser.add_argument("--webdemo-args", default="",
+                        help="flags for python -m webdemo, e.g. '--http-client simple' "
+                             "or '--processes 2'")
+
+
+def start_webdemo(args):
+    """Starts python -m webdemo on a free port, with --webdemo-args; returns it and its URL."""
+    return start([sys.executable, "-m", "webdemo", "--port", "0",
+                  *shlex.split(args.webdemo_args)])
+
+
 def stop(process):
     process.terminate()
     process.wait(timeout=10)
@@ -66,12 +78,10 @@ def main():
                         help="upstream delays in ms, comma-separated (default: 200)")
     parser.add_argument("--runs", type=int, default=7, choices=range(1, 51),
                         metavar="1..50", help="runs per style and delay (default: 7)")
-    parser.add_argument("--webdemo-args", default="",
-                        help="flags for python -m webdemo, e.g. '--http-client simple'")
+    add_webdemo_args(parser)
     args = parser.parse_args()
 
-    process, base = start([sys.executable, "-m", "webdemo", "--port", "0",
-                           *shlex.split(args.webdemo_args)])
+    process, base = start_webdemo(args)
     try:
         print(f"{args.fetches} fetches at once, {args.runs} runs each; "
               "wall time / slowest upstream (1.00 is the limit)")

@@ -14,14 +14,21 @@ Needs the bench extra: pip install '.[bench]'
 
 import argparse
 import asyncio
-import shlex
 import statistics
 import sys
 import time
 from pathlib import Path
 
 import aiohttp
-from fanout import CORE_STYLES, fan_out_query, fan_out_ratios, start, stop
+from fanout import (
+    CORE_STYLES,
+    add_webdemo_args,
+    fan_out_query,
+    fan_out_ratios,
+    start,
+    start_webdemo,
+    stop,
+)
 
 THROUGHPUT_FETCHES = 5
 
@@ -75,8 +82,7 @@ def main():
                         metavar="1..256", help="concurrent keep-alive clients (default 32)")
     parser.add_argument("--runs", type=int, default=5, choices=range(1, 51),
                         metavar="1..50", help="fan-out runs per server (default 5)")
-    parser.add_argument("--webdemo-args", default="",
-                        help="flags for python -m webdemo, e.g. '--http-client simple'")
+    add_webdemo_args(parser)
     args = parser.parse_args()
     if not 1 <= args.seconds <= 120:
         parser.error("--seconds must be from 1 to 120")
@@ -84,8 +90,7 @@ def main():
     print(f"{'':<12}{'fan-out 200ms':>14}{'fan-out 50ms':>14}  {'throughput (5 fetches)':<30}")
     print(f"{'server':<12}{'best':>7}{'median':>7}{'best':>7}{'median':>7}"
           f"{'req/s':>9}{'p50 ms':>8}{'p99 ms':>8}{'errors':>7}")
-    webdemo, base = start([sys.executable, "-m", "webdemo", "--port", "0",
-                           *shlex.split(args.webdemo_args)])
+    webdemo, base = start_webdemo(args)
     try:
         rates = {style: measure(style, lambda query, style=style: f"{base}{style}?{query}", args)
                  for style in CORE_STYLES}
