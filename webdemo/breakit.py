@@ -33,6 +33,8 @@ CALLBACK_GRACE_SECONDS = 0.5
 ON_THE_LOOP = tuple(name for name, style in STYLES.items() if not style.blocking)
 # What the event kinds of these demos are called on the page.
 EVENT_LABELS = {"blocked": "time.sleep() on the loop's thread"}
+# Every kind of event a page may show: the styles' and these demos'.
+ALL_EVENT_LABELS = AGGREGATE_EVENT_LABELS | EVENT_LABELS
 
 
 class ForgottenCheckHandler(CallbacksHandler):
@@ -125,7 +127,7 @@ class Gate:
 class Blocking:
     """Mixed into a style's handler: the first success sleeps on the loop's thread."""
 
-    event_labels = AGGREGATE_EVENT_LABELS | EVENT_LABELS
+    event_labels = ALL_EVENT_LABELS
 
     def prepare(self):
         self.block_ms = run_knob({name: self.get_query_arguments(name, strip=False)

@@ -11,7 +11,7 @@ from pygments.lexers import PythonLexer
 from tornado.escape import json_encode
 
 from webdemo import breakit
-from webdemo.aggregate import ERROR_TEXTS, EVENT_LABELS
+from webdemo.aggregate import ERROR_TEXTS
 from webdemo.base import BaseHandler
 from webdemo.catalog import (
     BUILT_IN,
@@ -81,7 +81,7 @@ class PageHandler(BaseHandler):
 
     def render_page(self, template, **kwargs):
         kinds = {kind: self.locale.translate(label)
-                 for kind, label in (EVENT_LABELS | breakit.EVENT_LABELS).items()}
+                 for kind, label in breakit.ALL_EVENT_LABELS.items()}
         errors = {text: self.locale.translate(text) for text in ERROR_TEXTS}
         # ?scenario=NAME: the scenario chosen, so that a comparison can be shared.
         scenario = chosen_scenario(
