@@ -3,7 +3,7 @@
 import time
 
 import pytest
-from helpers import get_json
+from helpers import STYLE_NAMES, aggregate, errors_logged, get_json
 from tornado.simple_httpclient import HTTPTimeoutError
 
 from webdemo.catalog import SIMULATOR_LIMITS
@@ -49,11 +49,16 @@ async def test_accepts_the_longest_delay(http_client, base_url):
 
 
 @pytest.mark.gen_test
-async def test_a_1xx_status_is_accepted_and_makes_a_failed_row(http_client, base_url):
-    # The simulator sends the 100 and nothing after it: an upstream broken on purpose.
-    result = await get_json(http_client,
-                            f"{base_url}/coroutines?fetch=/upstream/x%3Fstatus%3D100")
-    assert result["failed"] == 1 and result["results"][0]["error"]
+@pytest.mark.parametrize("style", STYLE_NAMES)
+async def test_a_1xx_status_is_an_upstream_that_hangs_up(http_client, base_url, style, caplog):
+    # A 1xx promises another answer: the simulator sends it and hangs up, an upstream
+    # broken on purpose, which every style's fetch sees the same way at once.
+    result = await aggregate(http_client, base_url, style,
+                             fetch=[f"/upstream/x?status={status}" for status in (100, 199)])
+    assert [(row["status"], row["error"]) for row in result["results"]] == [
+        (None, "the connection ended before the answer was complete: the upstream closed "
+               "it, or its answer was malformed or larger than the 16,777,216-byte limit")] * 2
+    assert errors_logged(caplog) == []
 
 
 @pytest.mark.gen_test

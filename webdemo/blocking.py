@@ -109,6 +109,8 @@ def blocking_fetch(url, timeout, max_body=MAX_BODY_BYTES):
 
 
 def read_response(url, answer, max_body):
+    if answer.status < 200:  # http.client takes a 1xx for the answer; it never is
+        raise HTTPStreamClosedError("Connection closed")
     body = answer.read(max_body + 1)
     # read(n) does not complain of a body cut short: compare with the length announced.
     announced = answer.headers.get("Content-Length", "")

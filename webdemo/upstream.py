@@ -34,6 +34,12 @@ class UpstreamHandler(BaseHandler):
             return
         status = params["status"]
         self.set_status(status)
+        if status < 200:
+            # A 1xx promises a final answer to follow: hang up instead, as a broken
+            # upstream would.
+            self.finish()
+            self.request.connection.close()
+            return
         if status in (204, 304):  # statuses that HTTP sends with no body
             return
         self.set_header("Content-Type", "text/html; charset=utf-8")
