@@ -1,8 +1,10 @@
 """The command line: a real `python -m webdemo` process."""
 
 import json
+import os
 import re
 import selectors
+import signal
 import subprocess
 import sys
 import time
@@ -17,10 +19,10 @@ from webdemo.app import Config
 ADDRESS = re.compile(rb"webdemo: open (http://127\.0\.0\.1:(\d+)/)")
 
 
-def start(command, cwd):
+def start(command, cwd, **popen):
     """Starts the server; returns the process and the address it printed."""
     process = subprocess.Popen(command, cwd=cwd, stdout=subprocess.PIPE,
-                               stderr=subprocess.PIPE)
+                               stderr=subprocess.PIPE, **popen)
     with selectors.DefaultSelector() as selector:
         selector.register(process.stdout, selectors.EVENT_READ)
         if not selector.select(timeout=15):
@@ -146,6 +148,26 @@ def test_processes_share_the_port_and_stop_with_their_supervisor(tmp_path):
     deadline = time.monotonic() + 10
     while any(map(alive, workers)):
         assert time.monotonic() < deadline, "workers outlived their supervisor"
+        time.sleep(0.05)
+
+
+def test_ctrl_c_stops_the_server_and_its_worker_quietly(tmp_path):
+    # Ctrl-C signals the terminal's whole process group: the server and its worker.
+    process, url = start([sys.executable, "-m", "webdemo", "--port", "0"], cwd=tmp_path,
+                         process_group=0,
+                         preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
+    try:
+        status, body = get(url + "greenlets?format=json")  # the worker is up and answering
+        assert status == 200 and json.loads(body)["ok"] == 3
+        workers = children_of(process.pid)
+        os.killpg(process.pid, signal.SIGINT)
+        assert process.wait(timeout=10) == 0
+        assert process.stderr.read() == b""  # no traceback from either process
+    finally:
+        stop(process)
+    deadline = time.monotonic() + 10
+    while any(map(alive, workers)):
+        assert time.monotonic() < deadline, "the worker outlived the server"
         time.sleep(0.05)
 
 

@@ -13,6 +13,7 @@ monkey.patch_all()
 # Imported once patched, on purpose.
 import json  # noqa: E402
 import os  # noqa: E402
+import signal  # noqa: E402
 import socket  # noqa: E402
 import sys  # noqa: E402
 import threading  # noqa: E402
@@ -24,6 +25,9 @@ from webdemo.worker import usage  # noqa: E402
 
 
 def main(fd, max_clients):
+    # Ctrl-C in the terminal reaches this process too: it is the server's to handle,
+    # which then closes its end of the socket, and this process ends with it.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     connection = socket.socket(fileno=fd)
     # At most this many fetches at once, across all jobs (the server's --max-clients).
     client_slots = threading.BoundedSemaphore(max_clients)
