@@ -88,6 +88,13 @@ def test_a_broken_answer_fails_as_with_the_tornado_client(raw_upstream, answer):
     assert describe(error).startswith("the connection ended before the answer was complete")
 
 
+@pytest.mark.parametrize("error", [PermissionError(1, "Operation not permitted"),
+                                   OSError(23, "Too many open files in system")])
+def test_an_os_error_keeps_its_own_words(error):
+    # Their numbers are also libcurl's for an answer cut short; they are not libcurl's.
+    assert describe(error) == error.strerror
+
+
 def test_an_error_status_keeps_its_reason_and_body(raw_upstream):
     url = raw_upstream(lambda conn: conn.sendall(
         b"HTTP/1.1 503 Gone Fishing\r\nContent-Length: 4\r\n\r\nnope"))

@@ -92,7 +92,8 @@ def describe(error, max_body_bytes=MAX_BODY_BYTES):
     """Says why a fetch failed, in words a person understands."""
     if isinstance(error, HTTPClientError) and getattr(error, "errno", None) in CURL_ERRORS:
         return CURL_ERRORS[error.errno]  # a CurlError
-    if isinstance(error, HTTPStreamClosedError) or getattr(error, "errno", 0) in CURL_DROPPED:
+    if isinstance(error, HTTPStreamClosedError) or (
+            isinstance(error, HTTPClientError) and getattr(error, "errno", None) in CURL_DROPPED):
         # Tornado drops an answer it refuses (malformed framing, bad gzip, over the
         # size limit) by closing the connection, as if the upstream had hung up; the
         # exact reason goes only to its log, at INFO. So the row names every cause.
