@@ -86,13 +86,15 @@ async def test_the_blocking_demo_as_a_page_names_its_sleep(http_client, base_url
 
 @pytest.mark.gen_test
 async def test_blocking_demos_are_bounded(http_client, base_url):
-    for block_ms, message in [("0", "block_ms must be from 1 to 2000, not 0"),
-                              ("2001", "block_ms must be from 1 to 2000, not 2001"),
-                              ("soon", "block_ms must be a whole number")]:
+    for query, message in [("block_ms=0", "block_ms must be from 1 to 2000, not 0"),
+                           ("block_ms=2001", "block_ms must be from 1 to 2000, not 2001"),
+                           ("block_ms=soon", "block_ms must be a whole number"),
+                           ("block_ms=1&scenario=nope", "unknown scenario")]:
         refused = await get_json(
-            http_client, f"{base_url}/break/blocking/callbacks?block_ms={block_ms}&format=json",
+            http_client, f"{base_url}/break/blocking/callbacks?{query}&format=json",
             expect=400)
         assert message in refused["error"]
+    # None of those ran, so none holds the next demo back.
     await get_json(http_client, f"{base_url}/break/blocking/callbacks?block_ms=1&format=json")
     again = await get_json(
         http_client, f"{base_url}/break/blocking/coroutines?block_ms=1&format=json", expect=503)

@@ -115,13 +115,15 @@ class Gate:
     def __init__(self):
         self.last = -math.inf
 
-    def enter(self):
-        now = time.monotonic()
-        if now - self.last < BLOCK_EVERY_SECONDS:
+    def check(self):
+        if time.monotonic() - self.last < BLOCK_EVERY_SECONDS:
             raise BadInput("a blocking demo ran less than %(seconds)s s ago, and each one "
                            "stops the whole server: try again in a few seconds",
                            status_code=503, seconds=f"{BLOCK_EVERY_SECONDS:g}")
-        self.last = now
+
+    def enter(self):
+        self.check()
+        self.last = time.monotonic()
 
 
 class Blocking:
@@ -133,9 +135,11 @@ class Blocking:
         self.block_ms = run_knob({name: self.get_query_arguments(name, strip=False)
                                   for name in self.request.query_arguments},
                                  "block_ms", BLOCK_LIMITS)
-        self.settings["blocking_gate"].enter()
+        gate = self.settings["blocking_gate"]
+        gate.check()  # now, while a 503 can still be answered: a live run's stream opens next
         self.blocked = False
         super().prepare()
+        gate.enter()  # only once the query is found good: a refused one ran nothing
 
     def succeeded(self, index, response):
         if not self.blocked:
