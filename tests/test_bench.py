@@ -75,6 +75,9 @@ def test_a_run_that_would_take_too_long_is_skipped_and_says_why(tmp_path):
     (["--styles", "fibers"], "unknown style 'fibers'"),
     (["--sizes", "1001"], "--sizes: 1001 is not from 1 to 1000"),
     (["--delay-ms", "-1"], "--delay-ms: -1 is not from 0 to 2000"),
+    # Past the app's own bounds, which would cut the fetch or the run short unsaid.
+    (["--timeout", "30"], "--timeout: 30 is not from 1 to 25"),
+    (["--max-run-seconds", "61"], "--max-run-seconds: 61 is not from 1 to 60"),
 ])
 def test_a_bad_flag_is_one_line_and_status_2(flags, message):
     done = subprocess.run([sys.executable, "-m", "webdemo", "bench", *flags],

@@ -38,6 +38,7 @@ from tornado.web import Application
 
 from webdemo.__main__ import Parser, bounded
 from webdemo.app import LISTEN_BACKLOG, Config, close_app, make_app
+from webdemo.catalog import MAX_TIMEOUT, RUN_SECONDS
 from webdemo.costs import SKIPPED, default_results_path, save_results
 from webdemo.styles import STYLES
 from webdemo.upstream import UpstreamHandler
@@ -156,10 +157,12 @@ def parse_args(argv):
                         metavar="N",
                         help="fetches at once, and so threads at most for the thread styles "
                              "(default: %(default)s)")
-    parser.add_argument("--timeout", type=bounded(float, 1, 60), default=30,
+    # The app's own bounds: a longer timeout is cut to MAX_TIMEOUT, and a blocking fetch
+    # not sent within RUN_SECONDS fails unsent.
+    parser.add_argument("--timeout", type=bounded(float, 1, MAX_TIMEOUT), default=MAX_TIMEOUT,
                         metavar="SECONDS", help="per fetch (default: %(default)s)")
-    parser.add_argument("--max-run-seconds", type=bounded(float, 1, 600), default=60,
-                        metavar="SECONDS",
+    parser.add_argument("--max-run-seconds", type=bounded(float, 1, RUN_SECONDS),
+                        default=RUN_SECONDS, metavar="SECONDS",
                         help="skip a run that must take longer: the sequential style takes "
                              "N x the delay (default: %(default)s)")
     parser.add_argument("--json", action="store_true",

@@ -20,7 +20,7 @@ MAX_TIMEOUT = 25  # seconds: the longest --timeout, and so the longest any fetch
 # A run's fetches must all have been sent within this long; any still waiting for a
 # free slot then fail unsent. With each fetch bounded by its timeout, a run ends by
 # RUN_SECONDS + MAX_TIMEOUT whatever the knobs.
-RUN_SECONDS = 60.0
+RUN_SECONDS = 60
 
 NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}")
 SIMULATOR_PATH = re.compile(r"/upstream/([^/?#]*)")
