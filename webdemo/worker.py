@@ -284,7 +284,7 @@ class WorkerHandler(AggregateHandler):
 class WorkerJob:
     """One aggregate in the worker process, with the names a handler has for its steps.
 
-    fetch(), failed(), succeeded() and render_results() send each step to the
+    fetch_blocking(), failed(), succeeded() and render_results() send each step to the
     server as it happens; the server makes the rows.
     """
 
@@ -303,7 +303,7 @@ class WorkerJob:
     def tell(self, kind, **details):
         self.send({"job": self.job, "kind": kind} | details)
 
-    def fetch(self, index):
+    def fetch_blocking(self, index):
         self.tell("fetch-start", index=index)
         self.slots.take(lambda: self.tell("queued", index=index),
                         lambda: self.tell("sent", index=index))

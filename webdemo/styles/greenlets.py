@@ -35,7 +35,7 @@ class GreenletsJob(WorkerJob):
         # The fetch blocks this greenlet only: while it waits on its
         # socket, the patched socket switches to the others.
         try:
-            response = self.fetch(index)
+            response = self.fetch_blocking(index)
         except Exception as error:
             return self.failed(index, error)
         return self.succeeded(index, response)
