@@ -281,7 +281,7 @@ class AggregateHandler(BaseHandler):
         self.sent_at = [None] * len(self.targets)
         self.events = []
         # Styles that fetch in threads log from them: an entry's time and its place
-        # in the log must be taken together.
+        # in the log must be taken together. Their failures are counted under it too.
         self.events_lock = threading.Lock()
         self.slots = Slots(self.plan.limit, self.visitor_left)
         # The same line for the styles that fetch in threads, each thread waiting its turn.
@@ -379,10 +379,10 @@ class AggregateHandler(BaseHandler):
         return self.row(index, *outcome(response), began=response.start_time)
 
     def failed(self, index, error):
-        failure = None
-        if self.failures_shown < MAX_FAILURES_SHOWN:
-            self.failures_shown += 1
-            failure = seen_as(error)
+        with self.events_lock:
+            shown = self.failures_shown < MAX_FAILURES_SHOWN
+            self.failures_shown += shown
+        failure = seen_as(error) if shown else None
         response = getattr(error, "response", None)
         return self.row(index, *outcome(None, error, self.settings["config"].max_body_bytes),
                         failure=failure, began=response.start_time if response else None)

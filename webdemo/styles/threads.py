@@ -31,7 +31,8 @@ class ThreadsHandler(AggregateHandler):
     def fetch_one(self, index):
         # This runs in a pool thread, so blocking here stops no one else.
         # Any thread may be stopped at any moment for another, so whatever
-        # the threads share is locked: here, the handler's event log.
+        # the threads share is locked: here, the handler's event log and
+        # its count of failures.
         try:
             response = self.fetch_blocking(index)
         except Exception as error:
