@@ -23,7 +23,7 @@ from tornado.simple_httpclient import HTTPStreamClosedError
 
 from webdemo.base import BaseHandler
 from webdemo.blocking import MAX_BODY_BYTES, blocking_fetch
-from webdemo.catalog import RUN_SECONDS, BadInput
+from webdemo.catalog import RUN_SECONDS, BadInput, one
 
 FORMATS = ("html", "json", "events")
 # Live runs at once, across all visitors; more are told to wait. Enough for a class of
@@ -265,14 +265,11 @@ class AggregateHandler(BaseHandler):
         self.style = style
 
     def prepare(self):
-        self.format = self.once("format", "html")
+        arguments = self.query_arguments()
+        self.format = one(arguments, "format", "html")
         if self.format not in FORMATS:
             raise BadInput("format must be %(some)s or %(last)s",
                            some=", ".join(FORMATS[:-1]), last=FORMATS[-1])
-        # strip=False: Tornado would otherwise trim spaces and drop control characters,
-        # and pass " python.org\x00" for "python.org"; what is sent is what is checked.
-        arguments = {name: self.get_query_arguments(name, strip=False)
-                     for name in self.request.query_arguments}
         self.plan = self.settings["catalog"].plan(arguments)
         self.targets = self.plan.targets
         self.started = time.perf_counter()
@@ -293,13 +290,6 @@ class AggregateHandler(BaseHandler):
                      or "text/event-stream" in self.request.headers.get("Accept", ""))
         if self.live:
             self.open_stream()
-
-    def once(self, name, default=None):
-        """A query argument that may be given at most once."""
-        values = self.get_query_arguments(name, strip=False)
-        if len(values) > 1:
-            raise BadInput("%(name)s is given more than once: give it once", name=name)
-        return values[0] if values else default
 
     def elapsed_ms(self):
         return round((time.perf_counter() - self.started) * 1000, 1)

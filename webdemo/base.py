@@ -104,6 +104,15 @@ class BaseHandler(RequestHandler):
             "language": self.language, "languages": LANGUAGE_NAMES,
             "language_url": self.language_url}
 
+    def query_arguments(self):
+        """The query as {name: [values]}, each value exactly as sent.
+
+        strip=False: Tornado would otherwise trim spaces and drop control characters,
+        and pass " python.org\x00" for "python.org"; what is sent is what is checked.
+        """
+        return {name: self.get_query_arguments(name, strip=False)
+                for name in self.request.query_arguments}
+
     def wants_json(self):
         # Read raw: this also runs while reporting a malformed query.
         return (self.request.query_arguments.get("format") in ([b"json"], [b"events"])

@@ -59,9 +59,7 @@ class EssayCallHandler(BaseHandler):
     """The essay's 2016 call, run on Tornado 6: the callback never runs."""
 
     def prepare(self):
-        arguments = {name: self.get_query_arguments(name, strip=False)
-                     for name in self.request.query_arguments}
-        self.target = self.settings["catalog"].plan(arguments).targets[0]
+        self.target = self.settings["catalog"].plan(self.query_arguments()).targets[0]
 
     def get(self):
         self.started = time.perf_counter()
@@ -132,9 +130,7 @@ class Blocking:
     event_labels = ALL_EVENT_LABELS
 
     def prepare(self):
-        self.block_ms = run_knob({name: self.get_query_arguments(name, strip=False)
-                                  for name in self.request.query_arguments},
-                                 "block_ms", BLOCK_LIMITS)
+        self.block_ms = run_knob(self.query_arguments(), "block_ms", BLOCK_LIMITS)
         gate = self.settings["blocking_gate"]
         gate.check()  # now, while a 503 can still be answered: a live run's stream opens next
         self.blocked = False

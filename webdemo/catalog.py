@@ -114,11 +114,8 @@ def simulator_params(arguments):
                        name=unknown[0][:40], names=", ".join(SIMULATOR_LIMITS))
     params = {}
     for name, (_, _, default) in SIMULATOR_LIMITS.items():
-        values = arguments.get(name, [])
-        if len(values) > 1:
-            raise BadInput("%(name)s is given %(count)s times: give it once",
-                           name=name, count=len(values))
-        params[name] = parse_int(name, values[0]) if values else default
+        value = one(arguments, name)
+        params[name] = default if value is None else parse_int(name, value)
     return params
 
 
@@ -158,13 +155,13 @@ class Plan:
     slow: int
 
 
-def one(arguments, name):
-    """The value of a query argument given at most once, or None."""
+def one(arguments, name, default=None):
+    """The value of a query argument given at most once, or `default`."""
     values = arguments.get(name, [])
     if len(values) > 1:
         raise BadInput("%(name)s is given %(count)s times: give it once",
                        name=name, count=len(values))
-    return values[0] if values else None
+    return values[0] if values else default
 
 
 def chosen_scenario(arguments):

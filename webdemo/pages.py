@@ -21,6 +21,7 @@ from webdemo.catalog import (
     SEED,
     BadInput,
     chosen_scenario,
+    one,
 )
 from webdemo.differences import POINTS, marked_lines
 from webdemo.styles import STYLES
@@ -84,6 +85,7 @@ class PageHandler(BaseHandler):
                  for kind, label in breakit.ALL_EVENT_LABELS.items()}
         errors = {text: self.locale.translate(text) for text in ERROR_TEXTS}
         # ?scenario=NAME: the scenario chosen, so that a comparison can be shared.
+        # Only the arguments read are decoded: a page ignores the rest, ?lang=%ff included.
         scenario = chosen_scenario(
             {"scenario": self.get_query_arguments("scenario", strip=False)})
         self.render(template, scenarios=SCENARIOS, scenario=scenario,
@@ -112,11 +114,7 @@ class IndexHandler(PageHandler):
                          sleeper=sleeper, block_ms=breakit.BLOCK_LIMITS["block_ms"][2])
 
     def chosen_style(self, side, default):
-        names = self.get_query_arguments(side)
-        if len(names) > 1:
-            raise BadInput("%(name)s is given %(count)s times: give it once",
-                           name=side, count=len(names))
-        name = names[0] if names else default
+        name = one({side: self.get_query_arguments(side, strip=False)}, side, default)
         if name not in STYLES:
             raise BadInput("unknown style %(style)r for %(side)s: use %(styles)s",
                            style=name[:40], side=side, styles=", ".join(STYLES))

@@ -23,8 +23,7 @@ def page(name, size):
 class UpstreamHandler(BaseHandler):
     async def get(self, name):
         check_name(name)
-        params = simulator_params({key: self.get_query_arguments(key, strip=False)
-                                   for key in self.request.query_arguments})
+        params = simulator_params(self.query_arguments())
         # A fetcher that gives up (a timeout) closes the connection: stop waiting then,
         # rather than holding a sleeping request for up to 30 s.
         self.sleeping = asyncio.ensure_future(asyncio.sleep(params["delay_ms"] / 1000))
