@@ -291,9 +291,6 @@ class AggregateHandler(BaseHandler):
         if self.live:
             self.open_stream()
 
-    def elapsed_ms(self):
-        return round((time.perf_counter() - self.started) * 1000, 1)
-
     def visitor_left(self):
         stream = self.request.connection.stream
         return stream is None or stream.closed()

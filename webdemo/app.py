@@ -119,7 +119,7 @@ def make_app(config):
         static_path=resource_dir("static"),
         static_handler_class=StaticHandler,
         loopback_only=is_loopback(config.host),
-        xsrf_cookies=True,  # no form posts yet; any that comes is checked from the start
+        xsrf_cookies=True,  # the costs page posts its live bench: a form from elsewhere cannot
         catalog=Catalog(config.url, config.targets, config.timeout, config.max_fetches),
         http_client=http_client,
         thread_pool=thread_pool,

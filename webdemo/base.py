@@ -4,6 +4,7 @@ visitor's language; where the templates, static files and translations are."""
 import functools
 import ipaddress
 import re
+import time
 from http.client import responses
 from pathlib import Path
 from urllib.parse import urlencode
@@ -103,6 +104,10 @@ class BaseHandler(RequestHandler):
         return super().get_template_namespace() | {
             "language": self.language, "languages": LANGUAGE_NAMES,
             "language_url": self.language_url}
+
+    def elapsed_ms(self):
+        """Milliseconds since self.started (a time.perf_counter())."""
+        return round((time.perf_counter() - self.started) * 1000, 1)
 
     def query_arguments(self):
         """The query as {name: [values]}, each value exactly as sent.

@@ -177,10 +177,10 @@ def parse_args(argv):
 class Progress:
     """A bar redrawn in place on a terminal; elsewhere, one line per step."""
 
-    def __init__(self, steps, stream=sys.stderr):
+    def __init__(self, steps):
         self.steps = steps
-        self.stream = stream
-        self.tty = stream.isatty()
+        self.stream = sys.stderr
+        self.tty = self.stream.isatty()
 
     def show(self, done, what):
         if self.tty:

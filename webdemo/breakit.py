@@ -16,7 +16,7 @@ from tornado.httpclient import AsyncHTTPClient
 from tornado.ioloop import IOLoop
 
 from webdemo.aggregate import EVENT_LABELS as AGGREGATE_EVENT_LABELS
-from webdemo.aggregate import describe
+from webdemo.aggregate import outcome
 from webdemo.base import BaseHandler
 from webdemo.catalog import BadInput, run_knob
 from webdemo.styles import STYLES
@@ -81,22 +81,16 @@ class EssayCallHandler(BaseHandler):
         # Give the callback its chance, bounded, before saying it never ran.
         IOLoop.current().call_later(CALLBACK_GRACE_SECONDS, self.report)
 
-    def elapsed_ms(self):
-        return round((time.perf_counter() - self.started) * 1000, 1)
-
     def report(self):
         error = self.future.exception()
-        response = None if error else self.future.result()
+        status, size, words = outcome(None if error else self.future.result(), error)
         result = {
             "demo": "essay-2016",
             "call": "http_client.fetch(url, handle_response)",
             "signature": simple_signature(AsyncHTTPClient.fetch),
             "raise_error": repr(self.handle_response)[:200],
             "target": self.target.name,
-            "fetch": {"status": response.code if response else None,
-                      "bytes": len(response.body) if response else 0,
-                      "error": describe(error) if error else None,
-                      "ms": self.fetch_ms},
+            "fetch": {"status": status, "bytes": size, "error": words, "ms": self.fetch_ms},
             "callback_ran": self.callback_ran,
             "waited_ms": self.elapsed_ms(),
         }

@@ -182,7 +182,7 @@ def run_knob(arguments, name, limits=RUN_LIMITS):
 
 
 class Catalog:
-    def __init__(self, self_url, operator_targets=(), timeout=3.0, max_fetches=MAX_FETCHES):
+    def __init__(self, self_url, operator_targets, timeout, max_fetches):
         self.self_url = self_url.rstrip("/")
         self.timeout = timeout
         self.max_fetches = max_fetches
@@ -225,7 +225,7 @@ class Catalog:
         return Plan(targets, min(knobs["limit"] or len(targets), len(targets)),
                     min(self.timeout * slow, MAX_TIMEOUT), slow)
 
-    def target(self, spec, slow=1):
+    def target(self, spec, slow):
         if spec in BUILT_IN:
             return self.simulated(BUILT_IN[spec], slow)
         if spec in self.names:

@@ -19,6 +19,7 @@ from webdemo.catalog import (
     RUN_LIMITS,
     SCENARIOS,
     SEED,
+    SIMULATOR_LIMITS,
     BadInput,
     chosen_scenario,
     one,
@@ -90,7 +91,8 @@ class PageHandler(BaseHandler):
             {"scenario": self.get_query_arguments("scenario", strip=False)})
         self.render(template, scenarios=SCENARIOS, scenario=scenario,
                     scenario_labels=SCENARIO_LABELS,
-                    seed_delays=seed_delays(), limits=RUN_LIMITS, slow_motion=SLOW_MOTION,
+                    seed_delays=seed_delays(), delay_limits=SIMULATOR_LIMITS["delay_ms"],
+                    limits=RUN_LIMITS, slow_motion=SLOW_MOTION,
                     max_timeout=MAX_TIMEOUT,
                     messages=self.script_translations("app.js"), kinds=json_encode(kinds),
                     errors=json_encode(errors), config=self.settings["config"], **kwargs)
