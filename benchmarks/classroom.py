@@ -84,7 +84,8 @@ def main():
         for round_number in range(1, args.rounds + 1):
             waits, problems = asyncio.run(one_class(base, args.students, query))
             all_problems += problems
-            cuts = statistics.quantiles(waits, n=100) if len(waits) > 1 else waits * 99
+            cuts = (statistics.quantiles(waits, n=100, method="inclusive") if len(waits) > 1
+                    else waits * 99)
             print(f"{round_number:<7}{cuts[49]:>7.2f}{cuts[98]:>7.2f}{waits[-1]:>7.2f}  "
                   + (", ".join(f"{n} x {what}" for what, n in problems.most_common()) or "none"))
     finally:

@@ -70,12 +70,23 @@ def fan_out_ratios(url, delay_ms, runs):
     return min(ratios), statistics.median(ratios)
 
 
+def delays(text):
+    try:
+        values = [int(part) for part in text.split(",")]
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a list of whole numbers") from None
+    if not all(1 <= value <= 30_000 for value in values):  # the ratio divides by each
+        raise argparse.ArgumentTypeError(f"{text!r}: each delay must be from 1 to 30000")
+    return values
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--fetches", type=int, default=100, choices=range(1, 201),
                         metavar="1..200", help="fetches per aggregate (default: 100)")
-    parser.add_argument("--delays", default="200",
-                        help="upstream delays in ms, comma-separated (default: 200)")
+    parser.add_argument("--delays", type=delays, default=[200], metavar="MS,MS",
+                        help="upstream delays in ms, 1 to 30000, comma-separated "
+                             "(default: 200)")
     parser.add_argument("--runs", type=int, default=7, choices=range(1, 51),
                         metavar="1..50", help="runs per style and delay (default: 7)")
     add_webdemo_args(parser)
@@ -86,7 +97,7 @@ def main():
         print(f"{args.fetches} fetches at once, {args.runs} runs each; "
               "wall time / slowest upstream (1.00 is the limit)")
         print(f"{'style':<12}{'delay':>8}{'best':>8}{'median':>8}")
-        for delay in map(int, args.delays.split(",")):
+        for delay in args.delays:
             for style in CORE_STYLES:
                 best, median = fan_out_ratios(f"{base}{style}?{fan_out_query(args.fetches, delay)}",
                                               delay, args.runs)

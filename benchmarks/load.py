@@ -29,10 +29,11 @@ import time
 from collections import Counter, defaultdict
 from urllib.parse import urlencode
 
+from webdemo.app import Config
 from webdemo.catalog import RUN_SECONDS, SCENARIOS
 from webdemo.styles import STYLES
 
-SERVER_TIMEOUT = 3.0  # the server's default --timeout; one-hangs waits this long
+SERVER_TIMEOUT = Config.timeout  # the server's default --timeout; one-hangs waits this long
 # The server ends every run by RUN_SECONDS + its timeout, whatever the style: a
 # sequential fan-out of 100 x 200 ms alone takes 20 s, more under load. Later is an error.
 CLIENT_TIMEOUT = RUN_SECONDS + SERVER_TIMEOUT + 5
@@ -256,7 +257,7 @@ def ms(seconds):
 def percentiles(latencies):
     if len(latencies) < 2:
         return "-"
-    cuts = statistics.quantiles(latencies, n=100)
+    cuts = statistics.quantiles(latencies, n=100, method="inclusive")
     return f"p50 {ms(cuts[49])}, p99 {ms(cuts[98])}"
 
 

@@ -63,7 +63,7 @@ async def throughput(url, clients, seconds):
         elapsed = time.perf_counter() - started
     if not latencies:
         return 0, 0.0, float("nan"), float("nan"), errors
-    cuts = statistics.quantiles(latencies, n=100)
+    cuts = statistics.quantiles(latencies, n=100, method="inclusive")
     return len(latencies), len(latencies) / elapsed, cuts[49], cuts[98], errors
 
 
