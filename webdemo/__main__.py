@@ -67,9 +67,10 @@ def parse_args(argv=None):
                              "(default: %(default)s)")
     parser.add_argument("--http-client", choices=[name for name, client in HTTP_CLIENTS.items()
                                                   if client], default=Config.http_client,
-                        help="Tornado's HTTP client for every style: curl (libcurl, reuses "
-                             "connections; needs pycurl) or simple (pure Python) "
-                             "(default: %(default)s)")
+                        help="the Tornado HTTP client that the callbacks, coroutines and "
+                             "generators styles share: curl (libcurl, reuses connections; "
+                             "needs pycurl) or simple (pure Python); the blocking styles "
+                             "use urllib (default: %(default)s)")
     parser.add_argument("--target", type=operator_target, action="append", default=[],
                         metavar="NAME=URL",
                         help="let visitors fetch URL under NAME (http or https only); "
