@@ -1,23 +1,37 @@
 """blocking_fetch, the threads' and greenlets' urllib: the Tornado client's limits and words."""
 
 import socket
+import ssl
 import threading
 import time
 
 import pytest
+import trustme
 from tornado.httpclient import HTTPClientError
 from tornado.simple_httpclient import HTTPStreamClosedError
 
+from webdemo import blocking
 from webdemo.aggregate import describe
 from webdemo.blocking import blocking_fetch
 
 
+@pytest.fixture(scope="module")
+def tls():
+    """A TLS server context for 127.0.0.1, from a test authority blocking_fetch trusts."""
+    authority = trustme.CA()
+    authority.configure_trust(blocking.TLS)
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    authority.issue_cert("127.0.0.1").configure_cert(context)
+    return context
+
+
 @pytest.fixture
 def raw_upstream():
-    """raw_upstream(answer): a loopback port whose every connection gets answer(conn)."""
+    """raw_upstream(answer, tls=None): a loopback port whose every connection gets
+    answer(conn), over TLS with the server context `tls`."""
     listeners = []
 
-    def start(answer):
+    def start(answer, tls=None):
         listener = socket.create_server(("127.0.0.1", 0))
         listeners.append(listener)
 
@@ -26,14 +40,16 @@ def raw_upstream():
                 while True:
                     try:
                         conn, _ = listener.accept()
-                    except OSError:  # the test closed the listener
+                        if tls:
+                            conn = tls.wrap_socket(conn, server_side=True)
+                    except OSError:  # the test closed the listener, or the client left
                         return
                     with conn:
                         conn.recv(65536)
                         answer(conn)
 
         threading.Thread(target=serve, daemon=True).start()
-        return f"http://127.0.0.1:{listener.getsockname()[1]}/"
+        return f"{'https' if tls else 'http'}://127.0.0.1:{listener.getsockname()[1]}/"
 
     yield start
     for listener in listeners:
@@ -46,7 +62,8 @@ def failure(url, timeout=2.0, **kwargs):
     return raised.value
 
 
-def test_an_upstream_that_trickles_is_cut_at_the_deadline(raw_upstream):
+@pytest.mark.parametrize("over_tls", [False, True], ids=["http", "https"])
+def test_an_upstream_that_trickles_is_cut_at_the_deadline(raw_upstream, tls, over_tls):
     stop = threading.Event()
 
     def trickle(conn):  # a header byte every 0.1 s: each wait is short, the whole is not
@@ -57,7 +74,7 @@ def test_an_upstream_that_trickles_is_cut_at_the_deadline(raw_upstream):
             except OSError:
                 return
 
-    url = raw_upstream(trickle)
+    url = raw_upstream(trickle, tls if over_tls else None)
     started = time.monotonic()
     try:
         error = failure(url, timeout=0.5)

@@ -9,6 +9,7 @@ cannot tell which way a page was fetched.
 import http.client
 import io
 import socket
+import ssl
 import time
 import urllib.error
 import urllib.request
@@ -21,19 +22,13 @@ from tornado.simple_httpclient import HTTPStreamClosedError, HTTPTimeoutError
 MAX_BODY_BYTES = 16 * 1024 * 1024
 
 
-class DeadlineSocket(socket.socket):
-    """A socket whose every wait gets only what is left of one deadline for the fetch.
+class Deadline:
+    """Mixed into a socket class: every wait gets only what is left of one deadline.
 
     A plain socket timeout bounds each wait alone, so an upstream that trickles a byte
     now and then could hold a blocking fetch for ever; Tornado's client has one
     deadline for the whole request, and so does this.
     """
-
-    @classmethod
-    def adopt(cls, sock, deadline):
-        adopted = cls(sock.family, sock.type, sock.proto, fileno=sock.detach())
-        adopted.deadline = deadline
-        return adopted
 
     def wait_no_longer_than_the_deadline(self):
         left = self.deadline - time.monotonic()
@@ -50,6 +45,19 @@ class DeadlineSocket(socket.socket):
         return super().sendall(*args)
 
 
+class DeadlineSocket(Deadline, socket.socket):
+    pass
+
+
+class DeadlineTLSSocket(Deadline, ssl.SSLSocket):
+    pass
+
+
+# urllib's own default for https, but its sockets keep the deadline too.
+TLS = ssl.create_default_context()
+TLS.sslsocket_class = DeadlineTLSSocket
+
+
 class DeadlineConnection(http.client.HTTPConnection):
     def __init__(self, host, timeout, **kwargs):
         super().__init__(host, timeout=timeout, **kwargs)
@@ -60,12 +68,24 @@ class DeadlineConnection(http.client.HTTPConnection):
             super().connect()
         except TimeoutError:
             raise HTTPTimeoutError("Timeout while connecting") from None
-        self.sock = DeadlineSocket.adopt(self.sock, self.deadline)
+        if not isinstance(self.sock, Deadline):  # plain TCP: take over its descriptor
+            self.sock = DeadlineSocket(self.sock.family, self.sock.type, self.sock.proto,
+                                       fileno=self.sock.detach())
+        self.sock.deadline = self.deadline
+
+
+class DeadlineTLSConnection(DeadlineConnection, http.client.HTTPSConnection):
+    """The same over TLS: the context makes its socket a DeadlineTLSSocket."""
 
 
 class DeadlineHandler(urllib.request.HTTPHandler):
     def http_open(self, request):
         return self.do_open(DeadlineConnection, request)
+
+
+class DeadlineTLSHandler(urllib.request.HTTPSHandler):
+    def https_open(self, request):
+        return self.do_open(DeadlineTLSConnection, request, context=TLS)
 
 
 class ReportRedirects(urllib.request.HTTPRedirectHandler):
@@ -76,7 +96,7 @@ class ReportRedirects(urllib.request.HTTPRedirectHandler):
 
 # No proxy from the environment either: the Tornado client uses none.
 opener = urllib.request.build_opener(
-    urllib.request.ProxyHandler({}), ReportRedirects, DeadlineHandler)
+    urllib.request.ProxyHandler({}), ReportRedirects, DeadlineHandler, DeadlineTLSHandler)
 opener.addheaders = [("Accept-Encoding", "gzip")]
 
 
