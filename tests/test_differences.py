@@ -86,9 +86,24 @@ async def test_a_failure_is_raised_at_the_coroutines_await(http_client, base_url
     assert "/work/" not in trace and "site-packages" not in trace  # no paths of this machine
 
 
+@pytest.mark.gen_test
+async def test_a_greenlets_failure_is_raised_where_its_worker_met_it(http_client, base_url):
+    # Raised in the worker process, and its traceback sent back with the row: through
+    # the style's own line, and gevent's patched socket under urllib.
+    result = await aggregate(http_client, base_url, "greenlets", scenario="one-refused")
+    failure = result["results"][1]["failure"]
+    assert failure["type"] == "builtins.ConnectionRefusedError"
+    trace = failure["traceback"]
+    assert "in fetch_one\n    response = self.fetch_blocking(index)" in trace
+    assert 'File "gevent/socket.py"' in trace
+    assert "/work/" not in trace and "site-packages" not in trace
+    assert [row["failure"] for row in result["results"][::2]] == [None, None]
+
+
 @pytest.mark.gen_test(timeout=10)
-async def test_failures_shown_are_bounded(http_client, base_url):
-    result = await aggregate(http_client, base_url, "coroutines", fetch=["broken"] * 30)
+@pytest.mark.parametrize("style", ["coroutines", "greenlets"])
+async def test_failures_shown_are_bounded(http_client, base_url, style):
+    result = await aggregate(http_client, base_url, style, fetch=["broken"] * 30)
     shown = [row["failure"] for row in result["results"] if row["failure"]]
     assert len(shown) == 10 and result["failed"] == 30
     assert all(len(failure["traceback"]) <= 4001 for failure in shown)

@@ -366,13 +366,17 @@ class AggregateHandler(BaseHandler):
         return self.row(index, *outcome(response), began=response.start_time)
 
     def failed(self, index, error):
-        with self.events_lock:
-            shown = self.failures_shown < MAX_FAILURES_SHOWN
-            self.failures_shown += shown
-        failure = seen_as(error) if shown else None
+        failure = seen_as(error) if self.may_show_failure() else None
         response = getattr(error, "response", None)
         return self.row(index, *outcome(None, error, self.settings["config"].max_body_bytes),
                         failure=failure, began=response.start_time if response else None)
+
+    def may_show_failure(self):
+        """Counts a failure: True for a run's first MAX_FAILURES_SHOWN, which show how
+        they reached the style's code."""
+        with self.events_lock:  # threads fail at once: a read, then a write
+            self.failures_shown += 1
+            return self.failures_shown <= MAX_FAILURES_SHOWN
 
     def row(self, index, status, size, error, failure=None, began=None):
         """The row of a fetch; `began` is when the HTTP client began it, if it says."""

@@ -41,6 +41,7 @@ from webdemo.aggregate import (
     BlockingSlots,
     counted_in_flight,
     outcome,
+    seen_as,
 )
 from webdemo.blocking import blocking_fetch
 
@@ -277,8 +278,10 @@ class WorkerHandler(AggregateHandler):
         elif message["kind"] == "sent":
             self.fetch_sent(index)
         else:
-            self.rows[index] = self.row(index, message["status"], message["bytes"],
-                                        message["error"])
+            failure = message.get("failure")  # from the worker, which met the error
+            self.rows[index] = self.row(
+                index, message["status"], message["bytes"], message["error"],
+                failure=failure if failure and self.may_show_failure() else None)
 
 
 class WorkerJob:
@@ -317,11 +320,11 @@ class WorkerJob:
         return self.row(index, outcome(response))
 
     def failed(self, index, error):
-        return self.row(index, outcome(None, error, self.max_body))
+        return self.row(index, outcome(None, error, self.max_body), seen_as(error))
 
-    def row(self, index, fetched):
+    def row(self, index, fetched, failure=None):
         status, size, error = fetched
-        self.tell("row", index=index, status=status, bytes=size, error=error)
+        self.tell("row", index=index, status=status, bytes=size, error=error, failure=failure)
         return fetched
 
     def render_results(self, rows):
