@@ -112,6 +112,36 @@ def test_an_os_error_keeps_its_own_words(error):
     assert describe(error) == error.strerror
 
 
+def test_informational_answers_before_the_answer_are_skipped(raw_upstream):
+    # As Tornado's clients do: a 103 Early Hints, then the real answer.
+    url = raw_upstream(lambda conn: conn.sendall(
+        b"HTTP/1.1 103 Early Hints\r\nLink: </a.css>; rel=preload\r\n\r\n"
+        b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok"))
+    response = blocking_fetch(url, 2.0)
+    assert (response.code, response.body) == (200, b"ok")
+
+
+def test_a_tls_handshake_gets_only_what_connecting_left_of_the_deadline(
+        raw_upstream, monkeypatch):
+    connect = socket.create_connection
+
+    def slow_connect(*args, **kwargs):  # a connection that takes 0.3 s of the 0.5
+        time.sleep(0.3)
+        return connect(*args, **kwargs)
+
+    monkeypatch.setattr(socket, "create_connection", slow_connect)
+    stop = threading.Event()
+    # It takes the connection and the client's hello, and never answers it.
+    url = raw_upstream(lambda conn: stop.wait(3)).replace("http:", "https:")
+    started = time.monotonic()
+    try:
+        error = failure(url, timeout=0.5)
+    finally:
+        stop.set()
+    assert describe(error) == "Timeout while connecting"
+    assert time.monotonic() - started < 0.75  # not 0.3 s more for the handshake
+
+
 def test_an_error_status_keeps_its_reason_and_body(raw_upstream):
     url = raw_upstream(lambda conn: conn.sendall(
         b"HTTP/1.1 503 Gone Fishing\r\nContent-Length: 4\r\n\r\nnope"))

@@ -53,15 +53,40 @@ class DeadlineTLSSocket(Deadline, ssl.SSLSocket):
     pass
 
 
-# urllib's own default for https, but its sockets keep the deadline too.
+# As http.client makes it for https, but its sockets keep the deadline too.
 TLS = ssl.create_default_context()
+TLS.set_alpn_protocols(["http/1.1"])
 TLS.sslsocket_class = DeadlineTLSSocket
 
 
+class SkipInformational(http.client.HTTPResponse):
+    """http.client skips a 100 Continue before the answer, but takes any other 1xx (a
+    103 Early Hints) for the answer itself; Tornado's clients skip them all, and so
+    does this. (_read_status is http.client's step that reads the status line.)"""
+
+    def _read_status(self):
+        version, status, reason = super()._read_status()
+        return version, 100 if 100 <= status < 200 else status, reason
+
+
 class DeadlineConnection(http.client.HTTPConnection):
+    response_class = SkipInformational
+
     def __init__(self, host, timeout, **kwargs):
         super().__init__(host, timeout=timeout, **kwargs)
         self.deadline = time.monotonic() + timeout
+        # http.client's hook for opening the TCP connection: a TLS handshake after it
+        # gets what is left of the deadline, not a whole timeout of its own.
+        self._create_connection = self.open_within_the_deadline
+
+    def open_within_the_deadline(self, address, timeout, source_address=None):
+        sock = socket.create_connection(address, timeout, source_address)
+        left = self.deadline - time.monotonic()
+        if left <= 0:
+            sock.close()
+            raise TimeoutError("timed out")
+        sock.settimeout(left)
+        return sock
 
     def connect(self):
         try:
@@ -129,8 +154,6 @@ def blocking_fetch(url, timeout, max_body=MAX_BODY_BYTES):
 
 
 def read_response(url, answer, max_body):
-    if answer.status < 200:  # http.client takes a 1xx for the answer; it never is
-        raise HTTPStreamClosedError("Connection closed")
     body = answer.read(max_body + 1)
     # read(n) does not complain of a body cut short: compare with the length announced.
     announced = answer.headers.get("Content-Length", "")
