@@ -1,5 +1,6 @@
 """blocking_fetch, the threads' and greenlets' urllib: the Tornado client's limits and words."""
 
+import contextlib
 import socket
 import ssl
 import threading
@@ -7,19 +8,28 @@ import time
 
 import pytest
 import trustme
+from helpers import aggregate
 from tornado.httpclient import HTTPClientError
 from tornado.simple_httpclient import HTTPStreamClosedError
 
 from webdemo import blocking
 from webdemo.aggregate import describe
+from webdemo.app import Config
 from webdemo.blocking import blocking_fetch
+from webdemo.styles import STYLES
 
 
 @pytest.fixture(scope="module")
-def tls():
-    """A TLS server context for 127.0.0.1, from a test authority blocking_fetch trusts."""
+def authority():
+    """A test certificate authority that blocking_fetch trusts, in this process."""
     authority = trustme.CA()
     authority.configure_trust(blocking.TLS)
+    return authority
+
+
+@pytest.fixture(scope="module")
+def tls(authority):
+    """A TLS server context for 127.0.0.1, its certificate from `authority`."""
     context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
     authority.issue_cert("127.0.0.1").configure_cert(context)
     return context
@@ -82,6 +92,66 @@ def test_an_upstream_that_trickles_is_cut_at_the_deadline(raw_upstream, tls, ove
         stop.set()
     assert describe(error) == "Timeout during request"
     assert 0.5 <= time.monotonic() - started < 0.9
+
+
+def answer_in_one_slow_tls_record(conn, tls):
+    """Completes the handshake, reads the request, then sends the whole answer as one
+    TLS record, a byte every 0.05 s: no wait is long, and the record takes 3 s."""
+    incoming, outgoing = ssl.MemoryBIO(), ssl.MemoryBIO()
+    server = tls.wrap_bio(incoming, outgoing, server_side=True)
+
+    def until_done(step):
+        while True:
+            try:
+                return step()
+            except ssl.SSLWantReadError:
+                conn.sendall(outgoing.read())
+                data = conn.recv(65536)
+                if not data:
+                    raise ConnectionResetError("the client left") from None
+                incoming.write(data)
+
+    until_done(server.do_handshake)
+    conn.sendall(outgoing.read())
+    until_done(lambda: server.read(65536))
+    server.write(b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok")
+    for byte in outgoing.read():
+        conn.sendall(bytes([byte]))
+        time.sleep(0.05)
+
+
+@pytest.fixture
+def config(http_port, tls, authority, tmp_path, monkeypatch):
+    """The app with an https --target that answers in one TLS record, slowly."""
+    authority_file = tmp_path / "authority.pem"
+    authority.cert_pem.write_to_path(str(authority_file))
+    monkeypatch.setenv("SSL_CERT_FILE", str(authority_file))  # for the greenlet worker
+    listener = socket.create_server(("127.0.0.1", 0))
+
+    def serve():
+        with listener:
+            while True:
+                try:
+                    conn, _ = listener.accept()
+                except OSError:  # the test closed the listener
+                    return
+                with conn, contextlib.suppress(OSError):  # the client left
+                    answer_in_one_slow_tls_record(conn, tls)
+
+    threading.Thread(target=serve, daemon=True).start()
+    yield Config(port=http_port, timeout=0.5,
+                 targets={"trickles": f"https://127.0.0.1:{listener.getsockname()[1]}/"})
+    listener.close()
+
+
+@pytest.mark.gen_test(timeout=10)
+@pytest.mark.parametrize("style", [name for name, style in STYLES.items() if style.blocking])
+async def test_every_blocking_style_cuts_an_https_trickle_at_the_deadline(
+        http_client, base_url, style):
+    result = await aggregate(http_client, base_url, style, fetch=["trickles"])
+    [row] = result["results"]
+    assert row["error"] == "Timeout during request"
+    assert row["end_ms"] - row["start_ms"] < 500 + 400  # 0.5 s, and what a busy CI adds
 
 
 def test_a_body_over_the_limit_is_refused_as_tornado_does(raw_upstream):

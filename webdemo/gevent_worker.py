@@ -19,9 +19,21 @@ import sys  # noqa: E402
 import threading  # noqa: E402
 
 import gevent  # noqa: E402
+from tornado.simple_httpclient import HTTPTimeoutError  # noqa: E402
 
+from webdemo.blocking import blocking_fetch  # noqa: E402
 from webdemo.styles.greenlets import GreenletsJob  # noqa: E402
 from webdemo.worker import usage  # noqa: E402
+
+
+def fetch_within_the_deadline(url, timeout, max_body):
+    """blocking_fetch(), its one deadline kept by gevent as well.
+
+    A patched TLS socket waits up to its whole timeout for each piece of a TLS record,
+    so an https upstream that trickles one could outlast the socket-level deadline.
+    """
+    with gevent.Timeout(timeout, HTTPTimeoutError("Timeout during request")):
+        return blocking_fetch(url, timeout, max_body)
 
 
 def main(fd, max_clients):
@@ -48,7 +60,8 @@ def main(fd, max_clients):
             if request.get("usage"):
                 send({"job": request["job"], "kind": "done", "usage": usage()})
             else:
-                gevent.spawn(GreenletsJob(send, request, client_slots).get)
+                job = GreenletsJob(send, request, client_slots, fetch_within_the_deadline)
+                gevent.spawn(job.get)
 
 
 if __name__ == "__main__":

@@ -12,7 +12,7 @@ server talks to it over a socket pair, one JSON object a line:
                       {"job": 7, "kind": "queued", "index": 1}   no free slot (limit)
                       {"job": 7, "kind": "sent", "index": 1}     a slot came free
                       {"job": 7, "kind": "row", "index": 0, "status": 200, "bytes": 14336,
-                       "error": null}
+                       "error": null, "failure": null}   (see seen_as())
                       {"job": 7, "kind": "done"}           ("usage": {...} for a usage job)
 
 A worker starts on first use and again after it died. If it dies, or a job of it says
@@ -43,7 +43,6 @@ from webdemo.aggregate import (
     outcome,
     seen_as,
 )
-from webdemo.blocking import blocking_fetch
 
 START_SECONDS = 15  # to import gevent and Tornado, on a busy machine
 GRACE_SECONDS = 2  # past the fetch timeout, for a job's next message to arrive
@@ -291,8 +290,9 @@ class WorkerJob:
     server as it happens; the server makes the rows.
     """
 
-    def __init__(self, send, request, client_slots):
+    def __init__(self, send, request, client_slots, fetch_url):
         self.send = send
+        self.fetch_url = fetch_url  # blocking_fetch(), as the worker process keeps its deadline
         self.job = request["job"]
         self.targets = request["targets"]  # URLs
         self.timeout = request["timeout"]
@@ -312,7 +312,7 @@ class WorkerJob:
                         lambda: self.tell("sent", index=index))
         try:
             with self.client_slots:  # --max-clients across all jobs, as the thread pool's
-                return blocking_fetch(self.targets[index], self.timeout, self.max_body)
+                return self.fetch_url(self.targets[index], self.timeout, self.max_body)
         finally:
             self.slots.release()
 
