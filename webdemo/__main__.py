@@ -87,7 +87,8 @@ def parse_args(argv=None):
                              "live bench replaces; `webdemo bench --results PATH` writes them "
                              "(default: %(default)s)")
     parser.add_argument("--debug", action="store_true",
-                        help="reload on code changes and log every request")
+                        help="reload on code changes and log every request but the "
+                             "simulator's")
     args = parser.parse_args(argv)
     if args.debug and args.processes > 1:
         parser.error("--debug reloads one process: it cannot go with --processes")

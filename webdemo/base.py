@@ -112,8 +112,8 @@ class BaseHandler(RequestHandler):
     def query_arguments(self):
         """The query as {name: [values]}, each value exactly as sent.
 
-        strip=False: Tornado would otherwise trim spaces and drop control characters,
-        and pass " python.org\x00" for "python.org"; what is sent is what is checked.
+        strip=False: Tornado would otherwise trim the spaces around a value, and pass
+        " python.org " for "python.org"; a value is checked as it was sent.
         """
         return {name: self.get_query_arguments(name, strip=False)
                 for name in self.request.query_arguments}
