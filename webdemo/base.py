@@ -110,10 +110,11 @@ class BaseHandler(RequestHandler):
         return round((time.perf_counter() - self.started) * 1000, 1)
 
     def query_arguments(self):
-        """The query as {name: [values]}, each value exactly as sent.
+        """The query as {name: [values]}, each value untrimmed.
 
         strip=False: Tornado would otherwise trim the spaces around a value, and pass
-        " python.org " for "python.org"; a value is checked as it was sent.
+        " python.org " for "python.org". (Control characters it still turns into
+        spaces, which no name or number accepts.)
         """
         return {name: self.get_query_arguments(name, strip=False)
                 for name in self.request.query_arguments}
