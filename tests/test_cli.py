@@ -145,10 +145,7 @@ def test_processes_share_the_port_and_stop_with_their_supervisor(tmp_path):
         assert len(workers) == 2
     finally:
         stop(process)
-    deadline = time.monotonic() + 10
-    while any(map(alive, workers)):
-        assert time.monotonic() < deadline, "workers outlived their supervisor"
-        time.sleep(0.05)
+    assert_all_end(workers, "workers outlived their supervisor")
 
 
 def test_ctrl_c_stops_the_server_and_its_worker_quietly(tmp_path):
@@ -165,9 +162,14 @@ def test_ctrl_c_stops_the_server_and_its_worker_quietly(tmp_path):
         assert process.stderr.read() == b""  # no traceback from either process
     finally:
         stop(process)
+    assert_all_end(workers, "the worker outlived the server")
+
+
+def assert_all_end(pids, failure):
+    """Waits up to 10 s for every process in pids to end."""
     deadline = time.monotonic() + 10
-    while any(map(alive, workers)):
-        assert time.monotonic() < deadline, "the worker outlived the server"
+    while any(map(alive, pids)):
+        assert time.monotonic() < deadline, failure
         time.sleep(0.05)
 
 
