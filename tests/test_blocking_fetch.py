@@ -37,11 +37,12 @@ def tls(authority):
 
 @pytest.fixture
 def raw_upstream():
-    """raw_upstream(answer, tls=None): a loopback port whose every connection gets
-    answer(conn), over TLS with the server context `tls`."""
+    """raw_upstream(answer, tls=None, read_request=True): a loopback port whose every
+    connection gets answer(conn), over TLS with the server context `tls`; once the
+    request is read, or before anything is, to speak TLS itself."""
     listeners = []
 
-    def start(answer, tls=None):
+    def start(answer, tls=None, read_request=True):
         listener = socket.create_server(("127.0.0.1", 0))
         listeners.append(listener)
 
@@ -54,8 +55,9 @@ def raw_upstream():
                             conn = tls.wrap_socket(conn, server_side=True)
                     except OSError:  # the test closed the listener, or the client left
                         return
-                    with conn:
-                        conn.recv(65536)
+                    with conn, contextlib.suppress(OSError):  # the client left
+                        if read_request:
+                            conn.recv(65536)
                         answer(conn)
 
         threading.Thread(target=serve, daemon=True).start()
@@ -79,10 +81,7 @@ def test_an_upstream_that_trickles_is_cut_at_the_deadline(raw_upstream, tls, ove
     def trickle(conn):  # a header byte every 0.1 s: each wait is short, the whole is not
         conn.sendall(b"HTTP/1.1 200 OK\r\n")
         while not stop.wait(0.1):
-            try:
-                conn.sendall(b"X")
-            except OSError:
-                return
+            conn.sendall(b"X")  # until the client leaves
 
     url = raw_upstream(trickle, tls if over_tls else None)
     started = time.monotonic()
@@ -121,27 +120,15 @@ def answer_in_one_slow_tls_record(conn, tls):
 
 
 @pytest.fixture
-def config(http_port, tls, authority, tmp_path, monkeypatch):
+def config(http_port, raw_upstream, tls, authority, tmp_path, monkeypatch):
     """The app with an https --target that answers in one TLS record, slowly."""
     authority_file = tmp_path / "authority.pem"
     authority.cert_pem.write_to_path(str(authority_file))
     monkeypatch.setenv("SSL_CERT_FILE", str(authority_file))  # for the greenlet worker
-    listener = socket.create_server(("127.0.0.1", 0))
-
-    def serve():
-        with listener:
-            while True:
-                try:
-                    conn, _ = listener.accept()
-                except OSError:  # the test closed the listener
-                    return
-                with conn, contextlib.suppress(OSError):  # the client left
-                    answer_in_one_slow_tls_record(conn, tls)
-
-    threading.Thread(target=serve, daemon=True).start()
-    yield Config(port=http_port, timeout=0.5,
-                 targets={"trickles": f"https://127.0.0.1:{listener.getsockname()[1]}/"})
-    listener.close()
+    url = raw_upstream(lambda conn: answer_in_one_slow_tls_record(conn, tls),
+                       read_request=False)
+    return Config(port=http_port, timeout=0.5,
+                  targets={"trickles": url.replace("http:", "https:")})
 
 
 @pytest.mark.gen_test(timeout=10)
