@@ -6,8 +6,8 @@ import sys
 
 import pytest
 
-from webdemo.bench import table
-from webdemo.costs import load_results
+from webdemo.bench.main import table
+from webdemo.costs.results import load_results
 from webdemo.styles import STYLES
 
 FIGURES = {"wall_ms", "cpu_ms", "peak_rss_mb", "rss_before_mb", "voluntary_switches",
