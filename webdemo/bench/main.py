@@ -20,7 +20,7 @@ from webdemo.costs.results import (
 )
 from webdemo.styles import STYLES
 
-SIZES = (10, 100, 1000)
+SIZES = (10, 100, 1000)  # the Ns a bench runs unless told
 # The most fetches one run may ask of a page; the app's own limit is raised to it.
 MAX_BENCH_FETCHES = 1000
 CHILD = [sys.executable, "-m", "webdemo.bench.child"]

@@ -53,7 +53,8 @@ def merged(earlier: dict | None, latest: dict) -> dict:
     """latest, with earlier's outcomes for the styles and sizes latest did not measure.
 
     A bench of a few styles or sizes then refreshes those and keeps the rest of the chart;
-    a bench measured otherwise (another machine, other pages) replaces earlier whole.
+    a skip measures nothing, so it keeps an earlier run of its style and N. A bench measured
+    otherwise (another machine, other pages) replaces earlier whole.
     """
     if earlier is None or not comparable(earlier, latest):
         return latest
@@ -61,14 +62,20 @@ def merged(earlier: dict | None, latest: dict) -> dict:
     def key(run):
         return run["style"], run["fetches"]
 
-    measured = {key(run) for outcome in OUTCOMES for run in latest[outcome]}
+    def keys(results, *outcomes):
+        return {key(run) for outcome in outcomes for run in results.get(outcome, [])}
+
+    latest_keys = keys(latest, "runs", "failed") | (keys(latest, "skipped")
+                                                     - keys(earlier, "runs"))
     rank = {name: number for number, name in enumerate(STYLES)}
 
     def order(run):
         return run["fetches"], rank.get(run["style"], len(rank))
 
-    both = {outcome: sorted([run for run in earlier.get(outcome, []) if key(run) not in measured]
-                            + latest[outcome], key=order)
+    both = {outcome: sorted([run for run in earlier.get(outcome, [])
+                             if key(run) not in latest_keys]
+                            + [run for run in latest[outcome] if key(run) in latest_keys],
+                            key=order)
             for outcome in OUTCOMES}
     runs = [run for outcome in OUTCOMES for run in both[outcome]]
     settings = latest["settings"] | {
