@@ -212,3 +212,7 @@ def main(argv=None):
         if config.processes > 1:
             fork_processes(config.processes)  # returns in each worker, never in the parent
         asyncio.run(serve(config, sockets))
+
+
+if __name__ == "__main__":
+    main()
