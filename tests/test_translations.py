@@ -20,7 +20,9 @@ from webdemo.base import (
     script_messages,
 )
 from webdemo.breakit import EVENT_LABELS as BREAK_IT_LABELS
-from webdemo.costs import BENCH_FAILED, CLAIMS, RULES, SEEN, SKIPPED, save_results
+from webdemo.costs.claims import CLAIMS, RULES, SEEN
+from webdemo.costs.handlers import BENCH_FAILED
+from webdemo.costs.results import SKIPPED, save_results
 from webdemo.differences import POINTS
 from webdemo.pages import SCENARIO_LABELS
 from webdemo.styles import STYLES

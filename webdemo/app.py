@@ -19,7 +19,9 @@ from webdemo.base import (
 )
 from webdemo.blocking import MAX_BODY_BYTES
 from webdemo.catalog import MAX_FETCHES, Catalog
-from webdemo.costs import CostsHandler, LiveBench, LiveBenchHandler, default_results_path
+from webdemo.costs.handlers import CostsHandler, LiveBenchHandler
+from webdemo.costs.live_bench import LiveBench
+from webdemo.costs.results import default_results_path
 from webdemo.pages import AllHandler, HighlightStyleHandler, IndexHandler
 from webdemo.stats import StatsHandler
 from webdemo.styles import STYLES
