@@ -15,6 +15,8 @@ import pytest
 from helpers import aggregate
 
 from webdemo.app import Config
+from webdemo.loops import LOOPS
+from webdemo.styles import STYLES
 
 ADDRESS = re.compile(rb"webdemo: open (http://127\.0\.0\.1:(\d+)/)")
 
@@ -93,6 +95,7 @@ def test_help_explains_every_flag():
     (["--target", "a=http://example.com/", "--target", "a=http://example.org/"],
      "'a' is given twice"),
     (["--colour"], "unrecognized arguments: --colour"),
+    (["--loop", "trio"], "--loop: invalid choice: 'trio'"),
 ])
 def test_a_bad_flag_is_one_line_and_status_2(flags, message):
     result = subprocess.run([sys.executable, "-m", "webdemo", *flags],
@@ -137,6 +140,32 @@ def test_help_gives_each_bounded_flag_the_range_its_error_gives(command, flag):
     bounds = re.search(r"is not from (\S+ to \S+) \(see --help\)", refused.stderr).group(1)
     explained = help_of(*command).split("options:")[1].split(f" {flag} ", 1)[1]
     assert f"({bounds}" in explained.split("default:")[0]
+
+
+def test_help_gives_the_loops_this_machine_can_run():
+    assert f"--loop {{{','.join(LOOPS)}}}" in help_of()
+    explained = help_of().split("options:")[1].split(" --loop ", 1)[1]
+    assert f"(default: {LOOPS[0]})" in explained.split(" --")[0]
+
+
+@pytest.mark.parametrize("loop", LOOPS)
+def test_every_style_runs_on_each_loop_and_the_page_says_which(tmp_path, loop):
+    # The curl client, the threads' executor, the greenlet worker's socket and Ctrl-C,
+    # each on the loop asked for.
+    process, url = start([sys.executable, "-m", "webdemo", "--port", "0", "--loop", loop],
+                         cwd=tmp_path, process_group=0,
+                         preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
+    try:
+        page = get(url)[1].decode()
+        assert f"runs on the <code>{loop}</code> event loop" in page
+        for style in STYLES:
+            status, body = get(url + f"{style}?format=json")
+            assert status == 200 and json.loads(body)["ok"] == 3, style
+        os.killpg(process.pid, signal.SIGINT)
+        assert process.wait(timeout=10) == 0
+        assert process.stderr.read() == b""
+    finally:
+        stop(process)
 
 
 def test_a_port_in_use_is_a_clear_error(tmp_path):

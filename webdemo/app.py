@@ -22,6 +22,7 @@ from webdemo.catalog import MAX_FETCHES, Catalog
 from webdemo.costs.handlers import CostsHandler, LiveBenchHandler
 from webdemo.costs.live_bench import LiveBench
 from webdemo.costs.results import default_results_path
+from webdemo.loops import LOOPS
 from webdemo.pages import AllHandler, HighlightStyleHandler, IndexHandler
 from webdemo.stats import StatsHandler
 from webdemo.styles import STYLES
@@ -46,6 +47,7 @@ class Config:
     timeout: float = 3.0  # seconds per fetch, connecting included
     max_clients: int = 200  # fetches at once, across all requests
     http_client: str = "curl" if CurlAsyncHTTPClient else "simple"
+    loop: str = LOOPS[0]  # the event loop, by its name in webdemo.loops
     processes: int = 1
     targets: dict = field(default_factory=dict)  # the operator's --target NAME=URL
     # The simulator serves up to 10,000,000 bytes; a larger answer is refused mid-body.

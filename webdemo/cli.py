@@ -20,6 +20,7 @@ from webdemo.bench.main import MAX_BENCH_FETCHES, SIZES
 from webdemo.bench.main import main as run_bench
 from webdemo.catalog import MAX_TIMEOUT, RUN_SECONDS, parse_operator_target
 from webdemo.costs.results import default_results_path
+from webdemo.loops import LOOPS, loop_factory
 from webdemo.styles import STYLES
 
 # The most fetches at once that --max-clients gives the HTTP client, in the server and the
@@ -89,6 +90,10 @@ def serve_parser():
                              "generators styles share: curl (libcurl, reuses connections; "
                              "needs pycurl) or simple (pure Python); the blocking styles "
                              "use urllib (default: %(default)s)")
+    parser.add_argument("--loop", choices=LOOPS,
+                        default=Config.loop,
+                        help="the event loop: asyncio (the standard library's) or uvloop "
+                             "(libuv's; needs uvloop) (default: %(default)s)")
     parser.add_argument("--target", dest="targets", action=Targets, default={},
                         metavar="NAME=URL",
                         help="let visitors fetch URL under NAME (http or https only); "
@@ -173,7 +178,7 @@ def parse_args(argv=None):
     if args.debug and args.processes > 1:
         parser.error("--debug reloads one process: it cannot go with --processes")
     return Config(host=args.host, port=args.port, timeout=args.timeout,
-                  max_clients=args.max_clients, http_client=args.http_client,
+                  max_clients=args.max_clients, http_client=args.http_client, loop=args.loop,
                   processes=args.processes, targets=args.targets,
                   bench_results=args.bench_results, debug=args.debug)
 
@@ -211,7 +216,8 @@ def main(argv=None):
     with contextlib.suppress(KeyboardInterrupt):  # Ctrl-C is how it stops
         if config.processes > 1:
             fork_processes(config.processes)  # returns in each worker, never in the parent
-        asyncio.run(serve(config, sockets))
+        with asyncio.Runner(loop_factory=loop_factory(config.loop)) as runner:
+            runner.run(serve(config, sockets))
 
 
 if __name__ == "__main__":
