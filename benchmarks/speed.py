@@ -6,8 +6,9 @@ on all of them alike; the table gives the medians over the rounds:
   fan-out     100 simulated upstreams of 200 ms at once: wall time / slowest upstream
               (1.00 is the limit), the median of --runs runs;
   throughput  the aggregate of 5 simulated fetches of 0 ms under 32 concurrent keep-alive
-              clients for --seconds: requests/s, p50, p99, errors, and the server's CPU
-              time per answer (its processes' and their children's).
+              clients for --seconds: requests/s, p50, p99, errors, the server's CPU
+              time per answer (its processes' and their children's), and the load
+              generator's (so that what more cores would give can be estimated).
 The load comes from wrk where it is installed, else from aiohttp clients in this process,
 which take more of the cores from the servers: the table says which. --loop runs webdemo
 and the Tornado reference on each loop given; the aiohttp server runs on asyncio's.
@@ -22,6 +23,7 @@ import asyncio
 import json
 import os
 import re
+import resource
 import shlex
 import shutil
 import statistics
@@ -70,7 +72,7 @@ async def aiohttp_load(url, clients, seconds):
     return len(latencies), len(latencies) / elapsed, cuts[49], cuts[98], errors
 
 
-WRK_UNITS = {"us": 0.001, "ms": 1, "s": 1000}
+WRK_UNITS = {"us": 0.001, "ms": 1, "s": 1000, "m": 60_000}
 
 
 def wrk_load(url, clients, seconds):
@@ -84,8 +86,10 @@ def wrk_load(url, clients, seconds):
         capture_output=True, text=True, timeout=seconds + 60, check=True).stdout
 
     def latency(percent):
-        value, unit = re.search(rf"^\s+{percent}%\s+([\d.]+)(us|ms|s)$", output, re.M).groups()
-        return float(value) * WRK_UNITS[unit]
+        found = re.search(rf"^\s+{percent}%\s+([\d.]+)(us|ms|s|m)\s*$", output, re.M)
+        if not found:  # wrk prints no distribution when nothing was answered
+            return float("nan")
+        return float(found.group(1)) * WRK_UNITS[found.group(2)]
 
     answers = int(re.search(r"(\d+) requests in", output).group(1))
     rate = float(re.search(r"Requests/sec:\s+([\d.]+)", output).group(1))
@@ -114,6 +118,12 @@ def cpu_seconds(root):
     return sum(processes[pid][1] for pid in tree if pid in processes) / os.sysconf("SC_CLK_TCK")
 
 
+def generator_cpu_seconds():
+    """CPU seconds of this process and its ended children (wrk), so far: the load's cost."""
+    children = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return time.process_time() + children.ru_utime + children.ru_stime
+
+
 def load_average():
     return f"load {os.getloadavg()[0]:.1f}"
 
@@ -124,7 +134,8 @@ class Server:
     def __init__(self, name, loop, process, base, path):
         self.name, self.loop, self.process = name, loop, process
         self.url = lambda query: f"{base}{path}?{query}"
-        self.rounds = []  # (fan-out, req/s, p50, p99, errors, CPU ms per answer)
+        # (fan-out, req/s, p50, p99, errors, CPU ms per answer, the load generator's)
+        self.rounds = []
 
     def check(self):
         """Exits unless the throughput query answers every fetch: wrk reads statuses only."""
@@ -138,16 +149,17 @@ class Server:
     def measure(self, args, generator):
         _, fan_out = fan_out_ratios(self.url(fan_out_query(FAN_OUT_FETCHES, FAN_OUT_DELAY_MS)),
                                     FAN_OUT_DELAY_MS, args.runs)
-        cpu_before = cpu_seconds(self.process.pid)
+        cpu_before, generator_before = cpu_seconds(self.process.pid), generator_cpu_seconds()
         url = self.url(fan_out_query(THROUGHPUT_FETCHES, 0))
         if generator == "wrk":
             answers, *figures = wrk_load(url, args.clients, args.seconds)
         else:
             answers, *figures = asyncio.run(aiohttp_load(url, args.clients, args.seconds))
         cpu_ms = (cpu_seconds(self.process.pid) - cpu_before) * 1000 / max(answers, 1)
-        self.rounds.append((fan_out, *figures, cpu_ms))
+        generator_ms = (generator_cpu_seconds() - generator_before) * 1000 / max(answers, 1)
+        self.rounds.append((fan_out, *figures, cpu_ms, generator_ms))
         print(f"  {self.name:<11}{self.loop:<8}{fan_out:>7.2f}{figures[0]:>9.0f}"
-              f"{cpu_ms:>8.2f}   {load_average()}", flush=True)
+              f"{cpu_ms:>8.2f}{generator_ms:>8.2f}   {load_average()}", flush=True)
 
     def median(self, column):
         return statistics.median(figures[column] for figures in self.rounds)
@@ -157,14 +169,18 @@ def table(servers, references, aiohttp_server):
     print(f"\nmedians over the rounds; fan-out {FAN_OUT_FETCHES} x {FAN_OUT_DELAY_MS} ms, "
           f"throughput {THROUGHPUT_FETCHES} fetches of 0 ms")
     print(f"{'server':<11}{'loop':<8}{'fan-out':>8}{'req/s':>7}{'p50 ms':>8}{'p99 ms':>8}"
-          f"{'errors':>7}{'CPU ms':>7}{'x tornado':>10}{'fan-out/t':>10}{'x aiohttp':>10}"
+          f"{'errors':>7}{'CPU ms':>7}{'load ms':>8}{'x tornado':>10}{'fan-out/t':>10}"
+          f"{'x aiohttp':>10}"
           "  req/s by round")
     for server in servers:
-        reference = references[server.loop]
+        # Each is compared with the Tornado reference on its own loop; aiohttp with the
+        # first loop's.
+        reference = references.get(server.loop, next(iter(references.values())))
         rate, fan_out = server.median(1), server.median(0)
         print(f"{server.name:<11}{server.loop:<8}{fan_out:>8.2f}{rate:>7.0f}"
               f"{server.median(2):>8.1f}{server.median(3):>8.1f}"
               f"{sum(figures[4] for figures in server.rounds):>7}{server.median(5):>7.2f}"
+              f"{server.median(6):>8.2f}"
               f"{rate / reference.median(1):>10.2f}{fan_out / reference.median(0):>10.2f}"
               f"{rate / aiohttp_server.median(1):>10.2f}  "
               + " ".join(f"{figures[1]:.0f}" for figures in server.rounds))
@@ -216,7 +232,8 @@ def main():
         servers.append(aiohttp_server)
         for server in servers:
             server.check()
-        print(f"  {'server':<11}{'loop':<8}{'fan-out':>7}{'req/s':>9}{'CPU ms':>8}")
+        print(f"  {'server':<11}{'loop':<8}{'fan-out':>7}{'req/s':>9}{'CPU ms':>8}"
+              f"{'load ms':>8}")
         for number in range(1, args.rounds + 1):
             print(f"round {number}")
             for server in servers:
