@@ -166,12 +166,13 @@ class Server:
 
 
 def table(servers, references, aiohttp_server):
+    """The medians; "by CPU" is the reference's CPU per answer over this server's: the ratio
+    of req/s each would reach on a core of its own, steadier than req/s on a shared machine."""
     print(f"\nmedians over the rounds; fan-out {FAN_OUT_FETCHES} x {FAN_OUT_DELAY_MS} ms, "
           f"throughput {THROUGHPUT_FETCHES} fetches of 0 ms")
     print(f"{'server':<11}{'loop':<8}{'fan-out':>8}{'req/s':>7}{'p50 ms':>8}{'p99 ms':>8}"
-          f"{'errors':>7}{'CPU ms':>7}{'load ms':>8}{'x tornado':>10}{'fan-out/t':>10}"
-          f"{'x aiohttp':>10}"
-          "  req/s by round")
+          f"{'errors':>7}{'CPU ms':>7}{'load ms':>8}{'x tornado':>10}{'by CPU':>7}"
+          f"{'fan-out/t':>10}{'x aiohttp':>10}  req/s by round")
     for server in servers:
         # Each is compared with the Tornado reference on its own loop; aiohttp with the
         # first loop's.
@@ -181,7 +182,8 @@ def table(servers, references, aiohttp_server):
               f"{server.median(2):>8.1f}{server.median(3):>8.1f}"
               f"{sum(figures[4] for figures in server.rounds):>7}{server.median(5):>7.2f}"
               f"{server.median(6):>8.2f}"
-              f"{rate / reference.median(1):>10.2f}{fan_out / reference.median(0):>10.2f}"
+              f"{rate / reference.median(1):>10.2f}{reference.median(5) / server.median(5):>7.2f}"
+              f"{fan_out / reference.median(0):>10.2f}"
               f"{rate / aiohttp_server.median(1):>10.2f}  "
               + " ".join(f"{figures[1]:.0f}" for figures in server.rounds))
 
