@@ -205,9 +205,10 @@ def main():
                         metavar="1..50", help="fan-out runs per server and round (default: 3)")
     parser.add_argument("--clients", type=int, default=32, choices=range(1, 257),
                         metavar="1..256", help="concurrent keep-alive clients (default: 32)")
-    parser.add_argument("--loop", type=loops, default=["uvloop"], metavar="LOOP,LOOP",
+    parser.add_argument("--loop", type=loops, default=["asyncio"], metavar="LOOP,LOOP",
                         help="the event loops for webdemo and the Tornado reference: "
-                             "asyncio, uvloop or both, each its own servers (default: uvloop)")
+                             "asyncio, uvloop or both, each its own servers (default: "
+                             "asyncio, the app's)")
     parser.add_argument("--generator", choices=["wrk", "aiohttp"],
                         default="wrk" if shutil.which("wrk") else "aiohttp",
                         help="the load generator (default: wrk where it is installed)")

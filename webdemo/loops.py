@@ -1,12 +1,14 @@
 """The event loops the server can run on: asyncio's own, and uvloop where it installs."""
 
-try:  # libuv's loop, written in Cython: the README's speed figures say what it gives
+try:  # libuv's loop, written in Cython
     import uvloop
-except ImportError:  # not installed, or no wheel for this platform: asyncio's loop serves
+except ImportError:  # not installed, or no wheel for this platform
     uvloop = None
 
-# The loops this machine can run, the default first.
-LOOPS = ["uvloop", "asyncio"] if uvloop else ["asyncio"]
+# The loops this machine can run, the default first. asyncio's is the default: on two
+# cores, uvloop ran 11% fewer instructions per aggregate but gave no more requests per
+# second, in webdemo or in the least Tornado server (paired rounds: 1.00 and 0.97 times).
+LOOPS = ["asyncio", "uvloop"] if uvloop else ["asyncio"]
 
 
 def loop_factory(name: str):
