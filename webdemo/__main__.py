@@ -14,7 +14,7 @@ from tornado.ioloop import PeriodicCallback
 from tornado.netutil import bind_sockets
 from tornado.process import fork_processes
 
-from webdemo.app import HTTP_CLIENTS, LISTEN_BACKLOG, Config, close_app, make_app, start_workers
+from webdemo.app import HTTP_CLIENTS, LISTEN_BACKLOG, App, Config
 from webdemo.catalog import MAX_TIMEOUT, parse_operator_target
 from webdemo.costs import default_results_path
 
@@ -99,8 +99,8 @@ def parse_args(argv=None):
 
 
 async def serve(config, sockets):
-    app = make_app(config)
-    start_workers(app)
+    app = App(config)
+    app.start_workers()
     server = HTTPServer(app)
     server.add_sockets(sockets)
     stopped = asyncio.Event()
@@ -112,7 +112,7 @@ async def serve(config, sockets):
         await stopped.wait()
     finally:
         server.stop()
-        close_app(app)
+        app.close()
 
 
 def main(argv=None):

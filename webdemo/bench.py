@@ -1,7 +1,7 @@
 """python -m webdemo bench: what each style costs, measured.
 
 The same fan-out, N fetches of one simulated page, in each style and at each N, each
-in a fresh process: the app itself (make_app and its HTTP server), asked for the
+in a fresh process: the app itself (App and its HTTP server), asked for the
 aggregate over HTTP by a client in that same process, as a visitor would ask, with
 the limit of 200 fetches a page raised to N for the bench alone. The simulated
 upstream is served by another process, so its work is not counted.
@@ -37,12 +37,12 @@ from tornado.netutil import bind_sockets
 from tornado.web import Application
 
 from webdemo.__main__ import Parser, bounded
-from webdemo.app import LISTEN_BACKLOG, Config, close_app, make_app
+from webdemo.app import LISTEN_BACKLOG, App, Config
 from webdemo.catalog import MAX_TIMEOUT, RUN_SECONDS
 from webdemo.costs import SKIPPED, default_results_path, save_results
+from webdemo.metrics import usage
 from webdemo.styles import STYLES
 from webdemo.upstream import UpstreamHandler
-from webdemo.worker import usage
 
 SIZES = (10, 100, 1000)
 MAX_FETCHES = 1000
@@ -70,16 +70,16 @@ async def measure(style, fetches, upstream, settings):
     config = Config(port=sockets[0].getsockname()[1], timeout=settings["timeout"],
                     max_clients=settings["max_clients"], max_fetches=fetches,
                     targets={"bench": page})
-    app = make_app(config)
+    app = App(config)
     server = HTTPServer(app)
     server.add_sockets(sockets)
     client = AsyncHTTPClient(force_instance=True)
-    module = getattr(STYLES[style].handler, "worker_module", None)
+    module = STYLES[style].worker_module
 
     async def costs():
         if not module:
             return usage()
-        worker = app.settings["workers"].get(style, module)
+        worker = app.workers.get(style)
         return added(usage(), (await worker.run({"usage": True}))["usage"])
 
     async def aggregate(count):
@@ -100,7 +100,7 @@ async def measure(style, fetches, upstream, settings):
     finally:
         client.close()
         server.stop()
-        close_app(app)
+        app.close()
     if answer["failed"]:
         first = next(row for row in answer["results"] if row["error"])
         sys.exit(f"{answer['failed']} of {fetches} fetches failed, the first with: "

@@ -246,11 +246,11 @@ def chart(claim, results):
 
 class CostsHandler(BaseHandler):
     def get(self):
-        results = load_results(self.settings["config"].bench_results)
+        results = load_results(self.application.config.bench_results)
         charts = [chart(claim, results) for claim in CLAIMS] if results else []
         self.render("costs.html", results=results, charts=charts, bar_x=BAR_X,
-                    results_path=self.settings["config"].bench_results,
-                    live=self.settings["live_bench"].progress, live_sizes=LIVE_BENCH[1],
+                    results_path=self.application.config.bench_results,
+                    live=self.application.live_bench.progress, live_sizes=LIVE_BENCH[1],
                     messages=self.script_translations("costs.js"),
                     skipped_because=lambda run: skipped_because(run, self.locale))
 
@@ -260,11 +260,11 @@ class LiveBenchHandler(BaseHandler):
 
     def post(self):  # xsrf_cookies: only the costs page, with its token, gets here
         self.set_status(202)
-        self.finish(self.in_language(self.settings["live_bench"].start()))
+        self.finish(self.in_language(self.application.live_bench.start()))
 
     def get(self):
         self.set_header("Cache-Control", "no-store")
-        self.finish(self.in_language(self.settings["live_bench"].progress))
+        self.finish(self.in_language(self.application.live_bench.progress))
 
     def in_language(self, progress):
         """The progress as the visitor reads it: why a bench failed, in their language."""
