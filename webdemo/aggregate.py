@@ -11,6 +11,7 @@ import threading
 import time
 from dataclasses import dataclass
 
+from tornado.concurrent import Future
 from tornado.httpclient import HTTPRequest, HTTPResponse
 
 from webdemo.blocking import blocking_fetch
@@ -119,7 +120,7 @@ class AggregateHandler(LiveStream):
         self.times[index].sent_ms = self.elapsed_ms()
         self.log_event("sent", index)
 
-    def fetch(self, index: int, raise_error: bool = True):
+    def fetch(self, index: int, raise_error: bool = True) -> Future:
         """Starts fetching target number `index`; returns the Future of its response.
 
         With no free slot the fetch waits in line, and is sent when one comes free.
@@ -132,7 +133,7 @@ class AggregateHandler(LiveStream):
                                          lambda: self.fetch_sent(index))
         return fetched if raise_error else as_response(request, fetched)
 
-    def send(self, index, request, raise_error):
+    def send(self, index: int, request: HTTPRequest, raise_error: bool) -> Future:
         in_flight = self.application.in_flight
         # With every one of the client's slots taken (--max-clients), it waits in the
         # client's own line: when the client began it, its response will say.
@@ -152,7 +153,7 @@ class AggregateHandler(LiveStream):
                                         lambda: self.fetch_queued(index),
                                         lambda: self.fetch_sent(index))
 
-    def send_blocking(self, index):
+    def send_blocking(self, index: int) -> HTTPResponse:
         with self.application.in_flight.counted():
             return blocking_fetch(self.targets[index].url, self.plan.timeout,
                                   self.application.config.max_body_bytes)

@@ -54,7 +54,8 @@ class LoopSlots:
         slot.add_done_callback(functools.partial(self.slot_came, send, sent, result))
         return result
 
-    def slot_came(self, send, sent, result, slot):
+    def slot_came(self, send: Callable[[], Future], sent: Callable[[], Any], result: Future,
+                  slot: Future) -> None:
         error = slot.exception()
         if isinstance(error, NotSent):
             result.set_exception(error)
@@ -64,12 +65,12 @@ class LoopSlots:
             sent()
             chain_future(self.start(send), result)
 
-    def start(self, send):
+    def start(self, send: Callable[[], Future]) -> Future:
         fetched = send()
         fetched.add_done_callback(self.release)
         return fetched
 
-    def release(self, fetched):
+    def release(self, fetched: Future) -> None:
         if self.gone():  # nobody will read what the fetches still in line would fetch
             for slot in self.waiting:
                 if not slot.done():

@@ -6,7 +6,8 @@ written as if no other fetch existed: the operating system switches
 between the threads, whenever one blocks or whenever it decides to. Each
 thread costs a stack of memory and a trip through the kernel every time it
 waits or is switched; the pool caps them at the server's --max-clients, and
-the rest wait in line. State the threads share must be locked.
+the rest wait in line. State lives in each thread's local variables;
+what the threads share is locked.
 """
 
 import asyncio
@@ -22,7 +23,8 @@ class ThreadsHandler(AggregateHandler):
     async def get(self):
         pool = self.application.thread_pool
         # Each call gives the loop a Future, resolved when its thread
-        # returns; gather() waits for all of them, in the order asked for.
+        # returns; gather() waits for all of them, and keeps the order
+        # asked for.
         rows = await asyncio.gather(*(
             IOLoop.current().run_in_executor(pool, self.fetch_one, index)
             for index in range(len(self.targets))
