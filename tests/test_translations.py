@@ -10,7 +10,7 @@ import pytest
 import tornado.locale
 from test_costs import THREADS_DO_NOT, THREADS_PAY
 
-from webdemo.aggregate import ERROR_TEXTS, EVENT_LABELS
+from webdemo.aggregate import EVENT_LABELS
 from webdemo.app import Config
 from webdemo.base import (
     ERROR_MESSAGES,
@@ -19,11 +19,11 @@ from webdemo.base import (
     resource_dir,
     script_messages,
 )
-from webdemo.breakit import EVENT_LABELS as BREAK_IT_LABELS
 from webdemo.costs.claims import CLAIMS, RULES, SEEN
 from webdemo.costs.handlers import BENCH_FAILED
 from webdemo.costs.results import SKIPPED, save_results
 from webdemo.differences import POINTS
+from webdemo.outcomes import ERROR_TEXTS
 from webdemo.pages import SCENARIO_LABELS
 from webdemo.styles import STYLES
 
@@ -49,7 +49,7 @@ def messages():
     """Every English string the pages show: templates, script, and the data they show."""
     found = template_messages() | set(script_messages()) | set(script_messages("costs.js"))
     found |= set(SCENARIO_LABELS.values()) | set(EVENT_LABELS.values())
-    found |= set(BREAK_IT_LABELS.values()) | set(ERROR_TEXTS)
+    found |= set(ERROR_TEXTS)
     found |= {text for point in POINTS for text in (point.title, point.explanation)}
     found |= {text for style in STYLES.values() for text in (style.title, style.blurb)}
     found |= {text for claim in CLAIMS for text in (claim.metric, claim.essay, *claim.legend)}
@@ -225,7 +225,7 @@ async def test_the_costs_page_leaves_no_english(http_client, base_url, config, r
                                             ("ko", "벤치마크 실패: 종료 상태 3")])
 async def test_a_failed_live_bench_says_why_in_the_visitors_language(
         http_client, base_url, app, language, said):
-    app.settings["live_bench"].progress = {"state": "failed", "why": "exited", "status": 3}
+    app.live_bench.progress = {"state": "failed", "why": "exited", "status": 3}
     response = await get(http_client, f"{base_url}/costs/bench",
                          **{"Accept-Language": language})
     assert json.loads(response.body) == {"state": "failed", "error": said}

@@ -72,6 +72,21 @@ class BaseHandler(RequestHandler):
         self.set_header("X-Content-Type-Options", "nosniff")
         self.set_header("Referrer-Policy", "no-referrer")
 
+    def head(self, *args, **kwargs):
+        # Wherever GET answers, HEAD does, with the same headers: Tornado sends no body.
+        return self.get(*args, **kwargs)
+
+    # Why a request was refused, for the access log's line about it (app.log_request).
+    refusal = None
+
+    def log_exception(self, typ, value, tb):
+        # An HTTPError is an answer, not a fault: Tornado would log it on a line of its
+        # own, besides the access log's line for the same request. One line says both.
+        if isinstance(value, HTTPError):
+            self.refusal = value.log_message % value.args if value.args else value.log_message
+        else:
+            super().log_exception(typ, value, tb)
+
     def get_user_locale(self):
         # ?lang=ko switches, and the cookie remembers it; without either, the browser's
         # Accept-Language decides (Tornado's default). Other values are ignored.
@@ -154,3 +169,5 @@ class ForeignHostHandler(BaseHandler):
 
 class StaticHandler(BaseHandler, StaticFileHandler):
     """Static files, with the headers and error pages of every other page."""
+
+    head = StaticFileHandler.head  # which reads no file, where BaseHandler's would

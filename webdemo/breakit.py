@@ -15,10 +15,9 @@ from tornado.concurrent import Future
 from tornado.httpclient import AsyncHTTPClient
 from tornado.ioloop import IOLoop
 
-from webdemo.aggregate import EVENT_LABELS as AGGREGATE_EVENT_LABELS
-from webdemo.aggregate import outcome
 from webdemo.base import BaseHandler
 from webdemo.catalog import BadInput, run_knob
+from webdemo.outcomes import outcome
 from webdemo.styles import STYLES
 from webdemo.styles.callbacks import CallbacksHandler
 
@@ -30,11 +29,7 @@ BLOCK_EVERY_SECONDS = 5.0
 CALLBACK_GRACE_SECONDS = 0.5
 # The styles whose code runs on the event loop's thread: a sleep there stops them all.
 # (The threads and sequential styles fetch in pool threads, greenlets in a process.)
-ON_THE_LOOP = tuple(name for name, style in STYLES.items() if not style.blocking)
-# What the event kinds of these demos are called on the page.
-EVENT_LABELS = {"blocked": "time.sleep() on the loop's thread"}
-# Every kind of event a page may show: the styles' and these demos'.
-ALL_EVENT_LABELS = AGGREGATE_EVENT_LABELS | EVENT_LABELS
+ON_THE_LOOP = tuple(name for name, style in STYLES.items() if not style.off_loop)
 
 
 class ForgottenCheckHandler(CallbacksHandler):
@@ -59,13 +54,13 @@ class EssayCallHandler(BaseHandler):
     """The essay's 2016 call, run on Tornado 6: the callback never runs."""
 
     def prepare(self):
-        self.target = self.settings["catalog"].plan(self.query_arguments()).targets[0]
+        self.target = self.application.catalog.plan(self.query_arguments()).targets[0]
 
     def get(self):
         self.started = time.perf_counter()
         self.callback_ran = False
         self.done = Future()
-        http_client = self.settings["http_client"]
+        http_client = self.application.http_client
         # As the essay wrote it. Tornado 6 has no callback= argument: handle_response
         # binds to raise_error, a true value, and nothing ever calls it.
         future = http_client.fetch(self.target.url, self.handle_response)
@@ -121,11 +116,9 @@ class Gate:
 class Blocking:
     """Mixed into a style's handler: the first success sleeps on the loop's thread."""
 
-    event_labels = ALL_EVENT_LABELS
-
     def prepare(self):
         self.block_ms = run_knob(self.query_arguments(), "block_ms", BLOCK_LIMITS)
-        gate = self.settings["blocking_gate"]
+        gate = self.application.blocking_gate
         gate.check()  # now, while a 503 can still be answered: a live run's stream opens next
         self.blocked = False
         super().prepare()

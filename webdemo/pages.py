@@ -11,7 +11,7 @@ from pygments.lexers import PythonLexer
 from tornado.escape import json_encode
 
 from webdemo import breakit
-from webdemo.aggregate import ERROR_TEXTS
+from webdemo.aggregate import EVENT_LABELS
 from webdemo.base import BaseHandler
 from webdemo.catalog import (
     BUILT_IN,
@@ -25,6 +25,7 @@ from webdemo.catalog import (
     one,
 )
 from webdemo.differences import POINTS, marked_lines
+from webdemo.outcomes import ERROR_TEXTS
 from webdemo.styles import STYLES
 
 HIGHLIGHT_STYLE = "default"
@@ -83,7 +84,7 @@ class PageHandler(BaseHandler):
 
     def render_page(self, template, **kwargs):
         kinds = {kind: self.locale.translate(label)
-                 for kind, label in breakit.ALL_EVENT_LABELS.items()}
+                 for kind, label in EVENT_LABELS.items()}
         errors = {text: self.locale.translate(text) for text in ERROR_TEXTS}
         # ?scenario=NAME: the scenario chosen, so that a comparison can be shared.
         # Only the arguments read are decoded: a page ignores the rest, ?lang=%ff included.
@@ -95,7 +96,7 @@ class PageHandler(BaseHandler):
                     limits=RUN_LIMITS, slow_motion=SLOW_MOTION,
                     max_timeout=MAX_TIMEOUT,
                     messages=self.script_translations("app.js"), kinds=json_encode(kinds),
-                    errors=json_encode(errors), config=self.settings["config"], **kwargs)
+                    errors=json_encode(errors), config=self.application.config, **kwargs)
 
 
 class IndexHandler(PageHandler):
@@ -110,7 +111,7 @@ class IndexHandler(PageHandler):
         # sleeps in a column whose code runs on the event loop's thread, if one does.
         points = [point for point in POINTS
                   if left.name in point.patterns and right.name in point.patterns]
-        sleeper = next((style for style in (left, right) if not style.blocking), None)
+        sleeper = next((style for style in (left, right) if not style.off_loop), None)
         self.render_page("index.html", styles=[left, right], all_styles=STYLES.values(),
                          points=points, source=highlighted_source, snippet=snippet,
                          sleeper=sleeper, block_ms=breakit.BLOCK_LIMITS["block_ms"][2])
