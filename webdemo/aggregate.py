@@ -29,6 +29,7 @@ MAX_FAILURES_SHOWN = 10
 EVENT_LABELS = {
     "fetch-start": "fetch started",
     "queued": "waiting for a slot",
+    "shared": "waiting for a fair share of the server's slots",
     "sent": "sent",
     "callback": "callback ran",
     "resumed": "coroutine resumed",  # at an await, or at a generator's yield
@@ -85,14 +86,25 @@ class AggregateHandler(LiveStream):
         # in the log must be taken together. Their failures are counted under it too.
         self.events_lock = threading.Lock()
         self.failures_shown = 0
-        self.loop_slots = LoopSlots(self.plan.limit, RUN_SECONDS, self.visitor_left)
+        app = self.application
+        self.visitor = app.visitor(self.request)
+        self.loop_slots = LoopSlots(self.plan.limit, RUN_SECONDS, self.visitor_left,
+                                    app.client_shares, self.visitor)
         self.thread_slots = ThreadSlots(self.plan.limit, RUN_SECONDS)
+        # This run's way into the app's threads, shared fairly with other runs.
+        self.thread_pool = app.thread_pool.lane(self.visitor,
+                                                lambda: self.log_event("shared"))
+        app.runs.add(self)
         self.live = (self.format == "events"
                      or "text/event-stream" in self.request.headers.get("Accept", ""))
         if self.live:
             self.open_stream({"style": self.style,
                               "targets": [target.name for target in self.targets]}
                              | self.knobs())
+
+    def on_finish(self) -> None:
+        self.application.runs.discard(self)
+        super().on_finish()
 
     def log_event(self, kind: str, index: int | None = None, **details) -> None:
         with self.events_lock:
@@ -110,10 +122,11 @@ class AggregateHandler(LiveStream):
         times.start_ms = times.sent_ms = self.elapsed_ms()
         self.log_event("fetch-start", index)
 
-    def fetch_queued(self, index: int) -> None:
-        """No slot was free (the run's limit): the fetch waits in line."""
+    def fetch_queued(self, index: int, why: str = "queued") -> None:
+        """No slot was free: the fetch waits in line, for the run's limit ("queued") or
+        for its fair share of the server's slots ("shared")."""
         self.times[index].sent_ms = None
-        self.log_event("queued", index)
+        self.log_event(why, index)
 
     def fetch_sent(self, index: int) -> None:
         """A slot came free for a fetch that waited in line: it goes now."""
@@ -129,7 +142,7 @@ class AggregateHandler(LiveStream):
         request = HTTPRequest(self.targets[index].url, connect_timeout=self.plan.timeout,
                               request_timeout=self.plan.timeout)
         fetched = self.loop_slots.submit(lambda: self.send(index, request, raise_error),
-                                         lambda: self.fetch_queued(index),
+                                         lambda why: self.fetch_queued(index, why),
                                          lambda: self.fetch_sent(index))
         return fetched if raise_error else as_response(request, fetched)
 
@@ -150,7 +163,7 @@ class AggregateHandler(LiveStream):
         """
         self.fetch_started(index)
         return self.thread_slots.submit(lambda: self.send_blocking(index),
-                                        lambda: self.fetch_queued(index),
+                                        lambda why: self.fetch_queued(index, why),
                                         lambda: self.fetch_sent(index))
 
     def send_blocking(self, index: int) -> HTTPResponse:

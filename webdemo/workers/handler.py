@@ -19,7 +19,8 @@ class WorkerHandler(AggregateHandler):
                "timeout": self.plan.timeout, "limit": self.plan.limit,
                "run_seconds": slots.seconds,
                "seconds_to_deadline": slots.deadline - time.monotonic(),
-               "max_body": self.application.config.max_body_bytes}
+               "max_body": self.application.config.max_body_bytes,
+               "visitor": self.visitor}  # whose share of the worker's fetches
         try:
             # The whole job counts as one in /stats: its fetches are not this process's.
             with self.application.in_flight.counted():
@@ -34,8 +35,8 @@ class WorkerHandler(AggregateHandler):
         index = message["index"]
         if message["kind"] == "fetch-start":
             self.fetch_started(index)
-        elif message["kind"] == "queued":
-            self.fetch_queued(index)
+        elif message["kind"] in ("queued", "shared"):
+            self.fetch_queued(index, message["kind"])
         elif message["kind"] == "sent":
             self.fetch_sent(index)
         else:
