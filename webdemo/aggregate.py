@@ -102,9 +102,11 @@ class AggregateHandler(LiveStream):
                               "targets": [target.name for target in self.targets]}
                              | self.knobs())
 
-    def on_finish(self) -> None:
-        self.application.runs.discard(self)
-        super().on_finish()
+    def finish(self, chunk=None) -> Future:
+        sent = super().finish(chunk)
+        # A run is under way until its answer has gone out: a stop waits for that.
+        sent.add_done_callback(lambda _: self.application.runs.discard(self))
+        return sent
 
     def log_event(self, kind: str, index: int | None = None, **details) -> None:
         with self.events_lock:

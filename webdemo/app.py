@@ -12,12 +12,13 @@ from webdemo.base import (
     ForeignHostHandler,
     NotFoundHandler,
     StaticHandler,
+    StoppingHandler,
     is_loopback,
     load_translations,
     resource_dir,
 )
 from webdemo.blocking import MAX_BODY_BYTES
-from webdemo.catalog import MAX_FETCHES, Catalog
+from webdemo.catalog import MAX_FETCHES, MAX_TIMEOUT, RUN_SECONDS, Catalog
 from webdemo.costs.handlers import CostsHandler, LiveBenchHandler
 from webdemo.costs.live_bench import LiveBench
 from webdemo.costs.results import default_results_path
@@ -62,6 +63,9 @@ class Config:
     # Whether runs share the slots fairly (webdemo/shares.py); the bench's lone run
     # takes them all, so that it measures the style.
     fair_shares: bool = True
+    # On a stop, how long the runs under way may take to finish: by default as long as
+    # any run can take, all its fetches sent within RUN_SECONDS, each within the timeout.
+    drain_seconds: float = RUN_SECONDS + MAX_TIMEOUT
 
     @property
     def url(self):
@@ -117,7 +121,11 @@ class App(Application):
                                 if style.worker_module})
         self.live_bench = LiveBench(config.bench_results)
         self.live_streams = set()  # the handlers streaming a live run now
-        self.runs = set()  # the runs under way, which a stop lets finish
+        # What a stop lets finish (webdemo/serving.py): every request under way, and
+        # every run until its answer has gone out.
+        self.requests = set()
+        self.runs = set()
+        self.stopping = False
         self.in_flight = InFlight(config.max_clients)
         self.blocking_gate = breakit.Gate()
         self.closed = False
@@ -152,7 +160,16 @@ class App(Application):
         if (self.settings["loopback_only"] and not is_loopback(request.host_name)
                 and request.host_name not in self.config.allowed_hosts):
             return self.get_handler_delegate(request, ForeignHostHandler)
+        # Stopping, it still serves its simulator: the runs under way fetch it, through
+        # this same port, from this process or another of --processes.
+        if self.stopping and not request.path.startswith("/upstream/"):
+            return self.get_handler_delegate(request, StoppingHandler)
+        self.requests.add(request)
         return super().find_handler(request, **kwargs)
+
+    def log_request(self, handler) -> None:
+        self.requests.discard(handler.request)  # called once it has answered
+        super().log_request(handler)
 
     def start_workers(self) -> None:
         """Starts the styles' worker processes now, so that no visitor waits for one to start.

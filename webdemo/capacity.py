@@ -8,6 +8,9 @@ visitors share (webdemo/shares.py) are sized from what the limit allows.
 
 import resource
 
+# The most fetches at once that --max-clients gives the HTTP client, in the server and the
+# bench alike.
+MAX_CLIENTS = 1000
 # Per fetch in flight: the client's socket, the simulator's, one for the visitor.
 FILES_PER_FETCH = 3
 # For everything else: listening sockets, the worker's pipe, log files, imports.

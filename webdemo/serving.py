@@ -1,0 +1,131 @@
+"""The server's life: it serves until told to stop, then stops without dropping anyone.
+
+On SIGTERM (what a service manager sends) or SIGINT (Ctrl-C), it stops taking runs, lets
+the runs under way finish and their answers go out, live streams with their aggregate,
+for at most the drain time (--drain); then it closes its port, ends its worker
+processes and exits 0. A second signal stops it at once. With --processes N, a parent
+forks N children, each of which serves and stops so; the parent passes a stop on to
+them and exits when they have.
+
+While it drains it keeps its port open, and answers 503 "the server is stopping" to
+anything but its simulator: the runs under way fetch the simulated sites through that
+same port, in this process or another of --processes, and a closed port would fail
+every fetch still waiting for its turn with "Connection refused".
+"""
+
+import asyncio
+import contextlib
+import logging
+import os
+import signal
+import sys
+import traceback
+
+from tornado.httpserver import HTTPServer
+from tornado.ioloop import PeriodicCallback
+
+from webdemo.app import App, Config
+
+LOG = logging.getLogger("webdemo")
+# A child that dies by itself is started again, as tornado.process.fork_processes does,
+# but not for ever: a child that cannot start would otherwise fork without end.
+MAX_RESTARTS = 100
+STOP_SIGNALS = (signal.SIGTERM, signal.SIGINT)
+
+
+async def serve(config: Config, sockets: list, child: bool = False) -> None:
+    """Serves on `sockets` until a signal, then drains and stops (see above)."""
+    app = App(config)
+    app.start_workers()
+    # xheaders: behind a reverse proxy, the visitor's address and scheme are the
+    # proxy's X-Real-IP / X-Forwarded-For and X-Forwarded-Proto.
+    server = HTTPServer(app, xheaders=config.xheaders)
+    server.add_sockets(sockets)
+    stop, stop_now = asyncio.Event(), asyncio.Event()
+
+    def stop_asked():
+        (stop_now if stop.is_set() else stop).set()
+
+    loop = asyncio.get_running_loop()
+    # A child hears of Ctrl-C from its parent, once: the terminal sends SIGINT to the
+    # whole group, and a second signal would stop it at once.
+    for signum in (signal.SIGTERM,) if child else STOP_SIGNALS:
+        loop.add_signal_handler(signum, stop_asked)
+    if child:
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+        # A child outlives its parent if that is killed: it stops as if told to.
+        parent = os.getppid()
+        PeriodicCallback(lambda: os.getppid() != parent and stop_asked(), 1000).start()
+    try:
+        await stop.wait()
+        app.stopping = True
+        await drain(app, config.drain_seconds, stop_now)
+    finally:
+        server.stop()
+        app.close()
+
+
+async def drain(app: App, seconds: float, stop_now: asyncio.Event) -> None:
+    """Waits until the requests under way have answered and the runs' answers have gone
+    out, at most `seconds`."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + seconds
+    while ((app.runs or app.requests) and not stop_now.is_set()
+           and loop.time() < deadline):
+        # No event says "the last one has gone": a short wait, asked again.
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(stop_now.wait(), min(0.05, deadline - loop.time()))
+    if app.runs or app.requests:
+        LOG.warning("stopped before every answer under way had gone out")
+
+
+def serve_processes(config: Config, sockets: list) -> int:
+    """The parent of --processes N: forks the children, passes a stop on, waits for them.
+
+    Answers the exit status: 0 when every child stopped cleanly when told to.
+    """
+    children, stops, restarts, failed = set(), 0, 0, False
+
+    def start_child():
+        pid = os.fork()
+        if pid == 0:
+            for signum in STOP_SIGNALS:  # until serve() has its own
+                signal.signal(signum, signal.SIG_DFL)
+            status = 0
+            try:
+                asyncio.run(serve(config, sockets, child=True))
+            except BaseException:
+                traceback.print_exc()
+                status = 1
+            finally:
+                sys.stdout.flush()
+                sys.stderr.flush()
+                os._exit(status)
+        children.add(pid)
+
+    def pass_on(signum, frame):
+        nonlocal stops
+        stops += 1
+        if stops == 1:  # the port closes once the children, draining, close theirs
+            for sock in sockets:
+                sock.close()
+        for pid in children:
+            os.kill(pid, signal.SIGTERM)
+
+    for signum in STOP_SIGNALS:
+        signal.signal(signum, pass_on)
+    for _ in range(config.processes):
+        start_child()
+    while children:
+        pid, status = os.wait()  # a signal runs pass_on(), then the wait goes on
+        children.discard(pid)
+        code = os.waitstatus_to_exitcode(status)
+        if code == 0 and stops:
+            continue
+        if not stops and restarts < MAX_RESTARTS:
+            LOG.warning("a server process ended (exit status %d): starting another", code)
+            restarts += 1
+            start_child()
+        else:
+            failed = True
+    return 1 if failed else 0
