@@ -6,6 +6,7 @@ import asyncio
 import contextlib
 import dataclasses
 import logging
+import os
 import sys
 from pathlib import Path
 
@@ -208,6 +209,12 @@ def main(argv=None):
         sys.exit(serve_processes(config, sockets))
     with contextlib.suppress(KeyboardInterrupt):  # Ctrl-C before the server has started
         asyncio.run(serve(config, sockets))
+    # A thread still in a blocking fetch (a second signal, or the drain's end) would hold
+    # the exit for up to its timeout: Python waits for the pool's threads. Stop now.
+    logging.shutdown()
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(0)
 
 
 if __name__ == "__main__":

@@ -52,7 +52,9 @@ async def serve(config: Config, sockets: list, child: bool = False) -> None:
     for signum in (signal.SIGTERM,) if child else STOP_SIGNALS:
         loop.add_signal_handler(signum, stop_asked)
     if child:
-        signal.signal(signal.SIGINT, signal.SIG_IGN)
+        # Held back since the fork (serve_processes()): a stop that came meanwhile is
+        # heard now.
+        signal.pthread_sigmask(signal.SIG_UNBLOCK, STOP_SIGNALS)
         # A child outlives its parent if that is killed: it stops as if told to.
         parent = os.getppid()
         PeriodicCallback(lambda: os.getppid() != parent and stop_asked(), 1000).start()
@@ -87,10 +89,12 @@ def serve_processes(config: Config, sockets: list) -> int:
     children, stops, restarts, failed = set(), 0, 0, False
 
     def start_child():
+        # A stop while the child starts waits, blocked, until its serve() can hear it.
+        signal.pthread_sigmask(signal.SIG_BLOCK, STOP_SIGNALS)
         pid = os.fork()
         if pid == 0:
-            for signum in STOP_SIGNALS:  # until serve() has its own
-                signal.signal(signum, signal.SIG_DFL)
+            signal.signal(signal.SIGTERM, signal.SIG_DFL)  # the parent's handler is not its
+            signal.signal(signal.SIGINT, signal.SIG_IGN)
             status = 0
             try:
                 asyncio.run(serve(config, sockets, child=True))
@@ -102,6 +106,7 @@ def serve_processes(config: Config, sockets: list) -> int:
                 sys.stderr.flush()
                 os._exit(status)
         children.add(pid)
+        signal.pthread_sigmask(signal.SIG_UNBLOCK, STOP_SIGNALS)
 
     def pass_on(signum, frame):
         nonlocal stops
