@@ -10,6 +10,7 @@ import subprocess
 import sys
 import threading
 import time
+import zlib
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -85,13 +86,14 @@ def get(url, headers=None, source=None, timeout=30):
         connection.close()
 
 
-def get_json(url, **options):
-    status, _, body = get(url, headers={"Accept": "application/json"}, **options)
+def get_json(url, headers=None, **options):
+    status, _, body = get(url, headers={"Accept": "application/json"} | (headers or {}),
+                          **options)
     return status, json.loads(body)
 
 
 class EventStream:
-    """A live run, read event by event as they arrive."""
+    """A live run, read event by event as they arrive (gzipped, if the server chose)."""
 
     def __init__(self, url, headers=None, timeout=30):
         parts = urlsplit(url)
@@ -99,18 +101,20 @@ class EventStream:
                                                      timeout=timeout)
         self.connection.request("GET", f"{parts.path}?{parts.query}", headers=headers or {})
         self.response = self.connection.getresponse()
+        self.gzipped = self.response.headers.get("Content-Encoding") == "gzip"
+        self.unzip = zlib.decompressobj(16 + zlib.MAX_WBITS)
+        self.buffer = ""
 
     def next(self):
         """The next (name, data, arrived monotonic s), or None at the end of the stream."""
-        fields = {}
-        for line in self.response:  # http.client reads the chunks as they come
-            line = line.decode().rstrip("\n")
-            if not line and fields:
-                return fields["event"], json.loads(fields["data"]), time.monotonic()
-            if line:
-                name, _, value = line.partition(": ")
-                fields[name] = value
-        return None
+        while "\n\n" not in self.buffer:
+            chunk = self.response.read1(65536)  # what has arrived, as soon as it has
+            if not chunk:
+                return None
+            self.buffer += (self.unzip.decompress(chunk) if self.gzipped else chunk).decode()
+        block, self.buffer = self.buffer.split("\n\n", 1)
+        fields = dict(line.split(": ", 1) for line in block.splitlines())
+        return fields["event"], json.loads(fields["data"]), time.monotonic()
 
     def rest(self):
         events = []
