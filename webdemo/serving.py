@@ -31,6 +31,9 @@ LOG = logging.getLogger("webdemo")
 # but not for ever: a child that cannot start would otherwise fork without end.
 MAX_RESTARTS = 100
 STOP_SIGNALS = (signal.SIGTERM, signal.SIGINT)
+POLL_SECONDS = 0.05
+# On loopback a fetch sends its request within a millisecond of connecting.
+LAST_CALL_SECONDS = 0.2
 
 
 async def serve(config: Config, sockets: list, child: bool = False) -> None:
@@ -61,24 +64,41 @@ async def serve(config: Config, sockets: list, child: bool = False) -> None:
     try:
         await stop.wait()
         app.stopping = True
-        await drain(app, config.drain_seconds, stop_now)
+        await drain(app, server, config.drain_seconds, stop_now)
     finally:
         server.stop()
         app.close()
 
 
-async def drain(app: App, seconds: float, stop_now: asyncio.Event) -> None:
+async def drain(app: App, server: HTTPServer, seconds: float,
+                stop_now: asyncio.Event) -> None:
     """Waits until the requests under way have answered and the runs' answers have gone
-    out, at most `seconds`."""
+    out, at most `seconds`; then closes the port."""
     loop = asyncio.get_running_loop()
     deadline = loop.time() + seconds
-    while ((app.runs or app.requests) and not stop_now.is_set()
-           and loop.time() < deadline):
-        # No event says "the last one has gone": a short wait, asked again.
+    listening = True
+    while not stop_now.is_set() and loop.time() < deadline:
+        if awaited(app):
+            pause = POLL_SECONDS  # no event says "the last one has gone": asked again
+        elif listening:
+            server.stop()
+            listening = False
+            # A connection it accepted just before may not have sent its request yet:
+            # the fetch of a run in another process, which that one waits for.
+            pause = LAST_CALL_SECONDS
+        else:
+            break
         with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(stop_now.wait(), min(0.05, deadline - loop.time()))
-    if app.runs or app.requests:
+            await asyncio.wait_for(stop_now.wait(), min(pause, deadline - loop.time()))
+    if awaited(app):
         LOG.warning("stopped before every answer under way had gone out")
+
+
+def awaited(app: App) -> bool:
+    """Whether a visitor still waits for an answer: one who has left waits for none."""
+    requests = app.requests | {run.request for run in app.runs}
+    return any(request.connection.stream and not request.connection.stream.closed()
+               for request in requests)
 
 
 def serve_processes(config: Config, sockets: list) -> int:
