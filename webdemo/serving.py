@@ -64,21 +64,29 @@ async def serve(config: Config, sockets: list, child: bool = False) -> None:
     try:
         await stop.wait()
         app.stopping = True
-        await drain(app, server, config.drain_seconds, stop_now)
+        if not await drain(app, server, config.drain_seconds, stop_now, child):
+            LOG.warning("stopped before every answer under way had gone out")
     finally:
         server.stop()
         app.close()
+    if app.runs or app.requests or len(app.in_flight):
+        # Cut short, or left by their visitors: ending here, the event loop runs none of
+        # it against the closed client, and no thread in a fetch holds the exit.
+        logging.shutdown()
+        os._exit(0)
 
 
-async def drain(app: App, server: HTTPServer, seconds: float,
-                stop_now: asyncio.Event) -> None:
+async def drain(app: App, server: HTTPServer, seconds: float, stop_now: asyncio.Event,
+                shared_port: bool = False) -> bool:
     """Waits until the requests under way have answered and the runs' answers have gone
-    out, at most `seconds`; then closes the port."""
+    out, at most `seconds`; then closes the port. With a shared port (--processes),
+    the simulator's requests count too: another process's runs may wait for them.
+    Answers whether every answer awaited has gone out."""
     loop = asyncio.get_running_loop()
     deadline = loop.time() + seconds
     listening = True
     while not stop_now.is_set() and loop.time() < deadline:
-        if awaited(app):
+        if awaited(app, shared_port):
             pause = POLL_SECONDS  # no event says "the last one has gone": asked again
         elif listening:
             server.stop()
@@ -90,14 +98,15 @@ async def drain(app: App, server: HTTPServer, seconds: float,
             break
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(stop_now.wait(), min(pause, deadline - loop.time()))
-    if awaited(app):
-        LOG.warning("stopped before every answer under way had gone out")
+    return not awaited(app, shared_port)
 
 
-def awaited(app: App) -> bool:
-    """Whether a visitor still waits for an answer: one who has left waits for none."""
+def awaited(app: App, simulator_too: bool) -> bool:
+    """Whether a visitor still waits for an answer: one who has left waits for none,
+    and the simulator's fetchers are this process's own runs unless simulator_too."""
     requests = app.requests | {run.request for run in app.runs}
     return any(request.connection.stream and not request.connection.stream.closed()
+               and (simulator_too or not request.path.startswith("/upstream/"))
                for request in requests)
 
 

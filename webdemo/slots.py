@@ -68,7 +68,8 @@ class LoopSlots:
                   slot: Future) -> None:
         error = slot.exception()
         if error is not None:
-            result.set_exception(error)
+            if not result.done():  # else the style stopped waiting: cancelled at a stop
+                result.set_exception(error)
         else:
             sent()
             chain_future(self.start(send), result)
