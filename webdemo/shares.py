@@ -64,16 +64,17 @@ class Shares:
 
     def take(self, account: Account) -> bool:
         """Takes a slot now if nobody waits and every cap allows it."""
-        with self.lock:
-            if self.ready or not self.allows(account):
+        with self.lock:  # on every fetch: hold() inline
+            address = account.address
+            if (self.ready or account.held >= account.limit or self.held >= self.capacity
+                    or (address is not None
+                        and self.held_by_address.get(address, 0) >= self.share)):
                 return False
-            self.hold(account)
+            account.held += 1
+            self.held += 1
+            if address is not None:
+                self.held_by_address[address] = self.held_by_address.get(address, 0) + 1
             return True
-
-    def allows(self, account: Account) -> bool:
-        return (account.held < account.limit and self.held < self.capacity
-                and (account.address is None
-                     or self.held_by_address.get(account.address, 0) < self.share))
 
     def hold(self, account: Account) -> None:
         account.held += 1
@@ -115,12 +116,16 @@ class Shares:
         with self.lock:
             account.held -= 1
             self.held -= 1
-            if account.address is not None:
-                self.held_by_address[account.address] -= 1
-                if not self.held_by_address[account.address]:
-                    del self.held_by_address[account.address]
-            self.make_ready(account)
-            self.grant()
+            address = account.address
+            if address is not None:
+                if self.held_by_address[address] == 1:
+                    del self.held_by_address[address]
+                else:
+                    self.held_by_address[address] -= 1
+            if account.waiting:
+                self.make_ready(account)
+            if self.ready:
+                self.grant()
 
     def grant(self) -> None:
         """Gives the free slots out, round-robin over addresses, then over their runs."""
