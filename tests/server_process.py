@@ -3,6 +3,7 @@
 import contextlib
 import http.client
 import json
+import os
 import queue
 import re
 import signal
@@ -27,8 +28,9 @@ class Server:
         self.command = [sys.executable, "-m", "webdemo", "--port", "0", *args]
         self.log_path = log_path
         with open(log_path, "wb") as log:
+            # A process group of its own, as a service or a terminal's job has.
             self.process = subprocess.Popen(self.command, cwd=REPO, stdout=subprocess.PIPE,
-                                            stderr=log, text=True)
+                                            stderr=log, text=True, start_new_session=True)
         lines = queue.Queue()
         threading.Thread(target=lambda: lines.put(self.process.stdout.readline()),
                          daemon=True).start()
@@ -46,8 +48,13 @@ class Server:
     def log(self):
         return self.log_path.read_text(errors="replace")
 
-    def signal(self, signum=signal.SIGTERM):
-        self.process.send_signal(signum)
+    def signal(self, signum=signal.SIGTERM, group=False):
+        """Signals the server; with group, every process of it, as Ctrl-C in a terminal
+        or a service manager's stop does."""
+        if group:
+            os.killpg(self.process.pid, signum)
+        else:
+            self.process.send_signal(signum)
 
     def wait(self, seconds=STOP_SECONDS):
         """The exit status, once it has exited: within `seconds`, or the test fails."""

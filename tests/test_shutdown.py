@@ -53,6 +53,21 @@ def test_a_run_in_flight_at_a_stop_is_answered_in_full(tmp_path, processes, sign
 
 
 @PROCESSES
+@pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGINT])
+def test_a_stop_sent_to_every_process_of_the_server_is_one_stop(tmp_path, processes, signum):
+    # Ctrl-C in a terminal, or a service manager's stop, reaches every process at once:
+    # still one stop, not a first and a second.
+    with running(tmp_path, "--processes", str(processes)) as server:
+        stream = EventStream(f"{server.url}{SLOW_RUN}&format=events")
+        assert stream.next()[0] == "run"
+        server.signal(signum, group=True)
+        events = stream.rest()
+        stream.close()
+        assert events[-1][0] == "aggregate" and events[-1][1]["ok"] == 2
+        assert server.wait() == 0
+
+
+@PROCESSES
 def test_a_live_stream_at_a_stop_ends_with_its_aggregate(tmp_path, processes):
     with running(tmp_path, "--processes", str(processes)) as server:
         stream = EventStream(f"{server.url}{SLOW_RUN}&format=events")

@@ -31,6 +31,11 @@ LOG = logging.getLogger("webdemo")
 # but not for ever: a child that cannot start would otherwise fork without end.
 MAX_RESTARTS = 100
 STOP_SIGNALS = (signal.SIGTERM, signal.SIGINT)
+# A child's stop, from its parent, which alone heeds SIGTERM and Ctrl-C: a terminal
+# sends SIGINT to the whole group, and a service manager may send SIGTERM to every
+# process of the service; heard both from there and from the parent, the one stop
+# would count as two, and the second stops at once.
+FROM_PARENT = signal.SIGUSR1
 POLL_SECONDS = 0.05
 # On loopback a fetch sends its request within a millisecond of connecting.
 LAST_CALL_SECONDS = 0.2
@@ -50,14 +55,12 @@ async def serve(config: Config, sockets: list, child: bool = False) -> None:
         (stop_now if stop.is_set() else stop).set()
 
     loop = asyncio.get_running_loop()
-    # A child hears of Ctrl-C from its parent, once: the terminal sends SIGINT to the
-    # whole group, and a second signal would stop it at once.
-    for signum in (signal.SIGTERM,) if child else STOP_SIGNALS:
+    for signum in (FROM_PARENT,) if child else STOP_SIGNALS:
         loop.add_signal_handler(signum, stop_asked)
     if child:
         # Held back since the fork (serve_processes()): a stop that came meanwhile is
         # heard now.
-        signal.pthread_sigmask(signal.SIG_UNBLOCK, STOP_SIGNALS)
+        signal.pthread_sigmask(signal.SIG_UNBLOCK, (FROM_PARENT,))
         # A child outlives its parent if that is killed: it stops as if told to.
         parent = os.getppid()
         PeriodicCallback(lambda: os.getppid() != parent and stop_asked(), 1000).start()
@@ -119,11 +122,11 @@ def serve_processes(config: Config, sockets: list) -> int:
 
     def start_child():
         # A stop while the child starts waits, blocked, until its serve() can hear it.
-        signal.pthread_sigmask(signal.SIG_BLOCK, STOP_SIGNALS)
+        signal.pthread_sigmask(signal.SIG_BLOCK, (*STOP_SIGNALS, FROM_PARENT))
         pid = os.fork()
         if pid == 0:
-            signal.signal(signal.SIGTERM, signal.SIG_DFL)  # the parent's handler is not its
-            signal.signal(signal.SIGINT, signal.SIG_IGN)
+            for signum in STOP_SIGNALS:
+                signal.signal(signum, signal.SIG_IGN)
             status = 0
             try:
                 asyncio.run(serve(config, sockets, child=True))
@@ -135,7 +138,7 @@ def serve_processes(config: Config, sockets: list) -> int:
                 sys.stderr.flush()
                 os._exit(status)
         children.add(pid)
-        signal.pthread_sigmask(signal.SIG_UNBLOCK, STOP_SIGNALS)
+        signal.pthread_sigmask(signal.SIG_UNBLOCK, (*STOP_SIGNALS, FROM_PARENT))
 
     def pass_on(signum, frame):
         nonlocal stops
@@ -144,7 +147,7 @@ def serve_processes(config: Config, sockets: list) -> int:
             for sock in sockets:
                 sock.close()
         for pid in children:
-            os.kill(pid, signal.SIGTERM)
+            os.kill(pid, FROM_PARENT)
 
     for signum in STOP_SIGNALS:
         signal.signal(signum, pass_on)

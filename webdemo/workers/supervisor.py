@@ -13,7 +13,7 @@ server talks to it over a socket pair, one JSON object a line:
     worker -> server  {"kind": "ready"}                    once, when it has started
                       {"job": 7, "kind": "fetch-start", "index": 0}
                       {"job": 7, "kind": "queued", "index": 1}   no free slot (limit)
-                      {"job": 7, "kind": "shared", "index": 1}   nor in its fair share
+                      {"job": 7, "kind": "shared", "index": 1}   nor in its fair share of the worker
                       {"job": 7, "kind": "sent", "index": 1}     a slot came free
                       {"job": 7, "kind": "row", "index": 0, "status": 200, "bytes": 14336,
                        "error": null, "failure": null}   (see outcomes.seen_as())
