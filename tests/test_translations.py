@@ -20,6 +20,7 @@ from webdemo.base import (
     script_messages,
 )
 from webdemo.breakit import EVENT_LABELS as BREAK_IT_LABELS
+from webdemo.claims.demos import messages as claims_messages
 from webdemo.costs import BENCH_FAILED, CLAIMS, RULES, SEEN, SKIPPED, save_results
 from webdemo.differences import POINTS
 from webdemo.pages import SCENARIO_LABELS
@@ -54,6 +55,7 @@ def messages():
     found |= set(SEEN) | set(RULES) | set(BENCH_FAILED.values()) | {SKIPPED}
     found |= set(ERROR_MESSAGES) | set(ERROR_REASONS)
     found |= {message.value for message in bad_input_calls()}
+    found |= claims_messages()  # the claims page's registry and script (issue 14)
     return found
 
 

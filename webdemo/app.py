@@ -19,6 +19,7 @@ from webdemo.base import (
 )
 from webdemo.blocking import MAX_BODY_BYTES
 from webdemo.catalog import MAX_FETCHES, Catalog
+from webdemo.claims.handlers import routes as claims_routes
 from webdemo.costs import CostsHandler, LiveBench, LiveBenchHandler, default_results_path
 from webdemo.pages import AllHandler, HighlightStyleHandler, IndexHandler
 from webdemo.stats import StatsHandler
@@ -113,6 +114,7 @@ def make_app(config):
         (r"/stats", StatsHandler),
     ] + [(rf"/{name}", style.handler, {"style": name}) for name, style in STYLES.items()]
     routes += breakit.ROUTES
+    routes += claims_routes()  # the claims page (issue 14)
     return App(
         routes,
         template_path=resource_dir("templates"),
