@@ -3,11 +3,13 @@
 import asyncio
 import html
 import logging
+import re
 
 import pytest
 from helpers import get_json
 from test_translations import english_left, template_messages
 
+from webdemo.base import resource_dir, script_messages
 from webdemo.claims.demos import DEMOS, SELF_DEADLOCK
 from webdemo.claims.handlers import MAX_RUNS
 
@@ -129,8 +131,8 @@ async def test_when_the_visitor_leaves_nothing_is_stopped(http_client, base_url,
 @pytest.mark.parametrize("path, status, said", [
     ("/claims/race/nope?format=json", 400, "unknown variant 'nope' of race: use threads, "),
     ("/claims/deadlock/threads-locked?format=json", 400, "unknown variant 'threads-locked'"),
-    ("/claims/race/threads?format=json&n=51", 400, "n must be from 2 to 50, not 51"),
-    ("/claims/race/threads?format=json&n=x", 400, "n must be a whole number from 2 to 50"),
+    ("/claims/race/threads?format=json&n=31", 400, "n must be from 2 to 30, not 31"),
+    ("/claims/race/threads?format=json&n=x", 400, "n must be a whole number from 2 to 30"),
     ("/claims/one-fails/gather?format=json&leave_ms=5", 400, "leave_ms must be from 10"),
     ("/claims/one-fails/gather?format=json&run=guess", 400, "unknown run 'guess'"),
     ("/claims/nope/threads?format=json", 404, "there is no page at /claims/nope/threads"),
@@ -180,3 +182,10 @@ async def test_the_page_in_korean_leaves_no_english(http_client, base_url):
     shown |= {text for demo in DEMOS.values() for text in (demo.title, demo.claim, demo.about)}
     shown |= {variant.about for demo in DEMOS.values() for variant in demo.variants.values()}
     assert english_left(page, shown) == []
+
+
+def test_the_script_uses_only_strings_it_can_translate():
+    # t(...) is always called with a literal, so the server finds and translates each one.
+    script = (resource_dir("static") / "claims.js").read_text()
+    assert set(re.findall(r"(?<!function )\bt\((.)", script)) == {'"'}
+    assert len(script_messages("claims.js")) >= 15

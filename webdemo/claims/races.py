@@ -12,7 +12,7 @@ import threading
 from tornado.ioloop import IOLoop
 
 # How many visits a run makes: (lowest, highest, default).
-VISITS = (2, 50, 20)
+VISITS = (2, 30, 20)
 
 
 class Shared:
