@@ -4,7 +4,7 @@
 const page = document.getElementById("claims");
 const messages = JSON.parse(page.dataset.messages || "{}");
 
-// The page's words in its language: t(message, values) replaces each {name} by values[name].
+// The page's words in its language, each {name} in a message replaced by values[name].
 function t(message, values = {}) {
   return (messages[message] || message)
     .replace(/\{(\w+)\}/g, (whole, name) => (name in values ? values[name] : whole));
