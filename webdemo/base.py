@@ -11,7 +11,7 @@ from urllib.parse import urlencode
 
 import tornado.locale
 from tornado.escape import json_encode
-from tornado.web import HTTPError, RequestHandler, StaticFileHandler
+from tornado.web import GZipContentEncoding, HTTPError, RequestHandler, StaticFileHandler
 
 from webdemo.catalog import BadInput
 
@@ -171,3 +171,18 @@ class StaticHandler(BaseHandler, StaticFileHandler):
     """Static files, with the headers and error pages of every other page."""
 
     head = StaticFileHandler.head  # which reads no file, where BaseHandler's would
+
+
+class PageCompression(GZipContentEncoding):
+    """gzip, when the browser asks for it, for pages, scripts and styles: what a visitor
+    downloads to see a page (/ is 44 KB, 7.8 KB compressed).
+
+    Not for the aggregate's JSON and live streams. The JSON of a seed run (1.6 KB) costs
+    about 70 µs to compress, a few per cent of what the run costs the server, to save a
+    kilobyte; and a live stream would hold a 256 KB compressor for its whole run (150 MB
+    for the 600 streams allowed at once).
+    """
+
+    def _compressible_type(self, ctype: str) -> bool:
+        return ctype not in ("application/json", "text/event-stream") and \
+            super()._compressible_type(ctype)
