@@ -15,18 +15,24 @@ from webdemo.app import Config
 from webdemo.base import (
     ERROR_MESSAGES,
     ERROR_REASONS,
+    SCRIPT_STRING,
     load_translations,
     resource_dir,
     script_messages,
 )
+from webdemo.breakit import DEMOS
 from webdemo.breakit import EVENT_LABELS as BREAK_IT_LABELS
 from webdemo.costs import BENCH_FAILED, CLAIMS, RULES, SEEN, SKIPPED, save_results
 from webdemo.differences import POINTS
-from webdemo.pages import SCENARIO_LABELS
+from webdemo.pages import SCENARIO_LABELS, SETUP_SENTENCES
 from webdemo.styles import STYLES
 
 TEMPLATE_STRING = re.compile(r"""\b_\((?:"((?:[^"\\]|\\.)*)"|'((?:[^'\\]|\\.)*)')""")
 PLACEHOLDER = re.compile(r"%\(\w+\)[srg]|\{\w+\}")
+# The script each page loads: the module it names, which imports the rest.
+ENTRY_SCRIPTS = ["index.js", "all.js", "costs.js"]
+DEMO_TEXTS = {text for demo in DEMOS
+              for text in (demo.title, demo.explanation, demo.try_it, demo.cannot_run) if text}
 
 
 def bad_input_calls():
@@ -45,8 +51,10 @@ def template_messages(name="*.html"):
 
 def messages():
     """Every English string the pages show: templates, script, and the data they show."""
-    found = template_messages() | set(script_messages()) | set(script_messages("costs.js"))
-    found |= set(SCENARIO_LABELS.values()) | set(EVENT_LABELS.values())
+    found = template_messages()
+    found |= {message for script in ENTRY_SCRIPTS for message in script_messages(script)}
+    found |= set(SCENARIO_LABELS.values()) | set(EVENT_LABELS.values()) | set(SETUP_SENTENCES)
+    found |= DEMO_TEXTS
     found |= set(BREAK_IT_LABELS.values()) | set(ERROR_TEXTS)
     found |= {text for point in POINTS for text in (point.title, point.explanation)}
     found |= {text for style in STYLES.values() for text in (style.title, style.blurb)}
@@ -85,13 +93,26 @@ def test_bad_input_is_always_given_a_message_it_can_translate():
     assert [message for message in messages if not isinstance(message, ast.Constant)] == []
 
 
-@pytest.mark.parametrize("name", ["app.js", "costs.js"])
-def test_the_scripts_use_only_strings_they_can_translate(name):
+@pytest.mark.parametrize("path", sorted(resource_dir("static").glob("*.js")),
+                         ids=lambda path: path.name)
+def test_the_scripts_use_only_strings_they_can_translate(path):
     # t(...) is always called with a literal, so the server can find every string.
-    script = (resource_dir("static") / name).read_text()
-    calls = re.findall(r"(?<!function )\bt\((.)", script)
-    assert set(calls) == {'"'}
+    calls = re.findall(r"(?<!function )\bt\((.)", path.read_text())
+    assert set(calls) <= {'"'}
+
+
+@pytest.mark.parametrize("name", ENTRY_SCRIPTS)
+def test_each_page_gets_the_strings_of_the_modules_it_imports(name):
     assert len(script_messages(name)) >= 5
+
+
+def test_every_scripts_strings_reach_a_page():
+    # A module no page imports would show words no page translates.
+    every = {message for path in resource_dir("static").glob("*.js")
+             for message in SCRIPT_STRING.findall(path.read_text())}
+    reached = {message for name in ENTRY_SCRIPTS for message in script_messages(name)}
+    assert every == reached
+    assert "Running {scenario}…" in script_messages("all.js")  # app.js, through all.js
 
 
 async def get(http_client, url, **headers):
@@ -121,6 +142,8 @@ async def test_korean_from_accept_language_leaves_no_english(http_client, base_u
     assert '<html lang="ko">' in page
     assert "둘 다 실행" in page and "한 페이지, 기다리는 두 가지 방법" in page
     shown = template_messages("index.html") | set(SCENARIO_LABELS.values())
+    shown |= template_messages("timeline_key.html") | template_messages("demo.html")
+    shown |= set(SETUP_SENTENCES) | DEMO_TEXTS
     shown |= {text for point in POINTS for text in (point.title, point.explanation)}
     assert english_left(page, shown) == []
     # The script's strings come translated with the page.
@@ -134,6 +157,7 @@ async def test_the_stacked_page_in_korean_leaves_no_english(http_client, base_ur
     page = html.unescape(response.body.decode())
     assert "모든 스타일, 하나의 시간 축" in page and "모두 실행" in page
     shown = template_messages("all.html") | set(SCENARIO_LABELS.values())
+    shown |= template_messages("timeline_key.html")
     shown |= {style.title for style in STYLES.values()}
     assert english_left(page, shown) == []
 

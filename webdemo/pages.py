@@ -8,7 +8,7 @@ from urllib.parse import parse_qs, urlsplit
 from pygments import highlight
 from pygments.formatters import HtmlFormatter
 from pygments.lexers import PythonLexer
-from tornado.escape import json_encode
+from tornado.escape import json_encode, xhtml_escape
 
 from webdemo import breakit
 from webdemo.aggregate import ERROR_TEXTS
@@ -40,6 +40,18 @@ SCENARIO_LABELS = {
     "custom": "The three sites, delays of your choosing",
 }
 SLOW_MOTION = (1, 2, 5, 10)
+# The setup line: how the two columns fetch. HTML: %(timeout)s is a span the script
+# stretches with slow motion.
+BOTH_ON_CLIENT = ("Both fetch through one shared Tornado HTTP client: %(client)s, at most "
+                  "%(max_clients)s fetches at once, each given %(timeout)s s.")
+BOTH_BLOCKING = ("Both fetch the blocking way, with urllib: at most %(max_clients)s fetches "
+                 "at once, each given %(timeout)s s.")
+ONE_OF_EACH = ("%(tornado)s fetches through the app's shared Tornado HTTP client (%(client)s), "
+               "%(blocking)s the blocking way with urllib: at most %(max_clients)s fetches at "
+               "once, each given %(timeout)s s.")
+SETUP_SENTENCES = (BOTH_ON_CLIENT, BOTH_BLOCKING, ONE_OF_EACH)
+
+
 @functools.cache
 def highlighted_source(name):
     """The style's module as it runs, as HTML; each line a span with an id, to point at.
@@ -58,17 +70,10 @@ def highlighted_source(name):
     return html
 
 
-# The code each break-it demo changes, shown beside its button.
-BREAK_IT = {
-    "forgotten-check": breakit.ForgottenCheckHandler.handle_response,
-    "essay-2016": breakit.EssayCallHandler.get,
-    "blocking": breakit.Blocking.succeeded,
-}
-
-
 @functools.cache
-def snippet(demo):
-    source = inspect.cleandoc("\n" + inspect.getsource(BREAK_IT[demo]))
+def snippet(function):
+    """The code a break-it demo changes, highlighted, to show beside its button."""
+    source = inspect.cleandoc("\n" + inspect.getsource(function))
     return highlight(source, PythonLexer(), HtmlFormatter(style=HIGHLIGHT_STYLE, cssclass="source"))
 
 
@@ -81,7 +86,7 @@ def seed_delays():
 class PageHandler(BaseHandler):
     """A page that runs styles live: the scenario controls, and the script's words."""
 
-    def render_page(self, template, **kwargs):
+    def render_page(self, template, script, **kwargs):
         kinds = {kind: self.locale.translate(label)
                  for kind, label in breakit.ALL_EVENT_LABELS.items()}
         errors = {text: self.locale.translate(text) for text in ERROR_TEXTS}
@@ -94,7 +99,7 @@ class PageHandler(BaseHandler):
                     seed_delays=seed_delays(), delay_limits=SIMULATOR_LIMITS["delay_ms"],
                     limits=RUN_LIMITS, slow_motion=SLOW_MOTION,
                     max_timeout=MAX_TIMEOUT,
-                    messages=self.script_translations("app.js"), kinds=json_encode(kinds),
+                    messages=self.script_translations(script), kinds=json_encode(kinds),
                     errors=json_encode(errors), config=self.settings["config"], **kwargs)
 
 
@@ -110,10 +115,39 @@ class IndexHandler(PageHandler):
         # sleeps in a column whose code runs on the event loop's thread, if one does.
         points = [point for point in POINTS
                   if left.name in point.patterns and right.name in point.patterns]
-        sleeper = next((style for style in (left, right) if not style.blocking), None)
-        self.render_page("index.html", styles=[left, right], all_styles=STYLES.values(),
-                         points=points, source=highlighted_source, snippet=snippet,
-                         sleeper=sleeper, block_ms=breakit.BLOCK_LIMITS["block_ms"][2])
+        self.render_page("index.html", "index.js", styles=[left, right], all_styles=STYLES.values(),
+                         points=points, source=highlighted_source,
+                         setup=self.setup_sentence(left, right),
+                         demos=[self.demo_shown(demo, [left, right]) for demo in breakit.DEMOS])
+
+    def setup_sentence(self, left, right):
+        """How the two columns fetch, and the timeout each fetch has, as HTML."""
+        config = self.settings["config"]
+        translate = self.locale.translate
+        timeout = (f'<span id="setup-timeout" data-seconds="{json_encode(config.timeout)}" '
+                   f'data-most="{json_encode(MAX_TIMEOUT)}">{config.timeout}</span>')
+        values = {"client": f"<code>{xhtml_escape(config.http_client)}</code>",
+                  "max_clients": config.max_clients, "timeout": timeout}
+        on_client = [style for style in (left, right) if not style.blocking]
+        blocking = [style for style in (left, right) if style.blocking]
+        if not blocking:
+            return translate(BOTH_ON_CLIENT) % values
+        if not on_client:
+            return translate(BOTH_BLOCKING) % values
+        return translate(ONE_OF_EACH) % (values | {
+            "tornado": xhtml_escape(translate(on_client[0].title)),
+            "blocking": xhtml_escape(translate(blocking[0].title))})
+
+    @staticmethod
+    def demo_shown(demo, styles):
+        """A break-it demo as its article shows it with these columns. Its button's data
+        attributes: strings as they are, numbers and booleans as JSON, for the script."""
+        setup = demo.setup(styles)
+        data = {} if setup is None else {
+            name: value if isinstance(value, str) else json_encode(value)
+            for name, value in setup["data"].items()}
+        return {"demo": demo, "snippet": snippet(demo.changed), "data": data,
+                "page": setup and setup["page"]}
 
     def chosen_style(self, side, default):
         name = one({side: self.get_query_arguments(side, strip=False)}, side, default)
@@ -127,7 +161,7 @@ class AllHandler(PageHandler):
     """Every style's timeline, stacked on one time axis: who waits together, who in turn."""
 
     def get(self):
-        self.render_page("all.html", styles=list(STYLES.values()))
+        self.render_page("all.html", "all.js", styles=list(STYLES.values()))
 
 
 class HighlightStyleHandler(BaseHandler):
