@@ -91,11 +91,10 @@ export function runColumns(chosen, paths = {}, extra = {}) {
   }));
 }
 
-// Only the knobs of the chosen scenario show; hidden ones are not sent.
-function showKnobs(scenario) {
+// Only the knobs of the chosen scenario show (site.css), and only theirs are sent.
+function sendOnlyShownKnobs(scenario) {
   for (const knob of form.querySelectorAll("[data-scenario]")) {
     const shown = knob.dataset.scenario === scenario;
-    knob.hidden = !shown;
     knob.querySelectorAll("input").forEach((input) => { input.disabled = !shown; });
   }
 }
@@ -103,7 +102,7 @@ function showKnobs(scenario) {
 // Wires the page's run buttons and scenario.
 export function start() {
   const runAll = document.querySelector("#run-both, #run-all");
-  runAll.hidden = false;
+  runAll.classList.remove("awaits-script");
   runAll.addEventListener("click", () => {
     if (form.reportValidity()) busy(() => runColumns(columns));
   });
@@ -115,12 +114,12 @@ export function start() {
   }
   const scenario = document.getElementById("scenario");
   scenario.addEventListener("change", () => {
-    showKnobs(scenario.value);
+    sendOnlyShownKnobs(scenario.value);
     // The address names the chosen scenario, so that a comparison can be shared.
     const address = new URL(window.location);
     address.searchParams.set("scenario", scenario.value);
     window.history.replaceState(null, "", address);
   });
-  showKnobs(scenario.value);
+  sendOnlyShownKnobs(scenario.value);
   window.addEventListener("resize", redraw);
 }

@@ -59,7 +59,7 @@ const DEMOS = {
 export function startDemos() {
   for (const button of document.querySelectorAll("button.try")) {
     const outcome = button.closest(".demo").querySelector(".outcome");
-    button.hidden = false;
+    button.classList.remove("awaits-script");
     button.addEventListener("click", () => {
       if (!form.reportValidity()) return;
       outcome.replaceChildren(el("p", "placeholder", t("Running…")));

@@ -17,3 +17,10 @@ export function svg(tag, attributes = {}, ...children) {
 }
 
 export const ms = (value) => `${Number(value).toFixed(1)} ms`;
+
+// A box that scrolls: the keyboard reaches it, and a screen reader names it.
+export function scrollableByKeyboard(node, name) {
+  node.tabIndex = 0;
+  node.setAttribute("role", "region");
+  node.setAttribute("aria-label", name);
+}

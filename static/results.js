@@ -1,7 +1,7 @@
 // A live run's results, in the structure templates/results.html gives an aggregate page
 // (tests/browser/test_results_structure.py holds the two to it): the totals, the table,
 // and how each failure reached the style's code.
-import { el, ms } from "./dom.js";
+import { el, ms, scrollableByKeyboard } from "./dom.js";
 import { errorText, t } from "./words.js";
 
 // Fills `section` with the aggregate of `style`; with totalsOnly, the totals alone.
@@ -44,10 +44,10 @@ function failures(style, aggregate) {
     const how = inThisCode ? t("Raised in this code, at the line that waited for it:")
       : failure.traceback ? t("Raised inside Tornado, then handed to this code as an object: its traceback never passes through this code.")
         : t("Handed to this code as an object; never raised, so there is no traceback.");
-    return el("details", "failure",
-      el("summary", "", t("How the failure of {target} reached this code", { target: row.target })),
-      el("p", "", how),
-      el("pre", "", `${failure.type}: ${failure.repr}`
-        + (failure.traceback ? `\n\n${failure.traceback}` : "")));
+    const title = t("How the failure of {target} reached this code", { target: row.target });
+    const trace = el("pre", "", `${failure.type}: ${failure.repr}`
+      + (failure.traceback ? `\n\n${failure.traceback}` : ""));
+    scrollableByKeyboard(trace, `${style}: ${title}`);  // one per column: names apart
+    return el("details", "failure", el("summary", "", title), el("p", "", how), trace);
   });
 }

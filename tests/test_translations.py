@@ -126,7 +126,7 @@ def english_left(page, shown):
     in English, placeholders aside."""
     shown = shown | template_messages("base.html") | template_messages("controls.html")
     # The words of the page, without the sources and names in code, and the markup.
-    words = re.sub(r'<section class="code".*?</section>|<div class="source">.*?</pre></div>'
+    words = re.sub(r'<section class="code".*?</section>|<div class="source"[^>]*>.*?</pre></div>'
                    r"|<code>.*?</code>", "", page, flags=re.DOTALL)
     words = re.sub(r"<[^>]*>", " ", words)
     return sorted(message for message in shown

@@ -2,6 +2,7 @@
 points of comparison, beside its live timeline, event log and results."""
 
 import functools
+import hashlib
 import inspect
 from urllib.parse import parse_qs, urlsplit
 
@@ -52,6 +53,15 @@ ONE_OF_EACH = ("%(tornado)s fetches through the app's shared Tornado HTTP client
 SETUP_SENTENCES = (BOTH_ON_CLIENT, BOTH_BLOCKING, ONE_OF_EACH)
 
 
+def highlighted(code, name, **options):
+    """Python as HTML, in a box that scrolls sideways: one a keyboard can reach, its id
+    `name`, named by the element whose id is `name`-title."""
+    formatter = HtmlFormatter(style=HIGHLIGHT_STYLE, cssclass="source", **options)
+    return highlight(code, PythonLexer(), formatter).replace(
+        '<div class="source">', f'<div class="source" id="{name}" tabindex="0" role="region" '
+                                f'aria-labelledby="{name}-title">', 1)
+
+
 @functools.cache
 def highlighted_source(name):
     """The style's module as it runs, as HTML; each line a span with an id, to point at.
@@ -59,9 +69,8 @@ def highlighted_source(name):
     Lines that show a point of comparison carry its names, for their marks and for the
     script that lights them up.
     """
-    formatter = HtmlFormatter(style=HIGHLIGHT_STYLE, cssclass="source", linenos="inline",
-                              linespans=f"{name}-line")
-    html = highlight(inspect.getsource(STYLES[name].module), PythonLexer(), formatter)
+    html = highlighted(inspect.getsource(STYLES[name].module), f"{name}-source",
+                       linenos="inline", linespans=f"{name}-line")
     for line, points in marked_lines(name).items():
         span = f'<span id="{name}-line-{line}">'
         assert html.count(span) == 1
@@ -71,10 +80,10 @@ def highlighted_source(name):
 
 
 @functools.cache
-def snippet(function):
+def snippet(demo_name, function):
     """The code a break-it demo changes, highlighted, to show beside its button."""
-    source = inspect.cleandoc("\n" + inspect.getsource(function))
-    return highlight(source, PythonLexer(), HtmlFormatter(style=HIGHLIGHT_STYLE, cssclass="source"))
+    return highlighted(inspect.cleandoc("\n" + inspect.getsource(function)),
+                       f"demo-{demo_name}-source")
 
 
 def seed_delays():
@@ -117,6 +126,7 @@ class IndexHandler(PageHandler):
                   if left.name in point.patterns and right.name in point.patterns]
         self.render_page("index.html", "index.js", styles=[left, right], all_styles=STYLES.values(),
                          points=points, source=highlighted_source,
+                         highlight_css=HighlightStyleHandler.url,
                          setup=self.setup_sentence(left, right),
                          demos=[self.demo_shown(demo, [left, right]) for demo in breakit.DEMOS])
 
@@ -146,7 +156,7 @@ class IndexHandler(PageHandler):
         data = {} if setup is None else {
             name: value if isinstance(value, str) else json_encode(value)
             for name, value in setup["data"].items()}
-        return {"demo": demo, "snippet": snippet(demo.changed), "data": data,
+        return {"demo": demo, "snippet": snippet(demo.name, demo.changed), "data": data,
                 "page": setup and setup["page"]}
 
     def chosen_style(self, side, default):
@@ -165,9 +175,18 @@ class AllHandler(PageHandler):
 
 
 class HighlightStyleHandler(BaseHandler):
+    """The sources' colours. Its address carries a hash of it, as static_url() gives
+    static files: asked with the current one, it may be cached for good."""
+
     css = HtmlFormatter(style=HIGHLIGHT_STYLE).get_style_defs(".source")
+    version = hashlib.sha256(css.encode()).hexdigest()[:16]
+    url = f"/highlight.css?v={version}"
+    CACHE_SECONDS = 365 * 24 * 3600
 
     def get(self):
         self.set_header("Content-Type", "text/css; charset=utf-8")
-        self.set_header("Cache-Control", "public, max-age=3600")
+        if self.get_query_argument("v", None) == self.version:
+            self.set_header("Cache-Control", f"public, max-age={self.CACHE_SECONDS}, immutable")
+        else:  # an old address, or none: ask again each time (its ETag saves the body)
+            self.set_header("Cache-Control", "no-cache")
         self.finish(self.css)
