@@ -54,17 +54,3 @@ async def test_highlight_css_is_cached_for_good_at_its_versioned_address(http_cl
         response = await http_client.fetch(base_url + stale)
         assert response.headers["Cache-Control"] == "no-cache"
         assert response.body == versioned.body
-
-
-@pytest.mark.gen_test
-@pytest.mark.parametrize("path", ["/", "/all", "/costs", "/callbacks", "/nowhere"])
-@pytest.mark.parametrize("language", ["en", "ko"])
-async def test_every_page_has_a_description_in_its_language(http_client, base_url, path,
-                                                            language):
-    response = await http_client.fetch(f"{base_url}{path}", raise_error=False,
-                                       headers={"Accept-Language": language})
-    page = response.body.decode()
-    assert f'<html lang="{language}">' in page
-    description = re.findall(r'<meta name="description" content="([^"]+)">', page)
-    assert len(description) == 1 and len(description[0]) > 50
-    assert bool(re.search("[가-힣]", description[0])) == (language == "ko")

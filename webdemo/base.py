@@ -160,3 +160,10 @@ class ForeignHostHandler(BaseHandler):
 
 class StaticHandler(BaseHandler, StaticFileHandler):
     """Static files, with the headers and error pages of every other page."""
+
+    def set_extra_headers(self, path):
+        # Asked by static_url(), with ?v=, a file is cached for good. A module that another
+        # imports is asked without: checked each time (its ETag spares the body), or a page
+        # could run a new module with an old one it imports.
+        if "v" not in self.request.query_arguments:
+            self.set_header("Cache-Control", "no-cache")

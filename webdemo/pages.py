@@ -107,7 +107,6 @@ class PageHandler(BaseHandler):
                     scenario_labels=SCENARIO_LABELS,
                     seed_delays=seed_delays(), delay_limits=SIMULATOR_LIMITS["delay_ms"],
                     limits=RUN_LIMITS, slow_motion=SLOW_MOTION,
-                    max_timeout=MAX_TIMEOUT,
                     messages=self.script_translations(script), kinds=json_encode(kinds),
                     errors=json_encode(errors), config=self.settings["config"], **kwargs)
 
@@ -120,8 +119,7 @@ class IndexHandler(PageHandler):
         if left is right:
             raise BadInput("left and right are both %(style)s: choose two different styles",
                            style=left.name)
-        # The points of comparison that both columns' sources show; the blocking demo
-        # sleeps in a column whose code runs on the event loop's thread, if one does.
+        # The points of comparison that both columns' sources show.
         points = [point for point in POINTS
                   if left.name in point.patterns and right.name in point.patterns]
         self.render_page("index.html", "index.js", styles=[left, right], all_styles=STYLES.values(),
