@@ -1,27 +1,19 @@
 // The claims page: runs each variant on this server, and says what the run showed.
 // Without this script the page still shows the code, and each run's JSON link works.
 
-const page = document.getElementById("claims");
-const messages = JSON.parse(page.dataset.messages || "{}");
+import { el } from "./dom.js";
+import { askJSON } from "./http.js";
+import { translator } from "./translate.js";
 
-// The page's words in its language, each {name} in a message replaced by values[name].
-function t(message, values = {}) {
-  return (messages[message] || message)
-    .replace(/\{(\w+)\}/g, (whole, name) => (name in values ? values[name] : whole));
-}
+const t = translator(document.getElementById("claims"));
 
 const OUTCOMES = { answered: t("answered"), failed: t("failed"), cancelled: t("cancelled") };
 
 function said(text, ...items) {
-  const paragraph = document.createElement("p");
-  paragraph.textContent = text;
-  const list = document.createElement("ul");
-  for (const item of items) {
-    const line = document.createElement("li");
-    line.textContent = item;
-    list.append(line);
-  }
-  return items.length ? [paragraph, list] : [paragraph];
+  const paragraph = el("p", null, text);
+  return items.length
+    ? [paragraph, el("ul", null, ...items.map((item) => el("li", null, item)))]
+    : [paragraph];
 }
 
 const EXPLAIN = {
@@ -78,9 +70,8 @@ async function run(section, article) {
   outcome.className = "outcome";
   outcome.replaceChildren(...said(t("Running…")));
   try {
-    const response = await fetch(`/claims/${demo}/${article.dataset.variant}?${query}`, { cache: "no-store" });
-    const answer = await response.json();
-    if (!response.ok) throw new Error(answer.error || response.statusText);
+    const answer = await askJSON(`/claims/${demo}/${article.dataset.variant}?${query}`,
+      { cache: "no-store" });
     const [bad, shown] = EXPLAIN[demo](answer);
     outcome.className = `outcome ${bad ? "bad" : "good"}`;
     outcome.replaceChildren(...shown);

@@ -1,13 +1,14 @@
 """python -m webdemo bench, on a tiny size: every style runs, every figure is there."""
 
 import json
+import shutil
 import subprocess
 import sys
 
 import pytest
 
-from webdemo.bench import table
-from webdemo.costs import load_results
+from webdemo.bench.main import table
+from webdemo.costs.results import load_results, merged, read_progress, save_results
 from webdemo.styles import STYLES
 
 FIGURES = {"wall_ms", "cpu_ms", "peak_rss_mb", "rss_before_mb", "voluntary_switches",
@@ -52,6 +53,13 @@ def test_progress_goes_to_stderr_one_step_a_line(tiny_bench):
     assert steps[-1] == f"bench: {len(STYLES)}/{len(STYLES)} done"
 
 
+def test_its_progress_reads_back_as_the_live_bench_reads_it(tiny_bench):
+    done, _ = tiny_bench
+    steps = [read_progress(line) for line in done.stderr.splitlines()]
+    assert steps[0] == {"done": 0, "steps": len(STYLES), "step": "callbacks N=3"}
+    assert steps[-1] == {"done": len(STYLES), "steps": len(STYLES), "step": "done"}
+
+
 def test_it_saves_what_it_printed_and_tabulates_it(tiny_bench):
     done, path = tiny_bench
     saved = load_results(path)
@@ -84,3 +92,63 @@ def test_a_bad_flag_is_one_line_and_status_2(flags, message):
                           capture_output=True, text=True, timeout=30)
     assert done.returncode == 2
     assert message in done.stderr and len(done.stderr.strip().splitlines()) == 1
+
+
+@pytest.mark.parametrize("flags", [[], ["--help"], ["--sizes", "3"]])
+def test_python_m_webdemo_bench_says_in_one_line_how_it_is_run(flags):
+    done = subprocess.run([sys.executable, "-m", "webdemo.bench", *flags],
+                          capture_output=True, text=True, timeout=30)
+    assert done.returncode == 2 and done.stdout == ""
+    assert done.stderr == ("webdemo.bench is run as: python -m webdemo bench "
+                           "(see python -m webdemo bench --help)\n")
+
+
+def test_a_bench_of_some_styles_and_sizes_keeps_the_other_results(tiny_bench, tmp_path):
+    _, full = tiny_bench
+    path = tmp_path / "results.json"
+    shutil.copy(full, path)
+    done = subprocess.run(
+        [sys.executable, "-m", "webdemo", "bench", "--styles", "threads", "--sizes", "3,4",
+         "--delay-ms", "20", "--results", str(path)],
+        capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    assert f"Saved to {path}, with {len(STYLES) - 1} earlier runs of other styles or sizes" \
+        in done.stdout
+    earlier, saved = load_results(full), load_results(path)
+    assert [(run["style"], run["fetches"]) for run in saved["runs"]] == \
+        [(name, 3) for name in STYLES] + [("threads", 4)]
+    assert [run for run in saved["runs"] if run["style"] != "threads"] == \
+        [run for run in earlier["runs"] if run["style"] != "threads"]
+    assert saved["settings"]["styles"] == list(STYLES) and saved["settings"]["sizes"] == [3, 4]
+
+
+def results(delay_ms, *runs, failed=(), skipped=()):
+    return {"machine": {"cpus": 2}, "settings": {"delay_ms": delay_ms, "bytes": 1024,
+                                                 "max_clients": 1000, "timeout": 25,
+                                                 "styles": [], "sizes": []},
+            "runs": [{"style": style, "fetches": size} for style, size in runs],
+            "skipped": [{"style": style, "fetches": size, "reason": "slow"}
+                        for style, size in skipped],
+            "failed": [{"style": style, "fetches": size, "error": "gone"}
+                       for style, size in failed]}
+
+
+def test_results_merge_only_when_measured_alike(tmp_path):
+    earlier = results(100, ("threads", 10), ("callbacks", 100), failed=[("callbacks", 10)])
+    latest = results(100, ("callbacks", 10))
+    both = merged(earlier, latest)
+    # Each style and N as last measured: the earlier failure is gone, runs in N then style order.
+    assert [(run["style"], run["fetches"]) for run in both["runs"]] == \
+        [("callbacks", 10), ("threads", 10), ("callbacks", 100)]
+    assert both["failed"] == []
+    assert both["settings"] | {"styles": ["callbacks", "threads"], "sizes": [10, 100]} == \
+        both["settings"]
+    # Other pages: the figures cannot share a chart, so the latest replace the earlier.
+    assert merged(earlier, results(20, ("callbacks", 10))) == results(20, ("callbacks", 10))
+    assert merged(None, latest) == latest
+    # A skip measures nothing: an earlier run of its style and N stays; else it is said.
+    live = merged(both, results(100, skipped=[("sequential", 100), ("threads", 10)]))
+    assert [(run["style"], run["fetches"]) for run in live["skipped"]] == [("sequential", 100)]
+    assert live["runs"] == both["runs"]
+    save_results(tmp_path / "r.json", both)
+    assert load_results(tmp_path / "r.json") == both

@@ -90,6 +90,8 @@ def test_help_explains_every_flag():
     (["--target", "secret=http://user:pw@example.com/"], "credentials in the URL"),
     (["--target", "python.org=http://example.com/"], "is built in"),
     (["--target", "example.com"], "expected NAME=URL"),
+    (["--target", "a=http://example.com/", "--target", "a=http://example.org/"],
+     "'a' is given twice"),
     (["--colour"], "unrecognized arguments: --colour"),
 ])
 def test_a_bad_flag_is_one_line_and_status_2(flags, message):
@@ -99,6 +101,42 @@ def test_a_bad_flag_is_one_line_and_status_2(flags, message):
     assert message in result.stderr
     assert len(result.stderr.strip().splitlines()) == 1
     assert "Traceback" not in result.stderr
+
+
+@pytest.mark.parametrize("target", ["example.com", "files=file:///etc/passwd",
+                                    "python.org=http://example.com/",
+                                    "secret=http://user:pw@example.com/"])
+def test_a_target_error_names_the_flag_once(target):
+    result = subprocess.run([sys.executable, "-m", "webdemo", "--target", target],
+                            capture_output=True, text=True, timeout=30)
+    assert result.returncode == 2 and result.stderr.count("--target") == 1, result.stderr
+
+
+def help_of(*command):
+    """The --help of webdemo (or of a subcommand), its lines joined: words wrap anywhere."""
+    result = subprocess.run([sys.executable, "-m", "webdemo", *command, "--help"],
+                            capture_output=True, text=True, timeout=30)
+    assert result.returncode == 0
+    return " ".join(result.stdout.split())
+
+
+def test_help_shows_the_bench_in_its_usage():
+    usage = help_of().split(" Serve the same ")[0]
+    assert usage.startswith("usage: webdemo [-h] [--host HOST]")
+    assert "webdemo bench [-h] [--styles A,B] [--sizes N,N]" in usage
+
+
+@pytest.mark.parametrize("command, flag", [
+    *(([], flag) for flag in ("--port", "--timeout", "--max-clients", "--processes")),
+    *((["bench"], flag) for flag in ("--sizes", "--delay-ms", "--bytes", "--max-clients",
+                                     "--timeout", "--max-run-seconds")),
+])
+def test_help_gives_each_bounded_flag_the_range_its_error_gives(command, flag):
+    refused = subprocess.run([sys.executable, "-m", "webdemo", *command, flag, "-1"],
+                             capture_output=True, text=True, timeout=30)
+    bounds = re.search(r"is not from (\S+ to \S+) \(see --help\)", refused.stderr).group(1)
+    explained = help_of(*command).split("options:")[1].split(f" {flag} ", 1)[1]
+    assert f"({bounds}" in explained.split("default:")[0]
 
 
 def test_a_port_in_use_is_a_clear_error(tmp_path):

@@ -10,9 +10,10 @@ import pytest
 from test_callback_state import until
 from test_worker import gone
 
-from webdemo import costs
-from webdemo.app import Config, close_app
-from webdemo.costs import CLAIMS, save_results
+from webdemo.app import Config
+from webdemo.costs import live_bench
+from webdemo.costs.claims import CLAIMS
+from webdemo.costs.results import save_results
 from webdemo.styles import STYLES
 
 
@@ -131,11 +132,11 @@ async def start(http_client, base_url):
 @pytest.mark.gen_test(timeout=90)
 async def test_the_live_bench_runs_one_at_a_time_and_its_figures_are_charted(
         http_client, base_url, app, results_path, monkeypatch):
-    monkeypatch.setattr(costs, "LIVE_BENCH", TINY)
+    monkeypatch.setattr(live_bench, "LIVE_BENCH", TINY)
     assert (await start(http_client, base_url))["state"] == "running"
-    process = app.settings["live_bench"].process
+    process = app.live_bench.process
     assert (await start(http_client, base_url))["state"] == "running"
-    assert app.settings["live_bench"].process is process  # joined, not a second one
+    assert app.live_bench.process is process  # joined, not a second one
 
     seen = []
     deadline = time.monotonic() + 80
@@ -154,14 +155,14 @@ async def test_the_live_bench_runs_one_at_a_time_and_its_figures_are_charted(
 @pytest.mark.gen_test(timeout=30)
 async def test_closing_the_app_stops_a_live_bench_and_what_it_started(
         http_client, base_url, app, monkeypatch):
-    monkeypatch.setattr(costs, "LIVE_BENCH", TINY + ["--sizes", "500", "--delay-ms", "2000"])
+    monkeypatch.setattr(live_bench, "LIVE_BENCH", TINY + ["--sizes", "500", "--delay-ms", "2000"])
     await start(http_client, base_url)
-    process = app.settings["live_bench"].process
+    process = app.live_bench.process
     children = Path(f"/proc/{process.pid}/task/{process.pid}/children")
     await until(lambda: len(children.read_text().split()) == 2, seconds=20)  # upstream, a run
     started = [int(pid) for pid in children.read_text().split()]
 
-    close_app(app)
+    app.close()
 
     await until(lambda: process.poll() is not None and all(map(gone, started)), seconds=10)
     assert process.returncode == -9

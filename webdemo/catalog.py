@@ -123,16 +123,16 @@ def parse_operator_target(text):
     """Parses a --target NAME=URL given on the command line; raises ValueError."""
     name, sep, url = text.partition("=")
     if not sep:
-        raise ValueError(f"--target {text!r}: expected NAME=URL")
+        raise ValueError(f"{text!r}: expected NAME=URL")
     if not NAME.fullmatch(name):
-        raise ValueError(f"--target name {name!r}: use letters, digits, '.', '_' or '-'")
+        raise ValueError(f"name {name!r}: use letters, digits, '.', '_' or '-'")
     if name in BUILT_IN or name == REFUSED:
-        raise ValueError(f"--target name {name!r} is built in: choose another")
+        raise ValueError(f"name {name!r} is built in: choose another")
     parts = urlsplit(url)
     if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise ValueError(f"--target {name}: {url!r} is not an http or https URL")
+        raise ValueError(f"{name}: {url!r} is not an http or https URL")
     if parts.username is not None or parts.password is not None:
-        raise ValueError(f"--target {name}: credentials in the URL are not allowed")
+        raise ValueError(f"{name}: credentials in the URL are not allowed")
     return name, url
 
 

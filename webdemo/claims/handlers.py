@@ -7,19 +7,16 @@ import inspect
 import secrets
 import time
 
-from pygments import highlight
-from pygments.formatters import HtmlFormatter
-from pygments.lexers import PythonLexer
 from tornado.httpclient import HTTPClientError
 
-from webdemo.aggregate import describe
 from webdemo.base import BaseHandler
 from webdemo.blocking import blocking_fetch
 from webdemo.catalog import BadInput, one, run_knob
 from webdemo.claims import deadlocks, one_fails, races
 from webdemo.claims.demos import DEMOS, SELF_DEADLOCK
 from webdemo.claims.gevent_process import ProcessFailed
-from webdemo.pages import HIGHLIGHT_STYLE
+from webdemo.outcomes import describe
+from webdemo.pages import HighlightStyleHandler, highlighted
 
 # Runs at once across the server; more are told to come back. Each run is bounded in
 # time, and in fetches and pool threads (30 at most, a race's).
@@ -35,12 +32,15 @@ def source(demo, variant):
     """The variant's functions as they run, highlighted as on the side-by-side page."""
     code = DEMOS[demo].variants[variant].code if variant else (deadlocks.self_deadlock,)
     text = "\n\n".join(inspect.getsource(function) for function in code)
-    return highlight(text, PythonLexer(), HtmlFormatter(style=HIGHLIGHT_STYLE, cssclass="source"))
+    name = f"{demo}-{variant or 'self'}-source"
+    # Named by its demo and its variant: the same variant names recur across demos.
+    return highlighted(text, name, labelled_by=f"{demo}-title {name}-title")
 
 
 class ClaimsHandler(BaseHandler):
     def get(self):
         self.render("claims.html", demos=DEMOS.values(), source=source,
+                    highlight_css=HighlightStyleHandler.url,
                     self_deadlock=SELF_DEADLOCK, visits=races.VISITS,
                     wait_seconds=deadlocks.WAIT_SECONDS, leave_ms=LEAVE_MS,
                     messages=self.script_translations("claims.js"))
@@ -97,11 +97,11 @@ class RunHandler(BaseHandler):
 
     def resources(self, page):
         """What a variant may use: fetches of one simulated page, the pool, the timeout."""
-        url = self.settings["catalog"].target(page, 1).url
-        timeout = self.settings["config"].timeout
-        return dict(fetch=functools.partial(self.settings["http_client"].fetch, url),
+        url = self.application.catalog.target(page, 1).url
+        timeout = self.application.config.timeout
+        return dict(fetch=functools.partial(self.application.http_client.fetch, url),
                     fetch_blocking=functools.partial(blocking_fetch, url, timeout),
-                    pool=self.settings["thread_pool"], url=url, timeout=timeout)
+                    pool=self.application.thread_pool, url=url, timeout=timeout)
 
     async def race(self, variant, n):
         resources = self.resources(RACE_PAGE)
@@ -119,10 +119,10 @@ class RunHandler(BaseHandler):
 
     async def one_fails(self, variant, _):
         arguments = self.query_arguments()
-        catalog, timeout = self.settings["catalog"], self.settings["config"].timeout
-        resources = dict(http_client=self.settings["http_client"],
+        catalog, timeout = self.application.catalog, self.application.config.timeout
+        resources = dict(http_client=self.application.http_client,
                          fetch_url=functools.partial(blocking_fetch, timeout=timeout),
-                         pool=self.settings["thread_pool"],
+                         pool=self.application.thread_pool,
                          seconds=timeout + one_fails.GRACE_SECONDS)
         run = one(arguments, "run")
         if run is not None:  # the page a visitor opens and leaves: see left()
@@ -152,8 +152,8 @@ class RunHandler(BaseHandler):
         self.runs[token] = watched
         try:
             with contextlib.suppress(HTTPClientError):  # the timeout: the visitor has gone
-                await self.settings["http_client"].fetch(
-                    f"{self.settings['catalog'].self_url}{self.request.path}?format=json"
+                await self.application.http_client.fetch(
+                    f"{self.application.catalog.self_url}{self.request.path}?format=json"
                     f"&run={token}", request_timeout=leave_ms / 1000)
             await asyncio.wait_for(asyncio.shield(watched.answered), seconds)
         finally:

@@ -1,0 +1,126 @@
+"""The processes that `webdemo bench` starts, one job each; not run by hand.
+
+    python -m webdemo.bench.child upstream                     serve the simulated pages,
+                                                               print their address
+    python -m webdemo.bench.child run STYLE N UPSTREAM SETTINGS  one measured run, printed as
+                                                               one JSON line
+
+A run is the app itself (App and its HTTP server), asked for the aggregate over HTTP by
+a client in that same process, as a visitor would ask, with the limit of fetches a page
+raised to N for the bench alone. The simulated upstream is served by another process, so
+its work is not counted.
+
+A run is measured from just before its request to its answer, after a one-fetch warm-up
+(which also starts the greenlet style's worker process): wall time, CPU time and voluntary
+and involuntary context switches (resource.getrusage, as differences), peak memory (the
+high-water mark of RSS, and where it stood before the run), and the threads alive at the
+end (thread pools keep theirs, so it is their peak). The greenlet style's worker process
+measures itself the same way, and its figures are added to the server's: it is part of
+what that style costs.
+"""
+
+import argparse
+import asyncio
+import json
+import sys
+import time
+
+from tornado.httpclient import AsyncHTTPClient
+from tornado.httpserver import HTTPServer
+from tornado.netutil import bind_sockets
+from tornado.web import Application
+
+from webdemo.app import LISTEN_BACKLOG, App, Config
+from webdemo.metrics import usage
+from webdemo.styles import STYLES
+from webdemo.upstream import UpstreamHandler
+
+
+async def serve_upstream():
+    sockets = bind_sockets(0, "127.0.0.1", backlog=LISTEN_BACKLOG)
+    HTTPServer(Application([(r"/upstream/([^/]*)", UpstreamHandler)])).add_sockets(sockets)
+    print(f"http://127.0.0.1:{sockets[0].getsockname()[1]}/", flush=True)
+    await asyncio.Event().wait()
+
+
+def added(*usages):
+    """The costs of several processes taken together."""
+    return {key: sum(used[key] for used in usages) for key in usages[0]}
+
+
+async def measure(style, fetches, upstream, settings):
+    page = f"{upstream}upstream/bench?delay_ms={settings['delay_ms']}&bytes={settings['bytes']}"
+    sockets = bind_sockets(0, "127.0.0.1", backlog=LISTEN_BACKLOG)
+    config = Config(port=sockets[0].getsockname()[1], timeout=settings["timeout"],
+                    max_clients=settings["max_clients"], max_fetches=fetches,
+                    targets={"bench": page})
+    app = App(config)
+    server = HTTPServer(app)
+    server.add_sockets(sockets)
+    client = AsyncHTTPClient(force_instance=True)
+    module = STYLES[style].worker_module
+
+    async def costs():
+        if not module:
+            return usage()
+        worker = app.workers.get(style)
+        return added(usage(), (await worker.run({"usage": True}))["usage"])
+
+    async def aggregate(count):
+        # JSON by Accept, not format=json: Tornado parses at most 1000 query fields.
+        response = await client.fetch(
+            f"{config.url}{style}?" + "&".join(["fetch=bench"] * count),
+            headers={"Accept": "application/json"},
+            request_timeout=settings["max_run_seconds"] * 2 + 60)
+        return json.loads(response.body)
+
+    try:
+        await aggregate(1)  # the warm-up
+        before = await costs()
+        started = time.perf_counter()
+        answer = await aggregate(fetches)
+        wall_s = time.perf_counter() - started
+        after = await costs()
+    finally:
+        client.close()
+        server.stop()
+        app.close()
+    if answer["failed"]:
+        first = next(row for row in answer["results"] if row["error"])
+        sys.exit(f"{answer['failed']} of {fetches} fetches failed, the first with: "
+                 f"{first['error']}")
+    return {
+        "style": style,
+        "fetches": fetches,
+        "wall_ms": round(wall_s * 1000, 1),
+        "cpu_ms": round((after["cpu_s"] - before["cpu_s"]) * 1000, 1),
+        "peak_rss_mb": round(after["peak_rss_kb"] / 1024, 1),
+        "rss_before_mb": round(before["peak_rss_kb"] / 1024, 1),
+        "voluntary_switches": after["voluntary_switches"] - before["voluntary_switches"],
+        "involuntary_switches": after["involuntary_switches"] - before["involuntary_switches"],
+        "threads": after["threads"],
+        "processes": 2 if module else 1,
+    }
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(
+        prog="python -m webdemo.bench.child",
+        description="The processes that webdemo bench starts: use python -m webdemo bench.")
+    jobs = parser.add_subparsers(dest="job", required=True)
+    jobs.add_parser("upstream", help="serve the simulated pages; print their address")
+    run = jobs.add_parser("run", help="one measured run, printed as one JSON line")
+    run.add_argument("style", choices=STYLES)
+    run.add_argument("fetches", type=int)
+    run.add_argument("upstream", help="the upstream's address")
+    run.add_argument("settings", type=json.loads, help="the bench's settings, as JSON")
+    args = parser.parse_args(argv)
+    if args.job == "upstream":
+        asyncio.run(serve_upstream())
+    else:
+        print(json.dumps(asyncio.run(measure(args.style, args.fetches, args.upstream,
+                                             args.settings))))
+
+
+if __name__ == "__main__":
+    main()
