@@ -12,6 +12,7 @@ from webdemo import breakit
 from webdemo.base import (
     ForeignHostHandler,
     NotFoundHandler,
+    PageCompression,
     StaticHandler,
     is_loopback,
     load_translations,
@@ -124,6 +125,7 @@ class App(Application):
         routes += breakit.ROUTES
         super().__init__(
             routes,
+            transforms=[PageCompression],
             template_path=resource_dir("templates"),
             static_path=resource_dir("static"),
             static_handler_class=StaticHandler,
