@@ -187,6 +187,7 @@ class Turns:
             self.after(self.first, 0.0)
             self.first = None
         if self.ran and not self.closed:
+            start = max(start, self.handler.started)  # of the first, the part in the run
             self.turns.append({"t_ms": self.ms(start), "ms": round((end - start) * 1000, 1),
                                "ran": self.ran})
         self.ran = []
