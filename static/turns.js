@@ -24,10 +24,8 @@ const named = (entry) => `${entry.what}${entry.index === null ? "" : `(${entry.i
 const ours = (entry) => entry.line !== null || entry.index !== null;
 
 function entryText(entry) {
-  const where = entry.line === null ? "" : ` · ${t("line {line}", { line: entry.line })}`;
-  const words = { io: t("I/O"), timer: t("timer"), thread: t("thread"), task: t("task"),
-    callback: t("callback") };
-  return `${words[entry.kind]} ${named(entry)}${where}`;
+  const kind = { io: t("I/O"), timer: t("timer"), thread: t("thread"), task: t("task"), callback: t("callback") };
+  return `${kind[entry.kind]} ${named(entry)}${entry.line === null ? "" : ` · ${t("line {line}", { line: entry.line })}`}`;
 }
 
 // A sentence at the steps that matter, from what the server saw run in the turn.
@@ -116,9 +114,7 @@ class Stepper {
     this.steps = allSteps(chosen);
     this.index = 0;
     this.timer = null;
-    this.panel = el("section", "turns");
-    this.panel.id = "turns";
-    this.panel.setAttribute("aria-label", t("Turn by turn"));
+    this.panel = made("section", { className: "turns", id: "turns", ariaLabel: t("Turn by turn") });
     const button = { type: "button" };
     this.back = made("button", button, t("◀ Back"), () => this.go(this.index - 1));
     this.play = made("button", button, t("Play"), () => (this.timer ? this.pause() : this.start()));
@@ -134,8 +130,7 @@ class Stepper {
       el("p", "help", t("Each step is one turn of an event loop, as the server recorded it: ← and → step, Home and End go to either end.")));
     this.panel.addEventListener("keydown", (event) => this.key(event));
     for (const column of chosen) {
-      column.turnBox = el("div", "turn-now");
-      column.turnBox.setAttribute("aria-live", "polite");
+      column.turnBox = made("div", { className: "turn-now", ariaLive: "polite" });
       (column.article.querySelector(".code") || column.article.querySelector(".watch")).prepend(column.turnBox);
     }
     document.querySelector(".columns, .stacked").before(this.panel);
@@ -151,11 +146,10 @@ class Stepper {
 
   go(index) {
     this.index = Math.max(0, Math.min(index, this.steps.length - 1));
-    const step = this.steps[this.index];
-    const clock_ms = step.t_ms;
+    const { t_ms: clock_ms, column: itsTurn } = this.steps[this.index];
     for (const column of this.chosen) {
       const at = this.steps.slice(0, this.index + 1).filter((each) => each.column === column).pop();
-      showColumn(column, at ? at.at : -1, clock_ms, column === step.column);
+      showColumn(column, at ? at.at : -1, clock_ms, column === itsTurn);
     }
     this.slider.value = this.index;
     this.status.value = t("step {step} of {count} · {at}", { step: this.index + 1, count: this.steps.length, at: ms(clock_ms) });
@@ -192,7 +186,7 @@ class Stepper {
 export function startTurns() {
   const button = document.getElementById("step-turns");
   button.classList.remove("awaits-script");
-  const forget = () => { if (stepper) stepper.remove(); stepper = null; };
+  const forget = () => { stepper?.remove(); stepper = null; };
   document.querySelectorAll("#run-both, #run-all, .run-one").forEach((other) => other.addEventListener("click", forget));
   button.addEventListener("click", () => {
     const form = document.getElementById("controls");
@@ -205,8 +199,8 @@ export function startTurns() {
       if (traced.length) stepper = new Stepper(traced);
     }).then(() => {
       button.disabled = false;
-      if (stepper) stepper.go(0);
-      if (stepper) stepper.forward.focus({ preventScroll: true });
+      stepper?.go(0);
+      stepper?.forward.focus({ preventScroll: true });
     });
   });
 }
