@@ -53,14 +53,29 @@ def io_what(args: tuple) -> str:
     return "socket writable" if len(args) > 1 and args[1] & WRITE else "socket readable"
 
 
-def request_on_socket(loop: BaseAsyncIOLoop, fd: int):
-    """The HTTPRequest of the curl client's transfer on socket `fd`, if it is one."""
+def request_on_socket(loop: BaseAsyncIOLoop, fd: int, sockets: dict):
+    """The HTTPRequest of the curl client's transfer on socket `fd`, if it is one.
+
+    `sockets` remembers which of the client's handles was on which socket: asking each
+    of its handles at every readiness would cost a fan-out of 100 a hundred asks each.
+    """
     client = getattr(loop.handlers.get(fd, (None, None))[1], "__self__", None)
-    for curl in getattr(client, "_curls", ()) if pycurl else ():
-        info = getattr(curl, "info", None)  # pycurl raises for an attribute never set
-        if info and curl.getinfo(pycurl.ACTIVESOCKET) == fd:
-            return info["request"].request  # the client's proxy of the request sent
-    return None
+    if pycurl is None or not hasattr(client, "_curls"):
+        return None
+    if not is_on(sockets.get(fd), fd):
+        sockets.clear()
+        for curl in client._curls:
+            if is_on(curl):
+                sockets[curl.getinfo(pycurl.ACTIVESOCKET)] = curl
+    curl = sockets.get(fd)
+    return curl.info["request"].request if is_on(curl, fd) else None  # the request sent
+
+
+def is_on(curl, fd: int | None = None) -> bool:
+    """Whether a curl handle has a transfer under way (on socket `fd`, if given)."""
+    if getattr(curl, "info", None) is None:  # pycurl raises for an attribute never set
+        return False
+    return fd is None or curl.getinfo(pycurl.ACTIVESOCKET) == fd
 
 
 def awaited_frames(awaitable):

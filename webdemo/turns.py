@@ -75,6 +75,7 @@ class Turns:
         self.cut = False
         self.requests = {}  # id(HTTPRequest) -> its fetch's index
         self.pending = {}  # fetch index -> the Future of a fetch in flight
+        self.sockets = {}  # socket -> the curl handle last seen on it
         self.closed = False
         get = getattr(type(handler).get, "__wrapped__", type(handler).get)
         # The callback running now is the request's first step: it calls get() next.
@@ -120,7 +121,8 @@ class Turns:
         so); None if not."""
         callback, args = unwrap(handle._callback, handle._args)
         if is_socket_handler(callback):
-            index = self.requests.get(id(request_on_socket(callback.__self__, args[0])))
+            request = request_on_socket(callback.__self__, args[0], self.sockets)
+            index = self.requests.get(id(request))
             return None if index is None else Note(self.entry("io", io_what(args), None, index))
         if getattr(callback, "__name__", None) == "_set_state" and len(args) == 2 \
                 and isinstance(args[1], ThreadFuture):
