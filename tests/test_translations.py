@@ -21,6 +21,7 @@ from webdemo.base import (
     script_messages,
 )
 from webdemo.breakit import DEMOS
+from webdemo.claims.demos import messages as claims_messages
 from webdemo.costs.claims import CLAIMS, RULES, SEEN
 from webdemo.costs.handlers import BENCH_FAILED
 from webdemo.costs.results import SKIPPED, save_results
@@ -32,7 +33,7 @@ from webdemo.styles import STYLES
 TEMPLATE_STRING = re.compile(r"""\b_\((?:"((?:[^"\\]|\\.)*)"|'((?:[^'\\]|\\.)*)')""")
 PLACEHOLDER = re.compile(r"%\(\w+\)[srg]|\{\w+\}")
 # The script each page loads: the module it names, which imports the rest.
-ENTRY_SCRIPTS = ["index.js", "all.js", "costs.js"]
+ENTRY_SCRIPTS = ["index.js", "all.js", "costs.js", "claims.js"]
 DEMO_TEXTS = {text for demo in DEMOS
               for text in (demo.title, demo.explanation, demo.try_it, demo.cannot_run) if text}
 
@@ -64,6 +65,7 @@ def messages():
     found |= set(SEEN) | set(RULES) | set(BENCH_FAILED.values()) | {SKIPPED}
     found |= set(ERROR_MESSAGES) | set(ERROR_REASONS)
     found |= {message.value for message in bad_input_calls()}
+    found |= claims_messages()  # the claims page's registry and script (issue 14)
     return found
 
 

@@ -54,13 +54,13 @@ ONE_OF_EACH = ("%(tornado)s fetches through the app's shared Tornado HTTP client
 SETUP_SENTENCES = (BOTH_ON_CLIENT, BOTH_BLOCKING, ONE_OF_EACH)
 
 
-def highlighted(code, name, **options):
+def highlighted(code, name, labelled_by=None, **options):
     """Python as HTML, in a box that scrolls sideways: one a keyboard can reach, its id
-    `name`, named by the element whose id is `name`-title."""
+    `name`, named by the elements whose ids are labelled_by (by default `name`-title)."""
     formatter = HtmlFormatter(style=HIGHLIGHT_STYLE, cssclass="source", **options)
     return highlight(code, PythonLexer(), formatter).replace(
         '<div class="source">', f'<div class="source" id="{name}" tabindex="0" role="region" '
-                                f'aria-labelledby="{name}-title">', 1)
+                                f'aria-labelledby="{labelled_by or name + "-title"}">', 1)
 
 
 @functools.cache

@@ -20,7 +20,7 @@ AXE = Path(__file__).resolve().parents[2] / "node_modules" / "axe-core" / "axe.m
 WIDTHS = {"desktop": {"width": 1440, "height": 900}, "phone": {"width": 390, "height": 844}}
 LOCALES = {"en": "en-US", "ko": "ko-KR"}
 # Every page a visitor can open, besides the side-by-side page's states below.
-PAGES = ["/all", "/costs", "/callbacks", "/coroutines?scenario=one-fails",
+PAGES = ["/all", "/costs", "/claims", "/callbacks", "/coroutines?scenario=one-fails",
          "/break/forgotten-check?scenario=one-fails", "/break/essay-2016",
          "/no-such-page"]
 RUN_JS = "() => axe.run(document, {resultTypes: ['violations']}).then(r => r.violations)"
