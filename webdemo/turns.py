@@ -1,15 +1,9 @@
 """One run's turns of the event loop, as they happen, in its style's terms: trace=turns.
 
-For each turn that did work for the run: when it began and how long it took (ms), and
-what ran in it, in order, each {"kind", "what", "line", "index"}: a task step (the
-coroutine or generator of the style's file, the line where it resumed or started,
-and in "until" the line where it waits now, null once it finished); a callback (the
-style's function, e.g. handle_response with its fetch's index); the HTTP client's I/O
-readiness or timer (which fetch, as far as can be known); a thread (a blocking style's
-fetch, started and returned off the loop, in a "turn" of its own that names its
-thread, then learnt of by the loop). What the loop cannot see is not guessed: a
-greenlet's lines are its worker process's, and stay null.
-
+For each turn that did work for the run, when it began, how long it took, and what
+ran in it, in order: a task step, a callback, I/O readiness, a timer, a thread's start
+and return (off the loop) and the loop learning of it (README.md has the JSON). What
+the loop cannot see is not guessed: a greenlet's lines are its worker's, and stay null.
 The loop is watched by webdemo/looptrace.py, only while a traced run is under way.
 """
 
