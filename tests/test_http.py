@@ -19,8 +19,10 @@ async def test_head_answers_wherever_get_does_with_its_headers(http_client, base
 
 @pytest.mark.gen_test
 async def test_head_of_a_static_file_reads_as_get(http_client, base_url):
-    got = await http_client.fetch(base_url + "/static/site.css")
-    head = await http_client.fetch(base_url + "/static/site.css", method="HEAD")
+    # Not compressed (no Accept-Encoding): a compressed answer is sent without a length.
+    got = await http_client.fetch(base_url + "/static/site.css", decompress_response=False)
+    head = await http_client.fetch(base_url + "/static/site.css", method="HEAD",
+                                   decompress_response=False)
     assert (head.code, head.body) == (200, b"")
     assert head.headers["Content-Length"] == got.headers["Content-Length"]
 
@@ -47,3 +49,19 @@ async def test_a_refusal_is_logged_once(http_client, base_url, caplog, path, hos
              if record.getMessage().startswith(f"{status} ")]
     assert len(lines) == 1, lines
     assert path in lines[0]
+
+
+@pytest.mark.gen_test
+@pytest.mark.parametrize("path, compressed", [
+    ("/", True),
+    ("/static/site.css", True),
+    ("/coroutines?format=json", False),  # an API answer: not worth its CPU
+    ("/coroutines?format=events", False),  # a live stream: not worth a compressor each
+])
+async def test_pages_are_compressed_when_asked_and_answers_are_not(http_client, base_url, path,
+                                                                    compressed):
+    response = await http_client.fetch(base_url + path, decompress_response=False,
+                                       headers={"Accept-Encoding": "gzip"})
+    assert (response.headers.get("Content-Encoding") == "gzip") is compressed
+    plain = await http_client.fetch(base_url + path, decompress_response=False)
+    assert "Content-Encoding" not in plain.headers  # not asked, not compressed

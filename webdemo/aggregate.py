@@ -19,6 +19,7 @@ from webdemo.catalog import RUN_SECONDS, BadInput, one
 from webdemo.live import LiveStream
 from webdemo.outcomes import as_response, outcome, seen_as
 from webdemo.slots import LoopSlots, ThreadSlots
+from webdemo.turns import Turns, asked
 
 FORMATS = ("html", "json", "events")
 # What a failure looked like is kept for this many failed rows of a run.
@@ -67,6 +68,7 @@ class Row:
 class AggregateHandler(LiveStream):
     # How a fetch's result re-enters the style's code; each style names it.
     resume_event = None
+    turns = None  # the loop's turns, recorded for a run that asks (trace=turns)
 
     def initialize(self, style: str) -> None:
         self.style = style
@@ -95,6 +97,8 @@ class AggregateHandler(LiveStream):
         self.thread_pool = app.thread_pool.lane(self.visitor,
                                                 lambda: self.log_event("shared"))
         app.runs.add(self)
+        if asked(arguments):
+            self.turns = Turns(self)
         self.live = (self.format == "events"
                      or "text/event-stream" in self.request.headers.get("Accept", ""))
         if self.live:
@@ -116,6 +120,8 @@ class AggregateHandler(LiveStream):
             event |= details
             event["thread"] = threading.current_thread().name
             self.events.append(event)
+            if self.turns:
+                self.turns.event(kind, index, details)
             if self.live:
                 self.send_message("event", event)
 
@@ -156,6 +162,8 @@ class AggregateHandler(LiveStream):
             self.times[index].sent_wall_s = time.time()
         fetched = self.application.http_client.fetch(request, raise_error=raise_error)
         in_flight.add_client_fetch(fetched)
+        if self.turns:
+            self.turns.sent(index, request, fetched)
         return fetched
 
     def fetch_blocking(self, index: int) -> HTTPResponse:
@@ -215,6 +223,8 @@ class AggregateHandler(LiveStream):
             "results": [vars(row) for row in rows],  # asdict() deep-copies: 15% slower
             "events": self.events,
         } | self.knobs()
+        if self.turns:
+            aggregate |= self.turns.finish()
         if self.live:
             self.send_message("aggregate", aggregate)
             self.finish()
@@ -222,6 +232,11 @@ class AggregateHandler(LiveStream):
             self.finish(aggregate)
         else:
             self.render("aggregate.html", event_labels=EVENT_LABELS, **aggregate)
+
+    def on_finish(self) -> None:
+        if self.turns:  # a run that ended before rendering (an error, a visitor who left)
+            self.turns.stop()
+        super().on_finish()
 
     def knobs(self) -> dict:
         """How this run was asked to go: told when it starts, and again with its results."""

@@ -11,6 +11,7 @@ from webdemo import breakit
 from webdemo.base import (
     ForeignHostHandler,
     NotFoundHandler,
+    PageCompression,
     StaticHandler,
     StoppingHandler,
     is_loopback,
@@ -19,6 +20,7 @@ from webdemo.base import (
 )
 from webdemo.blocking import MAX_BODY_BYTES
 from webdemo.catalog import MAX_FETCHES, MAX_TIMEOUT, RUN_SECONDS, Catalog
+from webdemo.claims.handlers import routes as claims_routes
 from webdemo.costs.handlers import CostsHandler, LiveBenchHandler
 from webdemo.costs.live_bench import LiveBench
 from webdemo.costs.results import default_results_path
@@ -139,8 +141,10 @@ class App(Application):
             (r"/stats", StatsHandler),
         ] + [(rf"/{name}", style.handler, {"style": name}) for name, style in STYLES.items()]
         routes += breakit.ROUTES
+        routes += claims_routes()
         super().__init__(
             routes,
+            transforms=[PageCompression],
             template_path=resource_dir("templates"),
             static_path=resource_dir("static"),
             static_handler_class=StaticHandler,

@@ -1,6 +1,7 @@
 """Break it on purpose: three mistakes, each run for real, opt-in and bounded in time.
 
-They live here so that the style files stay models of their styles:
+DEMOS is their registry, read by the routes, the side-by-side page and its script. They
+live here so that the style files stay models of their styles:
 
 - ForgottenCheckHandler: the callbacks handler with its response.error check left out.
 - EssayCallHandler: the essay's 2016 call, fetch(url, handle_response), on Tornado 6.
@@ -10,6 +11,8 @@ They live here so that the style files stay models of their styles:
 import inspect
 import math
 import time
+from collections.abc import Callable
+from dataclasses import dataclass
 
 from tornado.concurrent import Future
 from tornado.httpclient import AsyncHTTPClient
@@ -136,8 +139,58 @@ def blocking(handler):
     return type(f"Blocking{handler.__name__}", (Blocking, handler), {})
 
 
-ROUTES = [
-    (r"/break/forgotten-check", ForgottenCheckHandler, {"style": "forgotten-check"}),
-    (r"/break/essay-2016", EssayCallHandler),
-] + [(rf"/break/blocking/{name}", blocking(STYLES[name].handler), {"style": name})
-     for name in ON_THE_LOOP]
+def blocking_setup(styles):
+    """It sleeps in the first column whose code runs on the loop's thread; None: neither does."""
+    sleeper = next((style.name for style in styles if style.name in ON_THE_LOOP), None)
+    if sleeper is None:
+        return None
+    # The other column's pause needs a word when its code does not run on the loop.
+    return {"page": f"/break/blocking/{sleeper}",
+            "data": {"style": sleeper, "block-ms": BLOCK_LIMITS["block_ms"][2],
+                     "other-off-loop": any(style.name not in ON_THE_LOOP for style in styles)}}
+
+
+@dataclass(frozen=True)
+class Demo:
+    """A demo: its routes, and what the side-by-side page shows of it and gives its script."""
+
+    name: str  # the article's id, its button's data-demo, the script's key
+    title: str
+    explanation: str
+    changed: Callable  # the code it changes, shown beside its button
+    routes: list
+    # For the page's two columns: {"page": its address, "data": what its button carries
+    # for the script}, or None when it cannot run there.
+    setup: Callable[[list], dict | None]
+    try_it: str = "Try it"
+    cannot_run: str = ""  # said instead of the button when setup() is None
+
+
+DEMOS = [
+    Demo("forgotten-check", "Forget the error check",
+         "The callbacks handler without its if response.error: check. Nothing is raised, "
+         "so nothing complains: a failed fetch is counted as a success.",
+         ForgottenCheckHandler.handle_response,
+         [(r"/break/forgotten-check", ForgottenCheckHandler, {"style": "forgotten-check"})],
+         lambda styles: {"page": "/break/forgotten-check?scenario=one-fails", "data": {}}),
+    Demo("essay-2016", "The essay's 2016 call",
+         "http_client.fetch(url, handle_response) on Tornado 6, which removed callback=: "
+         "handle_response binds to raise_error, the fetch succeeds, and the callback never "
+         "runs.",
+         EssayCallHandler.get,
+         [(r"/break/essay-2016", EssayCallHandler)],
+         lambda styles: {"page": "/break/essay-2016", "data": {}}),
+    Demo("blocking", "Block the loop",
+         "time.sleep() in a handler whose code runs on the event loop's thread, as its "
+         "first fetch succeeds. Every handler of the loop stops with it: the other column "
+         "too.",
+         Blocking.succeeded,
+         [(rf"/break/blocking/{name}", blocking(STYLES[name].handler), {"style": name})
+          for name in ON_THE_LOOP],
+         blocking_setup,
+         try_it="Try it in both columns",
+         cannot_run="Neither column's code runs on the event loop's thread: compare with "
+                    "callbacks, coroutines or generators to try it."),
+]
+
+ROUTES = [route for demo in DEMOS for route in demo.routes]
