@@ -1,5 +1,7 @@
 """The event loops the server can run on: asyncio's own, and uvloop where it installs."""
 
+import asyncio
+
 try:  # libuv's loop, written in Cython
     import uvloop
 except ImportError:  # not installed, or no wheel for this platform
@@ -11,6 +13,8 @@ except ImportError:  # not installed, or no wheel for this platform
 LOOPS = ["asyncio", "uvloop"] if uvloop else ["asyncio"]
 
 
-def loop_factory(name: str):
-    """asyncio.Runner's loop_factory for a loop in LOOPS; None is asyncio's own."""
-    return uvloop.new_event_loop if name == "uvloop" else None
+def run(coroutine, name: str):
+    """asyncio.run(coroutine) on the loop called name, one of LOOPS."""
+    with asyncio.Runner(loop_factory=uvloop.new_event_loop if name == "uvloop" else None) \
+            as runner:
+        return runner.run(coroutine)

@@ -1,24 +1,14 @@
 """GET /stats: what the server holds right now, to watch it from outside under load.
 
-Read-only and cheap: two counts, a clock and one small file read. After every client
+Read-only and cheap: two counts, a clock, one small file read, and who asks. After every visitor
 has gone and every fetch has ended, both counts are back to zero.
 """
 
-import os
 import time
 
-from webdemo.aggregate import in_flight
 from webdemo.base import BaseHandler
+from webdemo.metrics import rss_bytes
 from webdemo.styles import callbacks
-
-
-def rss_bytes():
-    """The server's resident memory now (Linux), or None where that is not known."""
-    try:
-        with open("/proc/self/statm") as statm:
-            return int(statm.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
-    except (OSError, ValueError):
-        return None
 
 
 class StatsHandler(BaseHandler):
@@ -28,8 +18,12 @@ class StatsHandler(BaseHandler):
             # Requests the callback style is still counting for: its global dicts.
             "callbacks_in_flight": len(callbacks.remaining),
             # Fetches started by any style and not yet answered, failed or timed out.
-            "fetches_in_flight": len(in_flight),
+            "fetches_in_flight": len(self.application.in_flight),
             "rss_bytes": rss_bytes(),
             # CPU time the server has used: two readings a second apart give its load.
             "cpu_seconds": round(time.process_time(), 3),
+            # Who the server takes the asker for: behind a reverse proxy, with --xheaders,
+            # the visitor's address and scheme, which fair shares and the log go by.
+            "your_address": self.request.remote_ip,
+            "scheme": self.request.protocol,
         })

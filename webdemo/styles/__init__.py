@@ -1,4 +1,4 @@
-"""The registry of styles: URL name -> handler, title and a one-line blurb."""
+"""The registry of styles: URL name -> handler, title, blurb, how it runs."""
 
 from dataclasses import dataclass
 
@@ -20,7 +20,11 @@ class Style:
     module: object
     handler: type
     concurrent: bool = True  # do its fetches wait together, or in turn?
-    blocking: bool = False  # urllib, blocking, not the app's Tornado client?
+    # Does its code run off the event loop's thread (urllib, in threads or
+    # a worker process)?
+    off_loop: bool = False
+    # What its worker process runs (python -m worker_module), if it has one.
+    worker_module: str | None = None
 
 
 STYLES = {
@@ -41,17 +45,19 @@ STYLES = {
         Style("threads", "Threads",
               "Blocking urllib fetches, a pool thread each: plain code, "
               "paid for in threads.",
-              threads, threads.ThreadsHandler, blocking=True),
+              threads, threads.ThreadsHandler, off_loop=True),
         Style("greenlets", "Greenlets",
               "gevent with monkey.patch_all(): blocking code that switches "
               "wherever the patched library would block. The patch changes "
               "the whole process, so this style runs in a worker process of "
               "its own.",
-              greenlets, greenlets.GreenletsHandler, blocking=True),
+              greenlets, greenlets.GreenletsHandler, off_loop=True,
+              # which runs greenlets.GreenletsJob
+              worker_module="webdemo.workers.gevent_main"),
         Style("sequential", "Sequential",
               "One blocking fetch after another, off the event loop: "
               "the baseline, as slow as all the fetches added up.",
               sequential, sequential.SequentialHandler, concurrent=False,
-              blocking=True),
+              off_loop=True),
     ]
 }

@@ -1,8 +1,8 @@
-"""The greenlet style's worker process: python -m webdemo.gevent_worker FD MAX_CLIENTS.
+"""The greenlet style's worker process: python -m webdemo.workers.gevent_main FD MAX_CLIENTS.
 
 gevent's monkey.patch_all() swaps socket, ssl, threading and time for the whole
 process, and must come before anything imports them: so it is the first thing this
-process does, and the Tornado server never does it. webdemo/worker.py starts this
+process does, and the Tornado server never does it. The supervisor starts this
 process and talks to it over the socket FD, one JSON object a line.
 """
 
@@ -22,8 +22,9 @@ import gevent  # noqa: E402
 from tornado.simple_httpclient import HTTPTimeoutError  # noqa: E402
 
 from webdemo.blocking import blocking_fetch  # noqa: E402
+from webdemo.metrics import usage  # noqa: E402
+from webdemo.shares import Shares  # noqa: E402
 from webdemo.styles.greenlets import GreenletsJob  # noqa: E402
-from webdemo.worker import usage  # noqa: E402
 
 
 def fetch_within_the_deadline(url, timeout, max_body):
@@ -37,12 +38,15 @@ def fetch_within_the_deadline(url, timeout, max_body):
 
 
 def main(fd, max_clients):
-    # Ctrl-C in the terminal reaches this process too: it is the server's to handle,
-    # which then closes its end of the socket, and this process ends with it.
+    # Ctrl-C in the terminal reaches this process too, and a service manager's SIGTERM
+    # may: they are the server's to handle, which lets the jobs under way finish, then
+    # closes its end of the socket, and this process ends with it.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
     connection = socket.socket(fileno=fd)
-    # At most this many fetches at once, across all jobs (the server's --max-clients).
-    client_slots = threading.BoundedSemaphore(max_clients)
+    # At most this many fetches at once, across all jobs (the server's --max-clients),
+    # shared fairly between them. Patched: a greenlet that waits lets the others run.
+    client_shares = Shares(max_clients)
     # Patched: a greenlet that waits for the lock lets the others run.
     sending = threading.Lock()
 
@@ -50,7 +54,7 @@ def main(fd, max_clients):
         with sending:
             try:
                 connection.sendall(json.dumps(message).encode() + b"\n")
-            except OSError:  # the server closed its end: nobody is left to answer
+            except OSError:  # the server closed its end: nobody is there to answer
                 os._exit(0)
 
     send({"kind": "ready"})
@@ -60,7 +64,7 @@ def main(fd, max_clients):
             if request.get("usage"):
                 send({"job": request["job"], "kind": "done", "usage": usage()})
             else:
-                job = GreenletsJob(send, request, client_slots, fetch_within_the_deadline)
+                job = GreenletsJob(send, request, client_shares, fetch_within_the_deadline)
                 gevent.spawn(job.get)
 
 
