@@ -270,7 +270,7 @@ class AggregateHandler(BaseHandler):
         if self.format not in FORMATS:
             raise BadInput("format must be %(some)s or %(last)s",
                            some=", ".join(FORMATS[:-1]), last=FORMATS[-1])
-        self.plan = self.settings["catalog"].plan(arguments)
+        self.plan = self.plan_run(arguments)
         self.targets = self.plan.targets
         self.started = time.perf_counter()
         self.start_ms = [0.0] * len(self.targets)
@@ -290,6 +290,10 @@ class AggregateHandler(BaseHandler):
                      or "text/event-stream" in self.request.headers.get("Accept", ""))
         if self.live:
             self.open_stream()
+
+    def plan_run(self, arguments):
+        """The Plan of this run, from the query: a job of another shape plans its own."""
+        return self.settings["catalog"].plan(arguments)
 
     def visitor_left(self):
         stream = self.request.connection.stream
@@ -391,7 +395,8 @@ class AggregateHandler(BaseHandler):
         return Row(target.name, target.url, status, size, error, self.start_ms[index], end_ms,
                    round(queued_ms, 1), failure)
 
-    def render_results(self, rows):
+    def render_results(self, rows, **fields):
+        """Answers the rows with their totals; `fields` are what a job adds to them."""
         self.log_event("render")
         aggregate = {
             "style": self.style,
@@ -401,7 +406,7 @@ class AggregateHandler(BaseHandler):
             "total_bytes": sum(row.bytes for row in rows),
             "results": [vars(row) for row in rows],  # asdict() deep-copies: 15% slower
             "events": self.events,
-        } | self.knobs()
+        } | fields | self.knobs()
         if self.live:
             self.send_message("aggregate", aggregate)
             self.finish()

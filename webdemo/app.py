@@ -114,6 +114,7 @@ def make_app(config):
         (r"/upstream/([^/]*)", UpstreamHandler),
         (r"/stats", StatsHandler),
     ] + [(rf"/{name}", style.handler, {"style": name}) for name, style in STYLES.items()]
+    routes += [(rf"/chain/{name}", style.chain, {"style": name}) for name, style in STYLES.items()]
     routes += breakit.ROUTES
     return App(
         routes,

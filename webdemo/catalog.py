@@ -32,6 +32,9 @@ SIMULATOR_LIMITS = {
     # A 1xx announces another answer, which never comes: a broken upstream, on demand.
     "status": (100, 599, 200),
 }
+# A simulated page links to at most this many others (links=a,b,c); a chain follows at
+# most this many links of a page, and says so of the rest.
+MAX_LINKS = 10
 # The run's knobs: name -> (lowest, highest, default); None means "as many as there are".
 RUN_LIMITS = {
     "n": (1, FAN_OUT_SIZE, FAN_OUT_SIZE),  # how many fetches a fan-out makes
@@ -61,6 +64,31 @@ SCENARIOS = {
     ],
     # The essay's three sites, each with the delay_ms=D the visitor gives, in order.
     "custom": SEED,
+}
+
+# The chain's pages. A page links to others by catalog name (<a href="NAME">): the start
+# page to the essay's three sites, each site to its "more" page.
+CHAIN_PAGES = {
+    "start": "/upstream/start?delay_ms=60&links=www.google.com,www.yandex.ru,www.python.org",
+    "www.google.com": "/upstream/www.google.com?delay_ms=120&bytes=14336&links=more.google.com",
+    "www.yandex.ru": "/upstream/www.yandex.ru?delay_ms=240&bytes=9216&links=more.yandex.ru",
+    "www.python.org": "/upstream/www.python.org?delay_ms=180&bytes=20480&links=more.python.org",
+    "more.google.com": "/upstream/more.google.com?delay_ms=90&bytes=4096",
+    "more.yandex.ru": "/upstream/more.yandex.ru?delay_ms=90&bytes=4096",
+    "more.python.org": "/upstream/more.python.org?delay_ms=90&bytes=4096",
+    "start-link-fails": "/upstream/start-link-fails?delay_ms=60"
+                        "&links=www.google.com,broken,www.python.org",
+    "start-last-hangs": "/upstream/start-last-hangs?delay_ms=60"
+                        "&links=www.google.com,www.yandex.ru,mirror.python.org",
+    # The largest of its step, so the last step follows its link, which hangs.
+    "mirror.python.org": "/upstream/mirror.python.org?delay_ms=180&bytes=20480&links=hangs",
+}
+# A chain scenario is the page the chain starts from.
+CHAIN_SCENARIOS = {
+    "chain": "start",
+    "chain-start-fails": "broken",
+    "chain-link-fails": "start-link-fails",
+    "chain-last-hangs": "start-last-hangs",
 }
 
 
@@ -108,15 +136,26 @@ def parse_int(name, text, limits=SIMULATOR_LIMITS):
 
 def simulator_params(arguments):
     """Checks the simulator's query arguments ({name: [values]}); returns {name: int}."""
-    unknown = sorted(set(arguments) - set(SIMULATOR_LIMITS))
+    known = [*SIMULATOR_LIMITS, "links"]
+    unknown = sorted(set(arguments) - set(known))
     if unknown:
         raise BadInput("unknown simulator parameter %(name)r: use %(names)s",
-                       name=unknown[0][:40], names=", ".join(SIMULATOR_LIMITS))
+                       name=unknown[0][:40], names=", ".join(known))
     params = {}
     for name, (_, _, default) in SIMULATOR_LIMITS.items():
         value = one(arguments, name)
         params[name] = default if value is None else parse_int(name, value)
+    links = one(arguments, "links")
+    if links:  # only when given: the pages that link nowhere keep their URLs
+        params["links"] = link_names(links)
     return params
+
+
+def link_names(text):
+    """The names a simulated page links to, from links=a,b,c."""
+    if text.count(",") >= MAX_LINKS:
+        raise BadInput("a page links to at most %(most)s pages", most=MAX_LINKS)
+    return [check_name(name) for name in text.split(",")]
 
 
 def parse_operator_target(text):
@@ -126,7 +165,7 @@ def parse_operator_target(text):
         raise ValueError(f"{text!r}: expected NAME=URL")
     if not NAME.fullmatch(name):
         raise ValueError(f"name {name!r}: use letters, digits, '.', '_' or '-'")
-    if name in BUILT_IN or name == REFUSED:
+    if name in BUILT_IN or name in CHAIN_PAGES or name == REFUSED:
         raise ValueError(f"name {name!r} is built in: choose another")
     parts = urlsplit(url)
     if parts.scheme not in ("http", "https") or not parts.hostname:
@@ -225,9 +264,38 @@ class Catalog:
         return Plan(targets, min(knobs["limit"] or len(targets), len(targets)),
                     min(self.timeout * slow, MAX_TIMEOUT), slow)
 
+    def chain_plan(self, arguments):
+        """The Plan of a chain: its start page alone, from scenario=NAME or start=SPEC.
+
+        The pages it links to become targets as the chain reads them (link()).
+        """
+        knobs = {name: run_knob(arguments, name) for name in ("limit", "slow")}
+        scenario = one(arguments, "scenario")
+        start = one(arguments, "start")
+        if scenario is not None and scenario not in CHAIN_SCENARIOS:
+            raise BadInput("unknown scenario %(scenario)r: use %(scenarios)s",
+                           scenario=scenario[:40], scenarios=", ".join(CHAIN_SCENARIOS))
+        if start is not None and scenario is not None:
+            raise BadInput("give start=... or scenario=..., not both")
+        spec = CHAIN_SCENARIOS[scenario or "chain"] if start is None else start
+        target = self.target(spec, knobs["slow"])
+        # At most MAX_LINKS fetches are ever in flight: those of the middle step.
+        return Plan([target], min(knobs["limit"] or MAX_LINKS, MAX_LINKS),
+                    min(self.timeout * knobs["slow"], MAX_TIMEOUT), knobs["slow"])
+
+    def link(self, href, slow):
+        """The Target of a link read from an upstream's page: the gate of a fetch= spec.
+
+        An upstream is no more trusted than a visitor: its page may name only what a
+        visitor may, a catalog name or a simulator path on this server.
+        """
+        return self.target(href, slow)
+
     def target(self, spec, slow):
         if spec in BUILT_IN:
             return self.simulated(BUILT_IN[spec], slow)
+        if spec in CHAIN_PAGES:
+            return self.simulated(CHAIN_PAGES[spec], slow)
         if spec in self.names:
             return Target(spec, self.names[spec])
         if len(spec) > MAX_SPEC_LENGTH:
@@ -254,4 +322,6 @@ class Catalog:
         # Capped at the simulator's longest delay, which outlasts MAX_TIMEOUT: a fetch
         # that hangs at normal speed still hangs in slow motion.
         params["delay_ms"] = min(params["delay_ms"] * slow, SIMULATOR_LIMITS["delay_ms"][1])
-        return Target(name, f"{self.self_url}/upstream/{name}?{urlencode(params)}")
+        if "links" in params:
+            params["links"] = ",".join(params["links"])
+        return Target(name, f"{self.self_url}/upstream/{name}?{urlencode(params, safe=',')}")

@@ -15,6 +15,13 @@ server talks to it over a socket pair, one JSON object a line:
                        "error": null, "failure": null}   (see seen_as())
                       {"job": 7, "kind": "done"}           ("usage": {...} for a usage job)
 
+A chain ("chain": true in its job) asks the server which links to follow, and waits:
+
+    worker -> server  {"job": 7, "kind": "links", "index": 0, "links": [href, ...]}
+                      {"job": 7, "kind": "ask", "question": "links", "index": 0}
+                      {"job": 7, "kind": "ask", "question": "last", "pages": [1, 2]}
+    server -> worker  {"job": 7, "answer": [[1, url], [2, url]]}   (index, URL) to fetch
+
 A worker starts on first use and again after it died. If it dies, or a job of it says
 nothing for the fetch timeout and a grace, the rows it still owed fail with a row that
 says so: never a hung page. It stops with the app (close_app), and by itself when the
@@ -196,6 +203,10 @@ class WorkerProcess:
             if job.finished.done() and not job.finished.cancelled():
                 job.finished.exception()  # seen, if this request was cancelled meanwhile
 
+    def answer(self, job_id, answer):
+        """Answers a job's question while it runs: a chain asks which links to follow."""
+        self.stream.write(json.dumps({"job": job_id, "answer": answer}).encode() + b"\n")
+
     async def wait(self, awaitable, seconds, what):
         try:
             return await asyncio.wait_for(awaitable, seconds)
@@ -256,17 +267,20 @@ class WorkerHandler(AggregateHandler):
         worker = self.settings["workers"].get(self.style, self.worker_module)
         try:
             with counted_in_flight():  # the whole job, in /stats: its fetches are not ours
-                await worker.run({"targets": [target.url for target in self.targets],
-                                  "timeout": self.plan.timeout, "limit": self.plan.limit,
-                                  "run_seconds": self.thread_slots.seconds,
-                                  "seconds_left": self.thread_slots.deadline - time.monotonic(),
-                                  "max_body": self.settings["config"].max_body_bytes},
-                                 self.take_message)
+                await worker.run(self.job_request(), self.take_message)
         except WorkerError as error:
             for index, row in enumerate(self.rows):
                 if row is None:
                     self.rows[index] = self.failed(index, error)
         self.render_results(self.rows)
+
+    def job_request(self):
+        """What the worker is sent: the targets' URLs, and the run's limits."""
+        return {"targets": [target.url for target in self.targets],
+                "timeout": self.plan.timeout, "limit": self.plan.limit,
+                "run_seconds": self.thread_slots.seconds,
+                "seconds_left": self.thread_slots.deadline - time.monotonic(),
+                "max_body": self.settings["config"].max_body_bytes}
 
     def take_message(self, message):
         index = message["index"]

@@ -1,0 +1,150 @@
+"""What every style's chain shares, so that a chain file holds only its style.
+
+A chain is three steps, each decided by the one before: fetch a start page (step 1);
+read the pages it links to and fetch them at once (step 2); fetch one more page,
+the one the largest answered page of step 2 links to (step 3). Here live reading a
+page's links, passing each through the catalog's gate, the step of every fetch,
+choosing the last page, and the rows, in step order then link order, with the totals.
+"""
+
+from dataclasses import dataclass
+from html.parser import HTMLParser
+
+from webdemo.aggregate import EVENT_LABELS, AggregateHandler, Row
+from webdemo.catalog import MAX_LINKS, MAX_SPEC_LENGTH, BadInput, Target
+
+# A page's links are read from its first this many bytes: a crawler reads no further.
+MAX_READ_BYTES = 256 * 1024
+READ_CHUNK_CHARS = 16 * 1024
+# A refused link's row names it by its first this many characters.
+MAX_REFUSED_NAME_CHARS = 80
+START = 0  # the start page is the chain's first fetch: its index, in every style
+
+CHAIN_EVENT_LABELS = EVENT_LABELS | {"link-refused": "link refused"}
+
+
+@dataclass
+class ChainRow(Row):
+    step: int  # 1 the start page, 2 a page it links to, 3 the last page
+    links: list  # the links read from the page's body, as written there
+
+
+class LinkReader(HTMLParser):
+    """The href of each <a>, in page order, as a crawler reads them; at most `most`."""
+
+    def __init__(self, most):
+        super().__init__()
+        self.most = most
+        self.links = []
+
+    def handle_starttag(self, tag, attrs):
+        href = dict(attrs).get("href") if tag == "a" else None
+        if href is not None and len(self.links) < self.most:
+            # One character past the gate's longest spec: the gate still says "too long".
+            self.links.append(href[:MAX_SPEC_LENGTH + 1])
+
+
+def read_links(body: bytes) -> list[str]:
+    """A page's links, at most one past MAX_LINKS: that one says there were more."""
+    reader = LinkReader(MAX_LINKS + 1)
+    text = body[:MAX_READ_BYTES].decode("utf-8", "replace")
+    for offset in range(0, len(text), READ_CHUNK_CHARS):
+        if len(reader.links) == reader.most:
+            break
+        reader.feed(text[offset:offset + READ_CHUNK_CHARS])
+    return reader.links
+
+
+class ChainHandler(AggregateHandler):
+    """A chain's run. The style's get() fetches; the steps' bookkeeping is here."""
+
+    start = START
+    event_labels = CHAIN_EVENT_LABELS
+
+    def plan_run(self, arguments):
+        return self.settings["catalog"].chain_plan(arguments)
+
+    def prepare(self):
+        super().prepare()
+        self.targets = list(self.targets)  # the links read are added as they are read
+        self.steps = [1]  # each target's step
+        self.rows = {}  # target index -> its row, as each is made
+        self.links_read = {}  # target index -> its page's links, until its row is made
+        self.skipped = None  # why the last step was not taken, if it was not
+
+    def add_target(self, target, step):
+        """A page to fetch (or a link refused) in `step`; answers its index."""
+        self.targets.append(target)
+        self.steps.append(step)
+        self.start_ms.append(0.0)
+        self.sent_ms.append(None)
+        self.sent_at.append(None)
+        return len(self.targets) - 1
+
+    def log_event(self, kind, index=None, **details):
+        if index is not None:
+            details["step"] = self.steps[index]
+        super().log_event(kind, index, **details)
+
+    def succeeded(self, index, response):
+        self.links_read[index] = read_links(response.body or b"")
+        return super().succeeded(index, response)
+
+    def row(self, index, *outcome, **details):
+        row = super().row(index, *outcome, **details)
+        row = ChainRow(**vars(row), step=self.steps[index],
+                       links=self.links_read.pop(index, []))
+        self.rows[index] = row
+        return row
+
+    def links(self, start):
+        """The indices of the pages the start page links to, in link order: step 2."""
+        return self.follow(start.links, 2)
+
+    def choose_last(self, pages):
+        """The index of the last page (step 3), chosen from step 2's rows; or None.
+
+        The largest page that answered (the first of equals, in link order) and its
+        first link. Each reason there is no last page is said once, in `skipped`.
+        """
+        answered = [page for page in pages if page.error is None]
+        if not answered:
+            self.skipped = "no linked page answered"
+            return None
+        largest = max(answered, key=lambda page: page.bytes)
+        if not largest.links:
+            self.skipped = f"the largest page that answered, {largest.target}, links to no page"
+            return None
+        last = self.follow(largest.links[:1], 3)
+        return last[0] if last else None  # refused, it is a row that says why
+
+    def follow(self, links, step):
+        """The indices of the links the gate lets through; each refused one is a row."""
+        indices = []
+        for href in links[:MAX_LINKS]:
+            try:
+                target = self.settings["catalog"].link(href, self.plan.slow)
+            except BadInput as refusal:
+                self.refuse(href, step, refusal.template % refusal.values)
+            else:
+                indices.append(self.add_target(target, step))
+        if len(links) > MAX_LINKS:  # read_links() stops one past the bound
+            self.refuse(links[MAX_LINKS], step,
+                        f"more than {MAX_LINKS} links on the page: the rest are not followed")
+        return indices
+
+    def refuse(self, href, step, why):
+        """A link the chain will not fetch: its row, with no fetch and no time."""
+        index = self.add_target(Target(href[:MAX_REFUSED_NAME_CHARS], None), step)
+        error = f"link refused: {why}"
+        self.log_event("link-refused", index, error=error)
+        now_ms = self.start_ms[index] = self.elapsed_ms()
+        self.rows[index] = ChainRow(href[:MAX_REFUSED_NAME_CHARS], None, None, 0, error,
+                                    now_ms, now_ms, 0.0, None, step, [])
+
+    def render_chain(self):
+        """The rows in step order, and within a step in link order: the order of indices."""
+        if self.rows[self.start].error is not None:
+            self.skipped = "the start page failed"
+        self.render_results([self.rows[index] for index in sorted(self.rows)],
+                            job="chain", skipped=self.skipped)
