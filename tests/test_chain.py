@@ -10,8 +10,10 @@ import asyncio
 import inspect
 
 import pytest
-from helpers import STYLE_NAMES, errors_logged, get_json, query
+from helpers import STYLE_NAMES, errors_logged, get_json, query, until
+from test_faults import leave_mid_fetch
 
+from webdemo import aggregate as shared
 from webdemo.app import Config
 from webdemo.catalog import MAX_LINKS
 from webdemo.chain import read_links
@@ -59,6 +61,7 @@ class LinkingUpstream:
                          "google.com", "/upstream/mine?bytes=10"],
             "/many": ["google.com"] * (MAX_LINKS + 5),
             "/out": [f"{here}/secret"],  # the largest page of its step: its link is step 3
+            "/after": [],
             "/secret": [],
         }
 
@@ -211,6 +214,22 @@ async def test_start_chooses_the_start_page(http_client, base_url):
 async def test_bad_input_is_a_400(http_client, base_url, style, params):
     result = await chain(http_client, base_url, style, expect=400, **params)
     assert set(result) == {"error"}
+
+
+@pytest.mark.gen_test(timeout=10)
+@pytest.mark.parametrize("style", STYLE_NAMES)
+async def test_a_client_that_leaves_mid_chain_leaves_nothing_behind(
+        http_client, base_url, http_port, style, linking, caplog):
+    # It leaves during step 1: the next step is not taken.
+    start = "/upstream/late?delay_ms=200&links=after"
+    await leave_mid_fetch(http_port, f"/chain/{style}?{query(start=start)}")
+    await until(lambda: not shared.in_flight, seconds=TIMEOUT + 2)
+    await asyncio.sleep(0.5)  # for anything the chain would still start
+    assert not shared.in_flight and linking.requests == []
+    assert callbacks.remaining == {} and callbacks.results == {}
+    stats = await get_json(http_client, f"{base_url}/stats")
+    assert (stats["callbacks_in_flight"], stats["fetches_in_flight"]) == (0, 0)
+    assert errors_logged(caplog) == []
 
 
 @pytest.mark.gen_test(timeout=10)

@@ -271,7 +271,7 @@ class Catalog:
         """
         knobs = {name: run_knob(arguments, name) for name in ("limit", "slow")}
         scenario = one(arguments, "scenario")
-        start = one(arguments, "start")
+        start = one(arguments, "start") or None  # a form's empty field: the scenario's
         if scenario is not None and scenario not in CHAIN_SCENARIOS:
             raise BadInput("unknown scenario %(scenario)r: use %(scenarios)s",
                            scenario=scenario[:40], scenarios=", ".join(CHAIN_SCENARIOS))

@@ -87,7 +87,7 @@ class ChainHandler(AggregateHandler):
         super().log_event(kind, index, **details)
 
     def succeeded(self, index, response):
-        self.links_read[index] = read_links(response.body or b"")
+        self.links_read[index] = read_links(response.body)
         return super().succeeded(index, response)
 
     def row(self, index, *outcome, **details):
@@ -120,6 +120,8 @@ class ChainHandler(AggregateHandler):
 
     def follow(self, links, step):
         """The indices of the links the gate lets through; each refused one is a row."""
+        if self.visitor_left():  # nobody waits for the next step: it is not taken
+            return []
         indices = []
         for href in links[:MAX_LINKS]:
             try:

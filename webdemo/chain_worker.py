@@ -64,7 +64,7 @@ class ChainJob(WorkerJob):
         self.answer_seconds = request["run_seconds"]
 
     def succeeded(self, index, response):
-        self.tell("links", index=index, links=read_links(response.body or b""))
+        self.tell("links", index=index, links=read_links(response.body))
         return super().succeeded(index, response)
 
     def row(self, index, fetched, failure=None):
