@@ -20,7 +20,6 @@ from webdemo.base import (
     script_messages,
 )
 from webdemo.breakit import EVENT_LABELS as BREAK_IT_LABELS
-from webdemo.chain import CHAIN_EVENT_LABELS
 from webdemo.costs.claims import CLAIMS, RULES, SEEN
 from webdemo.costs.handlers import BENCH_FAILED
 from webdemo.costs.results import SKIPPED, save_results
@@ -50,7 +49,6 @@ def messages():
     """Every English string the pages show: templates, script, and the data they show."""
     found = template_messages() | set(script_messages()) | set(script_messages("costs.js"))
     found |= set(SCENARIO_LABELS.values()) | set(EVENT_LABELS.values())
-    found |= set(CHAIN_EVENT_LABELS.values())
     found |= set(BREAK_IT_LABELS.values()) | set(ERROR_TEXTS)
     found |= {text for point in POINTS for text in (point.title, point.explanation)}
     found |= {text for style in STYLES.values() for text in (style.title, style.blurb)}

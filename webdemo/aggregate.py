@@ -43,6 +43,7 @@ EVENT_LABELS = {
     "counter": "counter decremented",
     "render": "rendered",
     "returned": "blocking call returned",
+    "link-refused": "link refused",  # a chain's (webdemo/chain.py)
 }
 
 

@@ -10,17 +10,16 @@ choosing the last page, and the rows, in step order then link order, with the to
 from dataclasses import dataclass
 from html.parser import HTMLParser
 
-from webdemo.aggregate import EVENT_LABELS, AggregateHandler, Row
+from webdemo.aggregate import AggregateHandler, Row
 from webdemo.catalog import MAX_LINKS, MAX_SPEC_LENGTH, BadInput, Target
 
 # A page's links are read from its first this many bytes: a crawler reads no further.
 MAX_READ_BYTES = 256 * 1024
+# Read in pieces, so that reading stops soon after the last link it keeps.
 READ_CHUNK_CHARS = 16 * 1024
 # A refused link's row names it by its first this many characters.
 MAX_REFUSED_NAME_CHARS = 80
 START = 0  # the start page is the chain's first fetch: its index, in every style
-
-CHAIN_EVENT_LABELS = EVENT_LABELS | {"link-refused": "link refused"}
 
 
 @dataclass
@@ -59,7 +58,6 @@ class ChainHandler(AggregateHandler):
     """A chain's run. The style's get() fetches; the steps' bookkeeping is here."""
 
     start = START
-    event_labels = CHAIN_EVENT_LABELS
 
     def plan_run(self, arguments):
         return self.settings["catalog"].chain_plan(arguments)
