@@ -251,7 +251,7 @@ async def test_the_simulator_links_to_names(http_client, base_url):
 def test_reading_links_is_bounded():
     body = b'<a href="x">' * 1000
     assert read_links(body) == ["x"] * (MAX_LINKS + 1)
-    assert read_links(b"x" * 300_000 + b'<a href="late">') == []
+    assert read_links(b"x" * 70_000 + b'<a href="late">') == []
     assert read_links(b"<a name=top><A HREF='y&amp;z'><a href><a href=''>") == ["y&z", ""]
 
 
