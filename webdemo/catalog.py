@@ -135,7 +135,8 @@ def parse_int(name, text, limits=SIMULATOR_LIMITS):
 
 
 def simulator_params(arguments):
-    """Checks the simulator's query arguments ({name: [values]}); returns {name: int}."""
+    """Checks the simulator's query arguments ({name: [values]}); returns {name: int}
+    and, when given, "links": [name, ...]."""
     known = [*SIMULATOR_LIMITS, "links"]
     unknown = sorted(set(arguments) - set(known))
     if unknown:
@@ -203,12 +204,12 @@ def one(arguments, name, default=None):
     return values[0] if values else default
 
 
-def chosen_scenario(arguments):
+def chosen_scenario(arguments, scenarios=SCENARIOS):
     """The scenario named, given at most once and known, or None."""
     scenario = one(arguments, "scenario")
-    if scenario is not None and scenario not in SCENARIOS:
+    if scenario is not None and scenario not in scenarios:
         raise BadInput("unknown scenario %(scenario)r: use %(scenarios)s",
-                       scenario=scenario[:40], scenarios=", ".join(SCENARIOS))
+                       scenario=scenario[:40], scenarios=", ".join(scenarios))
     return scenario
 
 
@@ -262,7 +263,11 @@ class Catalog:
         else:
             targets = [self.target(spec, slow) for spec in specs]
         return Plan(targets, min(knobs["limit"] or len(targets), len(targets)),
-                    min(self.timeout * slow, MAX_TIMEOUT), slow)
+                    self.fetch_timeout(slow), slow)
+
+    def fetch_timeout(self, slow):
+        """Seconds each fetch of a run may take, slow motion included."""
+        return min(self.timeout * slow, MAX_TIMEOUT)
 
     def chain_plan(self, arguments):
         """The Plan of a chain: its start page alone, from scenario=NAME or start=SPEC.
@@ -270,18 +275,15 @@ class Catalog:
         The pages it links to become targets as the chain reads them (link()).
         """
         knobs = {name: run_knob(arguments, name) for name in ("limit", "slow")}
-        scenario = one(arguments, "scenario")
+        scenario = chosen_scenario(arguments, CHAIN_SCENARIOS)
         start = one(arguments, "start") or None  # a form's empty field: the scenario's
-        if scenario is not None and scenario not in CHAIN_SCENARIOS:
-            raise BadInput("unknown scenario %(scenario)r: use %(scenarios)s",
-                           scenario=scenario[:40], scenarios=", ".join(CHAIN_SCENARIOS))
         if start is not None and scenario is not None:
             raise BadInput("give start=... or scenario=..., not both")
         spec = CHAIN_SCENARIOS[scenario or "chain"] if start is None else start
         target = self.target(spec, knobs["slow"])
         # At most MAX_LINKS fetches are ever in flight: those of the middle step.
         return Plan([target], min(knobs["limit"] or MAX_LINKS, MAX_LINKS),
-                    min(self.timeout * knobs["slow"], MAX_TIMEOUT), knobs["slow"])
+                    self.fetch_timeout(knobs["slow"]), knobs["slow"])
 
     def link(self, href, slow):
         """The Target of a link read from an upstream's page: the gate of a fetch= spec.
