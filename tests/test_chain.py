@@ -233,6 +233,18 @@ async def test_a_client_that_leaves_mid_chain_leaves_nothing_behind(
 
 
 @pytest.mark.gen_test(timeout=10)
+async def test_stats_count_a_callback_chain_while_its_fan_out_is_counted(http_client, base_url):
+    running = asyncio.ensure_future(chain(http_client, base_url, "callbacks",
+                                          start="/upstream/s?links=www.yandex.ru"))
+    await until(lambda: callbacks.remaining)
+    stats = await get_json(http_client, f"{base_url}/stats")
+    assert stats["callbacks_in_flight"] == 1
+    await running
+    stats = await get_json(http_client, f"{base_url}/stats")
+    assert stats["callbacks_in_flight"] == 0
+
+
+@pytest.mark.gen_test(timeout=10)
 async def test_the_html_page_and_the_live_events(http_client, base_url):
     page = await http_client.fetch(f"{base_url}/chain/coroutines")
     assert b"more.python.org" in page.body
