@@ -136,12 +136,14 @@ class ChainHandler(AggregateHandler):
 
     def refuse(self, href, step, why):
         """A link the chain will not fetch: its row, with no fetch and no time."""
-        index = self.add_target(Target(href[:MAX_REFUSED_NAME_CHARS], None), step)
+        name = href[:MAX_REFUSED_NAME_CHARS]
+        index = self.add_target(Target(name, None), step)
         error = f"link refused: {why}"
         self.log_event("link-refused", index, error=error)
         now_ms = self.start_ms[index] = self.elapsed_ms()
-        self.rows[index] = ChainRow(href[:MAX_REFUSED_NAME_CHARS], None, None, 0, error,
-                                    now_ms, now_ms, 0.0, None, step, [])
+        self.rows[index] = ChainRow(
+            target=name, url=None, status=None, bytes=0, error=error, start_ms=now_ms,
+            end_ms=now_ms, queued_ms=0.0, failure=None, step=step, links=[])
 
     def render_chain(self):
         """The rows in step order, and within a step in link order: the order of indices."""
