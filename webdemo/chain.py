@@ -71,7 +71,7 @@ class ChainHandler(AggregateHandler):
         self.links_read = {}  # target index -> its page's links, until its row is made
         self.skipped = None  # why the last step was not taken, if it was not
 
-    def add_target(self, target, step):
+    def add_target(self, target: Target, step: int) -> int:
         """A page to fetch (or a link refused) in `step`; answers its index."""
         self.targets.append(target)
         self.steps.append(step)
@@ -96,11 +96,11 @@ class ChainHandler(AggregateHandler):
         self.rows[index] = row
         return row
 
-    def links(self, start):
+    def links(self, start: ChainRow) -> list[int]:
         """The indices of the pages the start page links to, in link order: step 2."""
         return self.follow(start.links, 2)
 
-    def choose_last(self, pages):
+    def choose_last(self, pages: list[ChainRow]) -> int | None:
         """The index of the last page (step 3), chosen from step 2's rows; or None.
 
         The largest page that answered (the first of equals, in link order) and its
@@ -117,7 +117,7 @@ class ChainHandler(AggregateHandler):
         last = self.follow(largest.links[:1], 3)
         return last[0] if last else None  # refused, it is a row that says why
 
-    def follow(self, links, step):
+    def follow(self, links: list[str], step: int) -> list[int]:
         """The indices of the links the gate lets through; each refused one is a row."""
         if self.visitor_left():  # nobody waits for the next step: it is not taken
             return []
@@ -134,7 +134,7 @@ class ChainHandler(AggregateHandler):
                         f"more than {MAX_LINKS} links on the page: the rest are not followed")
         return indices
 
-    def refuse(self, href, step, why):
+    def refuse(self, href: str, step: int, why: str) -> None:
         """A link the chain will not fetch: its row, with no fetch and no time."""
         name = href[:MAX_REFUSED_NAME_CHARS]
         index = self.add_target(Target(name, None), step)
@@ -145,7 +145,7 @@ class ChainHandler(AggregateHandler):
             target=name, url=None, status=None, bytes=0, error=error, start_ms=now_ms,
             end_ms=now_ms, queued_ms=0.0, failure=None, step=step, links=[])
 
-    def render_chain(self):
+    def render_chain(self) -> None:
         """The rows in step order, and within a step in link order: the order of indices."""
         if self.rows[self.start].error is not None:
             self.skipped = "the start page failed"

@@ -37,7 +37,7 @@ class ChainWorkerHandler(ChainHandler, WorkerHandler):
         else:
             super().take_message(message)
 
-    def answer(self, question):
+    def answer(self, question: dict) -> list[list]:
         """The (index, URL) of each page to fetch next: the handler's own choice."""
         if question["question"] == "links":
             indices = self.links(self.rows[question["index"]])
@@ -70,14 +70,14 @@ class ChainJob(WorkerJob):
     def row(self, index, fetched, failure=None):
         return Page(index, *super().row(index, fetched, failure))
 
-    def links(self, start):
+    def links(self, start: Page) -> list[int]:
         return self.ask("links", index=start.index)
 
-    def choose_last(self, pages):
+    def choose_last(self, pages: list[Page]) -> int | None:
         last = self.ask("last", pages=[page.index for page in pages])
         return last[0] if last else None
 
-    def ask(self, question, **details):
+    def ask(self, question: str, **details) -> list[int]:
         """The indices the server answers, their URLs kept; none if it has given up."""
         self.tell("ask", question=question, **details)
         try:
@@ -87,5 +87,5 @@ class ChainJob(WorkerJob):
         self.targets.update(answer)
         return [index for index, _ in answer]
 
-    def render_chain(self):
+    def render_chain(self) -> None:
         self.tell("done")
