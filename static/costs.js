@@ -1,6 +1,7 @@
-"use strict";
 // The costs page's live bench: start it, follow its progress, then show its figures.
 // Without this script the page still shows the latest figures; only the button needs it.
+import { askJSON } from "./http.js";
+import { translator } from "./translate.js";
 
 const live = document.getElementById("live");
 const button = document.getElementById("run-bench");
@@ -8,6 +9,7 @@ const bar = document.getElementById("bench-progress");
 const status = document.getElementById("bench-status");
 const POLL_MS = 500;
 const t = translator(live);  // the page's words, in its language
+const BENCH = "/costs/bench";
 
 function show(progress) {
   const running = progress.state === "running";
@@ -24,20 +26,13 @@ function show(progress) {
   }
 }
 
-async function ask(options) {
-  const response = await fetch("/costs/bench", { ...options, cache: "no-store" });
-  const answer = await response.json();
-  if (!response.ok) throw new Error(answer.error || response.statusText);
-  return answer;
-}
-
 // Polls until the bench ends (the server stops it after a few minutes at most).
 async function follow(progress) {
   try {
     while (progress.state === "running") {
       show(progress);
       await new Promise((resolve) => { setTimeout(resolve, POLL_MS); });
-      progress = await ask({});
+      progress = await askJSON(BENCH, { cache: "no-store" });
     }
     show(progress);
     if (progress.state === "done") {
@@ -53,7 +48,8 @@ button.hidden = false;
 button.addEventListener("click", async () => {
   try {
     // Tornado's xsrf check: the token of the page, matched against its cookie.
-    follow(await ask({ method: "POST", headers: { "X-XSRFToken": live.dataset.xsrf } }));
+    follow(await askJSON(BENCH, { method: "POST", cache: "no-store",
+      headers: { "X-XSRFToken": live.dataset.xsrf } }));
   } catch (error) {
     show({ state: "failed", error: t("Could not start the bench: {error}", { error: error.message }) });
   }

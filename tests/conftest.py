@@ -6,7 +6,7 @@ from broken_upstream import BrokenUpstream
 from tornado.ioloop import IOLoop
 from tornado.netutil import bind_sockets
 
-from webdemo.app import LISTEN_BACKLOG, Config, close_app, make_app
+from webdemo.app import LISTEN_BACKLOG, App, Config
 
 
 @pytest.fixture
@@ -39,9 +39,9 @@ def config(http_port):
 
 @pytest.fixture
 def app(io_loop, config):
-    app = make_app(config)
+    app = App(config)
     yield app
-    close_app(app)
+    app.close()
 
 
 @pytest.fixture

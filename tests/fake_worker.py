@@ -1,6 +1,6 @@
 """A stand-in worker process: python -m fake_worker FD MAX_CLIENTS.
 
-It speaks the protocol of webdemo/worker.py and does what each job's one target says,
+It speaks the protocol of webdemo/workers/supervisor.py and does what each job's one target says,
 so that the server's side can be tested against answers a real worker gives only by
 chance: "rows:N" sends N rows and "done" in one write, "drip" sends a row every
 0.8 s for 3.2 s, "split" sends its row in two writes, "huge" sends a line with no

@@ -42,9 +42,8 @@ async def started(app, style):
 
     Tests that time a page start it first: its first page would also wait for it.
     """
-    module = getattr(STYLES[style].handler, "worker_module", None)
-    if module:
-        await app.settings["workers"].get(style, module).ready
+    if STYLES[style].worker_module:
+        await app.workers.get(style).ready
 
 
 async def until(condition, seconds=3.0):

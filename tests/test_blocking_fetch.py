@@ -13,9 +13,9 @@ from tornado.httpclient import HTTPClientError
 from tornado.simple_httpclient import HTTPStreamClosedError
 
 from webdemo import blocking
-from webdemo.aggregate import describe
 from webdemo.app import Config
 from webdemo.blocking import blocking_fetch
+from webdemo.outcomes import describe
 from webdemo.styles import STYLES
 
 
@@ -132,7 +132,7 @@ def config(http_port, raw_upstream, tls, authority, tmp_path, monkeypatch):
 
 
 @pytest.mark.gen_test(timeout=10)
-@pytest.mark.parametrize("style", [name for name, style in STYLES.items() if style.blocking])
+@pytest.mark.parametrize("style", [name for name, style in STYLES.items() if style.off_loop])
 async def test_every_blocking_style_cuts_an_https_trickle_at_the_deadline(
         http_client, base_url, style):
     result = await aggregate(http_client, base_url, style, fetch=["trickles"])

@@ -103,9 +103,9 @@ async def test_blocking_demos_are_bounded(http_client, base_url):
 
 @pytest.mark.gen_test
 @pytest.mark.parametrize("query, sleeper, other_off_loop", [
-    ("", "callbacks", "False"),
-    ("?left=threads&right=coroutines", "coroutines", "True"),  # its pause needs a word
-    ("?left=greenlets&right=generators", "generators", "True"),
+    ("", "callbacks", "false"),  # JSON, for the script
+    ("?left=threads&right=coroutines", "coroutines", "true"),  # its pause needs a word
+    ("?left=greenlets&right=generators", "generators", "true"),
 ])
 async def test_the_blocking_demo_sleeps_on_the_loop_and_knows_where_the_other_runs(
         http_client, base_url, query, sleeper, other_off_loop):

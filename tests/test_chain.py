@@ -13,11 +13,10 @@ import pytest
 from helpers import STYLE_NAMES, errors_logged, get_json, query, until
 from test_faults import leave_mid_fetch
 
-from webdemo import aggregate as shared
 from webdemo.app import Config
-from webdemo.catalog import MAX_LINKS
 from webdemo.chain import read_links
 from webdemo.chains import callbacks, coroutines, generators, greenlets, sequential, threads
+from webdemo.scenarios import MAX_LINKS
 
 TIMEOUT = 1.0  # seconds: the hanging page's row comes this long after it is sent
 HUNG = "Timeout during request"
@@ -219,13 +218,13 @@ async def test_bad_input_is_a_400(http_client, base_url, style, params):
 @pytest.mark.gen_test(timeout=10)
 @pytest.mark.parametrize("style", STYLE_NAMES)
 async def test_a_client_that_leaves_mid_chain_leaves_nothing_behind(
-        http_client, base_url, http_port, style, linking, caplog):
+        app, http_client, base_url, http_port, style, linking, caplog):
     # It leaves during step 1: the next step is not taken.
     start = "/upstream/late?delay_ms=200&links=after"
-    await leave_mid_fetch(http_port, f"/chain/{style}?{query(start=start)}")
-    await until(lambda: not shared.in_flight, seconds=TIMEOUT + 2)
+    await leave_mid_fetch(app, http_port, f"/chain/{style}?{query(start=start)}")
+    await until(lambda: not app.in_flight, seconds=TIMEOUT + 2)
     await asyncio.sleep(0.5)  # for anything the chain would still start
-    assert not shared.in_flight and linking.requests == []
+    assert not app.in_flight and linking.requests == []
     assert callbacks.remaining == {} and callbacks.results == {}
     stats = await get_json(http_client, f"{base_url}/stats")
     assert (stats["callbacks_in_flight"], stats["fetches_in_flight"]) == (0, 0)

@@ -10,7 +10,7 @@ import pytest
 from test_callback_state import until
 from test_worker import gone
 
-from webdemo.app import Config, close_app
+from webdemo.app import Config
 from webdemo.costs import live_bench
 from webdemo.costs.claims import CLAIMS
 from webdemo.costs.results import save_results
@@ -134,9 +134,9 @@ async def test_the_live_bench_runs_one_at_a_time_and_its_figures_are_charted(
         http_client, base_url, app, results_path, monkeypatch):
     monkeypatch.setattr(live_bench, "LIVE_BENCH", TINY)
     assert (await start(http_client, base_url))["state"] == "running"
-    process = app.settings["live_bench"].process
+    process = app.live_bench.process
     assert (await start(http_client, base_url))["state"] == "running"
-    assert app.settings["live_bench"].process is process  # joined, not a second one
+    assert app.live_bench.process is process  # joined, not a second one
 
     seen = []
     deadline = time.monotonic() + 80
@@ -157,12 +157,12 @@ async def test_closing_the_app_stops_a_live_bench_and_what_it_started(
         http_client, base_url, app, monkeypatch):
     monkeypatch.setattr(live_bench, "LIVE_BENCH", TINY + ["--sizes", "500", "--delay-ms", "2000"])
     await start(http_client, base_url)
-    process = app.settings["live_bench"].process
+    process = app.live_bench.process
     children = Path(f"/proc/{process.pid}/task/{process.pid}/children")
     await until(lambda: len(children.read_text().split()) == 2, seconds=20)  # upstream, a run
     started = [int(pid) for pid in children.read_text().split()]
 
-    close_app(app)
+    app.close()
 
     await until(lambda: process.poll() is not None and all(map(gone, started)), seconds=10)
     assert process.returncode == -9

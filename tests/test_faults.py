@@ -13,8 +13,8 @@ from broken_upstream import FAULTS, REFUSED
 from helpers import STYLE_NAMES, aggregate, errors_logged, get_json, query, until
 from tornado.iostream import IOStream
 
-from webdemo import aggregate as shared
 from webdemo.app import Config
+from webdemo.outcomes import MAX_ERROR_LENGTH
 from webdemo.styles import callbacks
 
 TIMEOUT = 0.5  # seconds
@@ -43,7 +43,7 @@ EXPECTED = {
     "gzip-bomb": (None, DROPPED),
     "redirect": (302, "HTTP 302: Found (redirects are not followed)"),
     "hostile-reason": (500, "HTTP 500: <script>alert('reason')</script>"),
-    "long-reason": (500, ("HTTP 500: " + "x" * 5000)[:shared.MAX_ERROR_LENGTH]),
+    "long-reason": (500, ("HTTP 500: " + "x" * 5000)[:MAX_ERROR_LENGTH]),
     "fine": (200, None),
 }
 
@@ -90,23 +90,23 @@ async def test_upstream_words_and_target_names_are_escaped_in_the_page(
         assert hostile not in page and html.escape(hostile) in page
 
 
-async def leave_mid_fetch(port, path):
+async def leave_mid_fetch(app, port, path):
     """Asks for path, then hangs up as soon as its fetches are under way."""
     stream = IOStream(socket.socket())
     await stream.connect(("127.0.0.1", port))
     await stream.write(f"GET {path} HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n".encode())
-    await until(lambda: shared.in_flight)
+    await until(lambda: app.in_flight)
     stream.close()
 
 
 @pytest.mark.gen_test(timeout=10)
 @pytest.mark.parametrize("style", STYLE_NAMES)
 async def test_a_client_that_leaves_mid_fetch_leaves_nothing_behind(
-        http_client, base_url, http_port, style, caplog):
+        app, http_client, base_url, http_port, style, caplog):
     # A fetch that answers after the client left, and one that never answers.
     specs = ["/upstream/late?delay_ms=200", "silent", "fine"]
-    await leave_mid_fetch(http_port, f"/{style}?{query(fetch=specs)}")
-    await until(lambda: not shared.in_flight and not callbacks.remaining,
+    await leave_mid_fetch(app, http_port, f"/{style}?{query(fetch=specs)}")
+    await until(lambda: not app.in_flight and not callbacks.remaining,
                 seconds=TIMEOUT + 2)
     assert callbacks.results == {}
     stats = await get_json(http_client, f"{base_url}/stats")
@@ -115,7 +115,7 @@ async def test_a_client_that_leaves_mid_fetch_leaves_nothing_behind(
 
 
 @pytest.mark.gen_test
-async def test_stats_count_what_is_in_flight(http_client, base_url):
+async def test_stats_count_what_is_in_flight(app, http_client, base_url):
     idle = await get_json(http_client, f"{base_url}/stats")
     assert (idle["callbacks_in_flight"], idle["fetches_in_flight"]) == (0, 0)
     assert idle["rss_bytes"] > 1_000_000 and idle["cpu_seconds"] > 0
@@ -123,7 +123,7 @@ async def test_stats_count_what_is_in_flight(http_client, base_url):
         asyncio.ensure_future(aggregate(http_client, base_url, "callbacks", fetch=specs))
         for specs in (["/upstream/a?delay_ms=300", "/upstream/b?delay_ms=300"], ["silent"])
     ]
-    await until(lambda: len(shared.in_flight) == 3)
+    await until(lambda: len(app.in_flight) == 3)
     busy = await get_json(http_client, f"{base_url}/stats")
     assert (busy["callbacks_in_flight"], busy["fetches_in_flight"]) == (2, 3)
     await asyncio.gather(*running)

@@ -1,4 +1,4 @@
-"""The side-by-side page compares the two styles its URL names."""
+"""The side-by-side page compares the two styles its URL names; every page describes itself."""
 
 import html
 import re
@@ -89,3 +89,17 @@ async def test_the_scenario_chosen_by_url(http_client, base_url, path):
     assert re.findall(r'<option value="([a-z-]+)" selected>', page)[0] == "one-fails"
     result = await get_json(http_client, f"{base_url}{path}?scenario=%3Cb%3E", expect=400)
     assert "unknown scenario '<b>'" in result["error"]
+
+
+@pytest.mark.gen_test
+@pytest.mark.parametrize("path", ["/", "/all", "/costs", "/callbacks", "/nowhere"])
+@pytest.mark.parametrize("language", ["en", "ko"])
+async def test_every_page_has_a_description_in_its_language(http_client, base_url, path,
+                                                            language):
+    response = await http_client.fetch(f"{base_url}{path}", raise_error=False,
+                                       headers={"Accept-Language": language})
+    page = response.body.decode()
+    assert f'<html lang="{language}">' in page
+    description = re.findall(r'<meta name="description" content="([^"]+)">', page)
+    assert len(description) == 1 and len(description[0]) > 50
+    assert bool(re.search("[가-힣]", description[0])) == (language == "ko")

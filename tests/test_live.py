@@ -12,6 +12,7 @@ from tornado.httpclient import AsyncHTTPClient
 from tornado.iostream import IOStream
 
 from webdemo import aggregate as shared
+from webdemo import live
 from webdemo.styles import STYLES
 
 
@@ -103,11 +104,11 @@ async def test_bad_input_to_a_live_run_is_a_400_in_json(http_client, base_url):
 @pytest.mark.gen_test(timeout=10)
 async def test_live_runs_at_once_are_bounded(base_url, http_server, http_client, monkeypatch,
                                             caplog):
-    monkeypatch.setattr(shared, "MAX_LIVE_STREAMS", 1)
+    monkeypatch.setattr(live, "MAX_LIVE_STREAMS", 1)
     first = asyncio.ensure_future(stream(base_url, "coroutines", scenario="one-hangs"))
     app = http_server.request_callback
     deadline = time.monotonic() + 5
-    while not app.settings["live_streams"]:
+    while not app.live_streams:
         assert time.monotonic() < deadline
         await asyncio.sleep(0.01)
 
@@ -116,7 +117,7 @@ async def test_live_runs_at_once_are_bounded(base_url, http_server, http_client,
     assert "1 live runs are under way" in refused["error"]
     assert errors_logged(caplog) == []  # turned away by design, not a fault of the server
     await first
-    assert app.settings["live_streams"] == set()  # the slot is free again
+    assert app.live_streams == set()  # the slot is free again
     await stream(base_url, "callbacks")
 
 
@@ -150,7 +151,7 @@ async def test_a_visitor_who_leaves_sends_nothing_more(base_url, http_server, ht
     await stream.read_until(b"fetch-start")
     stream.close()
     deadline = time.monotonic() + 5
-    while app.settings["live_streams"]:  # the run ends with its one fetch in flight
+    while app.live_streams:  # the run ends with its one fetch in flight
         assert time.monotonic() < deadline, "the run outlived its fetch in flight"
         await asyncio.sleep(0.02)
     assert sent == [0]  # the two still in line were never sent

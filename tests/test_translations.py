@@ -10,25 +10,33 @@ import pytest
 import tornado.locale
 from test_costs import THREADS_DO_NOT, THREADS_PAY
 
-from webdemo.aggregate import ERROR_TEXTS, EVENT_LABELS
+from webdemo.aggregate import EVENT_LABELS
 from webdemo.app import Config
 from webdemo.base import (
     ERROR_MESSAGES,
     ERROR_REASONS,
+    SCRIPT_STRING,
     load_translations,
     resource_dir,
     script_messages,
 )
-from webdemo.breakit import EVENT_LABELS as BREAK_IT_LABELS
+from webdemo.breakit import DEMOS
+from webdemo.chain import SKIPPED_TEXTS
+from webdemo.claims.demos import messages as claims_messages
 from webdemo.costs.claims import CLAIMS, RULES, SEEN
 from webdemo.costs.handlers import BENCH_FAILED
 from webdemo.costs.results import SKIPPED, save_results
 from webdemo.differences import POINTS
-from webdemo.pages import SCENARIO_LABELS
+from webdemo.outcomes import ERROR_TEXTS
+from webdemo.pages import JOB_LABELS, SCENARIO_LABELS, SETUP_SENTENCES
 from webdemo.styles import STYLES
 
 TEMPLATE_STRING = re.compile(r"""\b_\((?:"((?:[^"\\]|\\.)*)"|'((?:[^'\\]|\\.)*)')""")
 PLACEHOLDER = re.compile(r"%\(\w+\)[srg]|\{\w+\}")
+# The script each page loads: the module it names, which imports the rest.
+ENTRY_SCRIPTS = ["index.js", "all.js", "costs.js", "claims.js"]
+DEMO_TEXTS = {text for demo in DEMOS
+              for text in (demo.title, demo.explanation, demo.try_it, demo.cannot_run) if text}
 
 
 def bad_input_calls():
@@ -47,15 +55,19 @@ def template_messages(name="*.html"):
 
 def messages():
     """Every English string the pages show: templates, script, and the data they show."""
-    found = template_messages() | set(script_messages()) | set(script_messages("costs.js"))
-    found |= set(SCENARIO_LABELS.values()) | set(EVENT_LABELS.values())
-    found |= set(BREAK_IT_LABELS.values()) | set(ERROR_TEXTS)
-    found |= {text for point in POINTS for text in (point.title, point.explanation)}
+    found = template_messages()
+    found |= {message for script in ENTRY_SCRIPTS for message in script_messages(script)}
+    found |= set(SCENARIO_LABELS.values()) | set(EVENT_LABELS.values()) | set(SETUP_SENTENCES)
+    found |= DEMO_TEXTS
+    found |= set(ERROR_TEXTS) | set(SKIPPED_TEXTS) | set(JOB_LABELS.values())
+    found |= {text for point in POINTS
+              for text in (point.title, point.explanation, point.chain_explanation) if text}
     found |= {text for style in STYLES.values() for text in (style.title, style.blurb)}
     found |= {text for claim in CLAIMS for text in (claim.metric, claim.essay, *claim.legend)}
     found |= set(SEEN) | set(RULES) | set(BENCH_FAILED.values()) | {SKIPPED}
     found |= set(ERROR_MESSAGES) | set(ERROR_REASONS)
     found |= {message.value for message in bad_input_calls()}
+    found |= claims_messages()  # the claims page's registry and script (issue 14)
     return found
 
 
@@ -87,13 +99,26 @@ def test_bad_input_is_always_given_a_message_it_can_translate():
     assert [message for message in messages if not isinstance(message, ast.Constant)] == []
 
 
-@pytest.mark.parametrize("name", ["app.js", "costs.js"])
-def test_the_scripts_use_only_strings_they_can_translate(name):
+@pytest.mark.parametrize("path", sorted(resource_dir("static").glob("*.js")),
+                         ids=lambda path: path.name)
+def test_the_scripts_use_only_strings_they_can_translate(path):
     # t(...) is always called with a literal, so the server can find every string.
-    script = (resource_dir("static") / name).read_text()
-    calls = re.findall(r"(?<!function )\bt\((.)", script)
-    assert set(calls) == {'"'}
+    calls = re.findall(r"(?<!function )\bt\((.)", path.read_text())
+    assert set(calls) <= {'"'}
+
+
+@pytest.mark.parametrize("name", ENTRY_SCRIPTS)
+def test_each_page_gets_the_strings_of_the_modules_it_imports(name):
     assert len(script_messages(name)) >= 5
+
+
+def test_every_scripts_strings_reach_a_page():
+    # A module no page imports would show words no page translates.
+    every = {message for path in resource_dir("static").glob("*.js")
+             for message in SCRIPT_STRING.findall(path.read_text())}
+    reached = {message for name in ENTRY_SCRIPTS for message in script_messages(name)}
+    assert every == reached
+    assert "Running {scenario}…" in script_messages("all.js")  # app.js, through all.js
 
 
 async def get(http_client, url, **headers):
@@ -107,7 +132,7 @@ def english_left(page, shown):
     in English, placeholders aside."""
     shown = shown | template_messages("base.html") | template_messages("controls.html")
     # The words of the page, without the sources and names in code, and the markup.
-    words = re.sub(r'<section class="code".*?</section>|<div class="source">.*?</pre></div>'
+    words = re.sub(r'<section class="code".*?</section>|<div class="source"[^>]*>.*?</pre></div>'
                    r"|<code>.*?</code>", "", page, flags=re.DOTALL)
     words = re.sub(r"<[^>]*>", " ", words)
     return sorted(message for message in shown
@@ -123,6 +148,8 @@ async def test_korean_from_accept_language_leaves_no_english(http_client, base_u
     assert '<html lang="ko">' in page
     assert "둘 다 실행" in page and "한 페이지, 기다리는 두 가지 방법" in page
     shown = template_messages("index.html") | set(SCENARIO_LABELS.values())
+    shown |= template_messages("timeline_key.html") | template_messages("demo.html")
+    shown |= set(SETUP_SENTENCES) | DEMO_TEXTS
     shown |= {text for point in POINTS for text in (point.title, point.explanation)}
     assert english_left(page, shown) == []
     # The script's strings come translated with the page.
@@ -136,6 +163,7 @@ async def test_the_stacked_page_in_korean_leaves_no_english(http_client, base_ur
     page = html.unescape(response.body.decode())
     assert "모든 스타일, 하나의 시간 축" in page and "모두 실행" in page
     shown = template_messages("all.html") | set(SCENARIO_LABELS.values())
+    shown |= template_messages("timeline_key.html")
     shown |= {style.title for style in STYLES.values()}
     assert english_left(page, shown) == []
 
@@ -225,7 +253,7 @@ async def test_the_costs_page_leaves_no_english(http_client, base_url, config, r
                                             ("ko", "벤치마크 실패: 종료 상태 3")])
 async def test_a_failed_live_bench_says_why_in_the_visitors_language(
         http_client, base_url, app, language, said):
-    app.settings["live_bench"].progress = {"state": "failed", "why": "exited", "status": 3}
+    app.live_bench.progress = {"state": "failed", "why": "exited", "status": 3}
     response = await get(http_client, f"{base_url}/costs/bench",
                          **{"Accept-Language": language})
     assert json.loads(response.body) == {"state": "failed", "error": said}

@@ -12,15 +12,13 @@ import pytest
 from helpers import aggregate, started
 from test_callback_state import until
 
-from webdemo.app import close_app
-from webdemo.styles.greenlets import GreenletsHandler
-from webdemo.worker import WorkerError, Workers
+from webdemo.workers.supervisor import WorkerError, Workers
 
 SLOW = "/upstream/slow?delay_ms=2000"
 
 
 def worker(app):
-    return app.settings["workers"].get("greenlets", GreenletsHandler.worker_module)
+    return app.workers.get("greenlets")
 
 
 def gone(pid):
@@ -44,7 +42,7 @@ async def test_one_worker_answers_every_request_then_stops_with_the_app(
         assert [row["bytes"] for row in answer["results"]] == [i * 10 + j for j in range(i + 1)]
     assert worker(app).process is process and process.poll() is None
 
-    close_app(app)
+    app.close()
 
     assert process.poll() is not None
 
@@ -121,8 +119,8 @@ TIMEOUT = 0.2  # the worker's fetch timeout: a job is given up 2 s (the grace) a
 @pytest.fixture
 def fake(io_loop, monkeypatch):
     monkeypatch.setenv("PYTHONPATH", str(Path(__file__).parent))
-    workers = Workers(TIMEOUT, max_clients=10)
-    yield lambda: workers.get("fake", "fake_worker")
+    workers = Workers(TIMEOUT, max_clients=10, modules={"fake": "fake_worker"})
+    yield lambda: workers.get("fake")
     workers.close()
 
 

@@ -1,4 +1,4 @@
-"""make_app(config): the routes, the settings and the app's own HTTP client."""
+"""The app: Config, what the command line sets; App, the routes and what the app owns."""
 
 import logging
 from concurrent.futures import ThreadPoolExecutor
@@ -12,6 +12,7 @@ from webdemo import breakit
 from webdemo.base import (
     ForeignHostHandler,
     NotFoundHandler,
+    PageCompression,
     StaticHandler,
     is_loopback,
     load_translations,
@@ -19,14 +20,16 @@ from webdemo.base import (
 )
 from webdemo.blocking import MAX_BODY_BYTES
 from webdemo.catalog import MAX_FETCHES, Catalog
+from webdemo.claims.handlers import routes as claims_routes
 from webdemo.costs.handlers import CostsHandler, LiveBenchHandler
 from webdemo.costs.live_bench import LiveBench
 from webdemo.costs.results import default_results_path
 from webdemo.pages import AllHandler, HighlightStyleHandler, IndexHandler
+from webdemo.slots import InFlight
 from webdemo.stats import StatsHandler
 from webdemo.styles import STYLES
 from webdemo.upstream import UpstreamHandler
-from webdemo.worker import Workers
+from webdemo.workers.supervisor import Workers
 
 # The app connects to its own simulator once per fetch, up to 200 at once per visitor:
 # Tornado's default listen backlog of 128 would drop connections past it.
@@ -38,6 +41,7 @@ except ImportError:  # pycurl is not installed
     CurlAsyncHTTPClient = None
 
 HTTP_CLIENTS = {"simple": SimpleAsyncHTTPClient, "curl": CurlAsyncHTTPClient}
+
 
 @dataclass(frozen=True)
 class Config:
@@ -75,11 +79,67 @@ def log_request(handler):
         level = (logging.INFO if status < 400 else
                  logging.WARNING if status < 500 or status == 503 else logging.ERROR)
     if ACCESS_LOG.isEnabledFor(level):  # on the hot path: format only what is logged
-        ACCESS_LOG.log(level, "%d %s %.2fms", handler.get_status(), handler._request_summary(),
-                       1000 * handler.request.request_time())
+        refusal = getattr(handler, "refusal", None)  # a handler of Tornado's has none
+        ACCESS_LOG.log(level, "%d %s %.2fms%s", handler.get_status(), handler._request_summary(),
+                       1000 * handler.request.request_time(), f": {refusal}" if refusal else "")
 
 
 class App(Application):
+    """The routes, the settings, and what the app owns, as attributes: its config, its
+    catalog, its HTTP client, its thread pool, its worker processes, the live bench,
+    the live streams, what it has in flight, and the blocking demo's gate."""
+
+    def __init__(self, config: Config) -> None:
+        load_translations()
+        self.config = config
+        self.catalog = Catalog(config.url, config.targets, config.timeout, config.max_fetches)
+        # The app owns its client: Tornado's shared one runs 10 fetches at once, so a
+        # fan-out of 100 would wait in line, and so would any other client in the process.
+        # Every style fetches through this one client, so that a comparison stays fair.
+        self.http_client = HTTP_CLIENTS[config.http_client](
+            force_instance=True,
+            max_clients=config.max_clients,
+            max_body_size=config.max_body_bytes,
+            defaults=dict(connect_timeout=config.timeout, request_timeout=config.timeout,
+                          follow_redirects=False),
+        )
+        # The off-loop styles' threads: one per fetch, as many at once as the client's.
+        self.thread_pool = ThreadPoolExecutor(max_workers=config.max_clients,
+                                              thread_name_prefix="fetch")
+        self.workers = Workers(config.timeout, config.max_clients,
+                               {name: style.worker_module for name, style in STYLES.items()
+                                if style.worker_module})
+        self.live_bench = LiveBench(config.bench_results)
+        self.live_streams = set()  # the handlers streaming a live run now
+        self.in_flight = InFlight(config.max_clients)
+        self.blocking_gate = breakit.Gate()
+        self.closed = False
+        routes = [
+            (r"/", IndexHandler),
+            (r"/all", AllHandler),
+            (r"/highlight\.css", HighlightStyleHandler),
+            (r"/costs", CostsHandler),
+            (r"/costs/bench", LiveBenchHandler),
+            (r"/upstream/([^/]*)", UpstreamHandler),
+            (r"/stats", StatsHandler),
+        ] + [(rf"/{name}", style.handler, {"style": name}) for name, style in STYLES.items()]
+        routes += [(rf"/chain/{name}", style.chain, {"style": name})
+                   for name, style in STYLES.items()]
+        routes += breakit.ROUTES
+        routes += claims_routes()
+        super().__init__(
+            routes,
+            transforms=[PageCompression],
+            template_path=resource_dir("templates"),
+            static_path=resource_dir("static"),
+            static_handler_class=StaticHandler,
+            loopback_only=is_loopback(config.host),
+            xsrf_cookies=True,  # the costs page posts its live bench: a form from elsewhere cannot
+            default_handler_class=NotFoundHandler,
+            log_function=log_request,
+            debug=config.debug,
+        )
+
     def find_handler(self, request, **kwargs):
         # DNS rebinding: a page from evil.example, whose name its owner then points at
         # 127.0.0.1, could read this server as its own origin. Its requests still carry
@@ -89,73 +149,22 @@ class App(Application):
             return self.get_handler_delegate(request, ForeignHostHandler)
         return super().find_handler(request, **kwargs)
 
+    def start_workers(self) -> None:
+        """Starts the styles' worker processes now, so that no visitor waits for one to start.
 
-def make_app(config):
-    load_translations()
-    # The app owns its client: Tornado's shared one runs 10 fetches at once, so a
-    # fan-out of 100 would wait in line, and so would any other client in the process.
-    # Every style fetches through this one client, so that a comparison stays fair.
-    http_client = HTTP_CLIENTS[config.http_client](
-        force_instance=True,
-        max_clients=config.max_clients,
-        max_body_size=config.max_body_bytes,
-        defaults=dict(connect_timeout=config.timeout, request_timeout=config.timeout,
-                      follow_redirects=False),
-    )
-    # The blocking styles' threads: one per fetch, as many at once as the client's.
-    thread_pool = ThreadPoolExecutor(max_workers=config.max_clients,
-                                     thread_name_prefix="fetch")
-    routes = [
-        (r"/", IndexHandler),
-        (r"/all", AllHandler),
-        (r"/highlight\.css", HighlightStyleHandler),
-        (r"/costs", CostsHandler),
-        (r"/costs/bench", LiveBenchHandler),
-        (r"/upstream/([^/]*)", UpstreamHandler),
-        (r"/stats", StatsHandler),
-    ] + [(rf"/{name}", style.handler, {"style": name}) for name, style in STYLES.items()]
-    routes += [(rf"/chain/{name}", style.chain, {"style": name}) for name, style in STYLES.items()]
-    routes += breakit.ROUTES
-    return App(
-        routes,
-        template_path=resource_dir("templates"),
-        static_path=resource_dir("static"),
-        static_handler_class=StaticHandler,
-        loopback_only=is_loopback(config.host),
-        xsrf_cookies=True,  # the costs page posts its live bench: a form from elsewhere cannot
-        catalog=Catalog(config.url, config.targets, config.timeout, config.max_fetches),
-        http_client=http_client,
-        thread_pool=thread_pool,
-        workers=Workers(config.timeout, config.max_clients),
-        live_bench=LiveBench(config.bench_results),
-        live_streams=set(),  # the handlers streaming a live run now
-        client_fetches=set(),  # the fetches http_client has under way
-        blocking_gate=breakit.Gate(),
-        config=config,
-        default_handler_class=NotFoundHandler,
-        log_function=log_request,
-        debug=config.debug,
-    )
+        Without this, each starts on first use.
+        """
+        for name in self.workers.modules:
+            self.workers.get(name)
 
-
-def start_workers(app):
-    """Starts the styles' worker processes now, so that no visitor waits for one to start.
-
-    Without this, each starts on first use.
-    """
-    for name, style in STYLES.items():
-        module = getattr(style.handler, "worker_module", None)
-        if module:
-            app.settings["workers"].get(name, module)
-
-
-def close_app(app):
-    if app.settings.get("closed"):  # a test may close it, then its fixture again
-        return
-    app.settings["closed"] = True
-    app.settings["http_client"].close()
-    # Fetches under way in threads end by themselves, within the timeout.
-    app.settings["thread_pool"].shutdown(wait=False, cancel_futures=True)
-    app.settings["workers"].close()
-    app.settings["live_bench"].stop()
-    app.settings["catalog"].close()
+    def close(self) -> None:
+        """Lets go of all it owns, once: a test may close its app, then its fixture again."""
+        if self.closed:
+            return
+        self.closed = True
+        self.http_client.close()
+        # Fetches under way in threads end by themselves, within the timeout.
+        self.thread_pool.shutdown(wait=False, cancel_futures=True)
+        self.workers.close()
+        self.live_bench.stop()
+        self.catalog.close()

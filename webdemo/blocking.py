@@ -23,7 +23,7 @@ MAX_BODY_BYTES = 16 * 1024 * 1024
 
 
 class Deadline:
-    """Mixed into a socket class: every wait gets only what is left of one deadline.
+    """Mixed into a socket class: every wait gets only what remains of one deadline.
 
     A plain socket timeout bounds each wait alone, so an upstream that trickles a byte
     now and then could hold a blocking fetch for ever; Tornado's client has one
@@ -31,10 +31,10 @@ class Deadline:
     """
 
     def wait_no_longer_than_the_deadline(self):
-        left = self.deadline - time.monotonic()
-        if left <= 0:
+        seconds = self.deadline - time.monotonic()
+        if seconds <= 0:
             raise TimeoutError("timed out")
-        self.settimeout(left)
+        self.settimeout(seconds)
 
     def recv_into(self, *args):
         self.wait_no_longer_than_the_deadline()
@@ -76,16 +76,16 @@ class DeadlineConnection(http.client.HTTPConnection):
         super().__init__(host, timeout=timeout, **kwargs)
         self.deadline = time.monotonic() + timeout
         # http.client's hook for opening the TCP connection: a TLS handshake after it
-        # gets what is left of the deadline, not a whole timeout of its own.
+        # gets what remains of the deadline, not a whole timeout of its own.
         self._create_connection = self.open_within_the_deadline
 
     def open_within_the_deadline(self, address, timeout, source_address=None):
         sock = socket.create_connection(address, timeout, source_address)
-        left = self.deadline - time.monotonic()
-        if left <= 0:
+        seconds = self.deadline - time.monotonic()
+        if seconds <= 0:
             sock.close()
             raise TimeoutError("timed out")
-        sock.settimeout(left)
+        sock.settimeout(seconds)
         return sock
 
     def connect(self):

@@ -1,6 +1,7 @@
 """Break it on purpose: three mistakes, each run for real, opt-in and bounded in time.
 
-They live here so that the style files stay models of their styles:
+DEMOS is their registry, read by the routes, the side-by-side page and its script. They
+live here so that the style files stay models of their styles:
 
 - ForgottenCheckHandler: the callbacks handler with its response.error check left out.
 - EssayCallHandler: the essay's 2016 call, fetch(url, handle_response), on Tornado 6.
@@ -10,15 +11,16 @@ They live here so that the style files stay models of their styles:
 import inspect
 import math
 import time
+from collections.abc import Callable
+from dataclasses import dataclass
 
 from tornado.concurrent import Future
 from tornado.httpclient import AsyncHTTPClient
 from tornado.ioloop import IOLoop
 
-from webdemo.aggregate import EVENT_LABELS as AGGREGATE_EVENT_LABELS
-from webdemo.aggregate import outcome
 from webdemo.base import BaseHandler
 from webdemo.catalog import BadInput, run_knob
+from webdemo.outcomes import outcome
 from webdemo.styles import STYLES
 from webdemo.styles.callbacks import CallbacksHandler
 
@@ -30,11 +32,7 @@ BLOCK_EVERY_SECONDS = 5.0
 CALLBACK_GRACE_SECONDS = 0.5
 # The styles whose code runs on the event loop's thread: a sleep there stops them all.
 # (The threads and sequential styles fetch in pool threads, greenlets in a process.)
-ON_THE_LOOP = tuple(name for name, style in STYLES.items() if not style.blocking)
-# What the event kinds of these demos are called on the page.
-EVENT_LABELS = {"blocked": "time.sleep() on the loop's thread"}
-# Every kind of event a page may show: the styles' and these demos'.
-ALL_EVENT_LABELS = AGGREGATE_EVENT_LABELS | EVENT_LABELS
+ON_THE_LOOP = tuple(name for name, style in STYLES.items() if not style.off_loop)
 
 
 class ForgottenCheckHandler(CallbacksHandler):
@@ -59,13 +57,13 @@ class EssayCallHandler(BaseHandler):
     """The essay's 2016 call, run on Tornado 6: the callback never runs."""
 
     def prepare(self):
-        self.target = self.settings["catalog"].plan(self.query_arguments()).targets[0]
+        self.target = self.application.catalog.plan(self.query_arguments()).targets[0]
 
     def get(self):
         self.started = time.perf_counter()
         self.callback_ran = False
         self.done = Future()
-        http_client = self.settings["http_client"]
+        http_client = self.application.http_client
         # As the essay wrote it. Tornado 6 has no callback= argument: handle_response
         # binds to raise_error, a true value, and nothing ever calls it.
         future = http_client.fetch(self.target.url, self.handle_response)
@@ -121,11 +119,9 @@ class Gate:
 class Blocking:
     """Mixed into a style's handler: the first success sleeps on the loop's thread."""
 
-    event_labels = ALL_EVENT_LABELS
-
     def prepare(self):
         self.block_ms = run_knob(self.query_arguments(), "block_ms", BLOCK_LIMITS)
-        gate = self.settings["blocking_gate"]
+        gate = self.application.blocking_gate
         gate.check()  # now, while a 503 can still be answered: a live run's stream opens next
         self.blocked = False
         super().prepare()
@@ -143,8 +139,58 @@ def blocking(handler):
     return type(f"Blocking{handler.__name__}", (Blocking, handler), {})
 
 
-ROUTES = [
-    (r"/break/forgotten-check", ForgottenCheckHandler, {"style": "forgotten-check"}),
-    (r"/break/essay-2016", EssayCallHandler),
-] + [(rf"/break/blocking/{name}", blocking(STYLES[name].handler), {"style": name})
-     for name in ON_THE_LOOP]
+def blocking_setup(styles):
+    """It sleeps in the first column whose code runs on the loop's thread; None: neither does."""
+    sleeper = next((style.name for style in styles if style.name in ON_THE_LOOP), None)
+    if sleeper is None:
+        return None
+    # The other column's pause needs a word when its code does not run on the loop.
+    return {"page": f"/break/blocking/{sleeper}",
+            "data": {"style": sleeper, "block-ms": BLOCK_LIMITS["block_ms"][2],
+                     "other-off-loop": any(style.name not in ON_THE_LOOP for style in styles)}}
+
+
+@dataclass(frozen=True)
+class Demo:
+    """A demo: its routes, and what the side-by-side page shows of it and gives its script."""
+
+    name: str  # the article's id, its button's data-demo, the script's key
+    title: str
+    explanation: str
+    changed: Callable  # the code it changes, shown beside its button
+    routes: list
+    # For the page's two columns: {"page": its address, "data": what its button carries
+    # for the script}, or None when it cannot run there.
+    setup: Callable[[list], dict | None]
+    try_it: str = "Try it"
+    cannot_run: str = ""  # said instead of the button when setup() is None
+
+
+DEMOS = [
+    Demo("forgotten-check", "Forget the error check",
+         "The callbacks handler without its if response.error: check. Nothing is raised, "
+         "so nothing complains: a failed fetch is counted as a success.",
+         ForgottenCheckHandler.handle_response,
+         [(r"/break/forgotten-check", ForgottenCheckHandler, {"style": "forgotten-check"})],
+         lambda styles: {"page": "/break/forgotten-check?scenario=one-fails", "data": {}}),
+    Demo("essay-2016", "The essay's 2016 call",
+         "http_client.fetch(url, handle_response) on Tornado 6, which removed callback=: "
+         "handle_response binds to raise_error, the fetch succeeds, and the callback never "
+         "runs.",
+         EssayCallHandler.get,
+         [(r"/break/essay-2016", EssayCallHandler)],
+         lambda styles: {"page": "/break/essay-2016", "data": {}}),
+    Demo("blocking", "Block the loop",
+         "time.sleep() in a handler whose code runs on the event loop's thread, as its "
+         "first fetch succeeds. Every handler of the loop stops with it: the other column "
+         "too.",
+         Blocking.succeeded,
+         [(rf"/break/blocking/{name}", blocking(STYLES[name].handler), {"style": name})
+          for name in ON_THE_LOOP],
+         blocking_setup,
+         try_it="Try it in both columns",
+         cannot_run="Neither column's code runs on the event loop's thread: compare with "
+                    "callbacks, coroutines or generators to try it."),
+]
+
+ROUTES = [route for demo in DEMOS for route in demo.routes]

@@ -13,9 +13,19 @@ from urllib.parse import parse_qs, urlencode, urlsplit
 
 from tornado.web import HTTPError
 
+from webdemo.scenarios import (
+    BUILT_IN,
+    CHAIN_PAGES,
+    CHAIN_SCENARIOS,
+    FAN_OUT_SIZE,
+    MAX_LINKS,
+    REFUSED,
+    SCENARIOS,
+    SEED,
+)
+
 MAX_FETCHES = 200
 MAX_SPEC_LENGTH = 300
-FAN_OUT_SIZE = 100  # the most a fan-out scenario asks for, and its default
 MAX_TIMEOUT = 25  # seconds: the longest --timeout, and so the longest any fetch waits
 # A run's fetches must all have been sent within this long; any still waiting for a
 # free slot then fail unsent. With each fetch bounded by its timeout, a run ends by
@@ -32,63 +42,11 @@ SIMULATOR_LIMITS = {
     # A 1xx announces another answer, which never comes: a broken upstream, on demand.
     "status": (100, 599, 200),
 }
-# A simulated page links to at most this many others (links=a,b,c); a chain follows at
-# most this many links of a page, and says so of the rest.
-MAX_LINKS = 10
 # The run's knobs: name -> (lowest, highest, default); None means "as many as there are".
 RUN_LIMITS = {
     "n": (1, FAN_OUT_SIZE, FAN_OUT_SIZE),  # how many fetches a fan-out makes
     "limit": (1, MAX_FETCHES, None),  # fetches of one run in flight at once
     "slow": (1, 10, 1),  # slow motion: simulated delays and the timeout times this
-}
-
-# The essay's three sites, simulated with different latencies and sizes.
-BUILT_IN = {
-    "google.com": "/upstream/google.com?delay_ms=120&bytes=14336",
-    "yandex.ru": "/upstream/yandex.ru?delay_ms=240&bytes=9216",
-    "python.org": "/upstream/python.org?delay_ms=180&bytes=20480",
-    "broken": "/upstream/broken?delay_ms=60&status=500&bytes=256",
-    # Longer than any allowed --timeout, so a fetch of it always times out.
-    "hangs": "/upstream/hangs?delay_ms=30000",
-}
-REFUSED = "refused"  # a port this server holds without listening: connecting is refused
-
-SEED = ["google.com", "yandex.ru", "python.org"]
-SCENARIOS = {
-    "seed": SEED,
-    "one-fails": ["google.com", "broken", "python.org"],
-    "one-hangs": ["google.com", "hangs", "python.org"],
-    "one-refused": ["google.com", REFUSED, "python.org"],
-    "fan-out": [
-        f"/upstream/fan-{n:03}?delay_ms=200&bytes=2048" for n in range(1, FAN_OUT_SIZE + 1)
-    ],
-    # The essay's three sites, each with the delay_ms=D the visitor gives, in order.
-    "custom": SEED,
-}
-
-# The chain's pages. A page links to others by catalog name (<a href="NAME">): the start
-# page to the essay's three sites, each site to its "more" page.
-CHAIN_PAGES = {
-    "start": "/upstream/start?delay_ms=60&links=www.google.com,www.yandex.ru,www.python.org",
-    "www.google.com": "/upstream/www.google.com?delay_ms=120&bytes=14336&links=more.google.com",
-    "www.yandex.ru": "/upstream/www.yandex.ru?delay_ms=240&bytes=9216&links=more.yandex.ru",
-    "www.python.org": "/upstream/www.python.org?delay_ms=180&bytes=20480&links=more.python.org",
-    "more.google.com": "/upstream/more.google.com?delay_ms=90&bytes=4096",
-    "more.yandex.ru": "/upstream/more.yandex.ru?delay_ms=90&bytes=4096",
-    "more.python.org": "/upstream/more.python.org?delay_ms=90&bytes=4096",
-    "start-link-fails": "/upstream/start-link-fails?delay_ms=60"
-                        "&links=www.google.com,broken,www.python.org",
-    "start-last-hangs": "/upstream/start-last-hangs?delay_ms=60"
-                        "&links=www.google.com,www.yandex.ru,mirror.python.org",
-    # The largest of its step, so the last step follows its link, which hangs.
-    "mirror.python.org": "/upstream/mirror.python.org?delay_ms=180&bytes=20480&links=hangs",
-}
-# A chain scenario is the page the chain starts from.
-CHAIN_SCENARIOS = {
-    "chain": "start",
-    "chain-start-fails": "broken",
-    "chain-link-fails": "start-link-fails",
-    "chain-last-hangs": "start-last-hangs",
 }
 
 
@@ -270,10 +228,8 @@ class Catalog:
         return min(self.timeout * slow, MAX_TIMEOUT)
 
     def chain_plan(self, arguments):
-        """The Plan of a chain: its start page alone, from scenario=NAME or start=SPEC.
-
-        The pages it links to become targets as the chain reads them (link()).
-        """
+        """The Plan of a chain: its start page alone, from scenario=NAME or start=SPEC;
+        the pages it links to become targets as the chain reads them."""
         knobs = {name: run_knob(arguments, name) for name in ("limit", "slow")}
         scenario = chosen_scenario(arguments, CHAIN_SCENARIOS)
         start = one(arguments, "start") or None  # a form's empty field: the scenario's
@@ -285,15 +241,9 @@ class Catalog:
         return Plan([target], min(knobs["limit"] or MAX_LINKS, MAX_LINKS),
                     self.fetch_timeout(knobs["slow"]), knobs["slow"])
 
-    def link(self, href, slow):
-        """The Target of a link read from an upstream's page: the gate of a fetch= spec.
-
-        An upstream is no more trusted than a visitor: its page may name only what a
-        visitor may, a catalog name or a simulator path on this server.
-        """
-        return self.target(href, slow)
-
     def target(self, spec, slow):
+        """The Target of a fetch= spec, a start= spec, or a link read from an upstream's
+        page: an upstream is no more trusted than a visitor."""
         if spec in BUILT_IN:
             return self.simulated(BUILT_IN[spec], slow)
         if spec in CHAIN_PAGES:

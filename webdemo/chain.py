@@ -10,8 +10,9 @@ choosing the last page, and the rows, in step order then link order, with the to
 from dataclasses import dataclass
 from html.parser import HTMLParser
 
-from webdemo.aggregate import AggregateHandler, Row
-from webdemo.catalog import MAX_LINKS, MAX_SPEC_LENGTH, BadInput, Target
+from webdemo.aggregate import AggregateHandler, FetchTimes, Row
+from webdemo.catalog import MAX_SPEC_LENGTH, BadInput, Plan, Target
+from webdemo.scenarios import MAX_LINKS
 
 # A page's links are read from its first this many bytes: a crawler reads no further.
 # html.parser takes up to ~70 ms on 64 KiB of a hostile page's "<<<<", on the loop.
@@ -21,6 +22,11 @@ READ_CHUNK_CHARS = 16 * 1024
 # A refused link's row names it by its first this many characters.
 MAX_REFUSED_NAME_CHARS = 80
 START = 0  # the start page is the chain's first fetch: its index, in every style
+# Why the last step was not taken, in fixed words the pages translate (the third
+# reason names a page, and shows as it is).
+START_FAILED = "the start page failed"
+NO_PAGE_ANSWERED = "no linked page answered"
+SKIPPED_TEXTS = [START_FAILED, NO_PAGE_ANSWERED]
 
 
 @dataclass
@@ -60,8 +66,8 @@ class ChainHandler(AggregateHandler):
 
     start = START
 
-    def plan_run(self, arguments):
-        return self.settings["catalog"].chain_plan(arguments)
+    def plan_run(self, arguments: dict) -> Plan:
+        return self.application.catalog.chain_plan(arguments)
 
     def prepare(self):
         super().prepare()
@@ -75,9 +81,7 @@ class ChainHandler(AggregateHandler):
         """A page to fetch (or a link refused) in `step`; answers its index."""
         self.targets.append(target)
         self.steps.append(step)
-        self.start_ms.append(0.0)
-        self.sent_ms.append(None)
-        self.sent_at.append(None)
+        self.times.append(FetchTimes())
         return len(self.targets) - 1
 
     def log_event(self, kind, index=None, **details):
@@ -108,7 +112,7 @@ class ChainHandler(AggregateHandler):
         """
         answered = [page for page in pages if page.error is None]
         if not answered:
-            self.skipped = "no linked page answered"
+            self.skipped = NO_PAGE_ANSWERED
             return None
         largest = max(answered, key=lambda page: page.bytes)
         if not largest.links:
@@ -124,7 +128,8 @@ class ChainHandler(AggregateHandler):
         indices = []
         for href in links[:MAX_LINKS]:
             try:
-                target = self.settings["catalog"].link(href, self.plan.slow)
+                # A link passes the gate a visitor's fetch= spec passes.
+                target = self.application.catalog.target(href, self.plan.slow)
             except BadInput as refusal:
                 self.refuse(href, step, refusal.template % refusal.values)
             else:
@@ -140,7 +145,7 @@ class ChainHandler(AggregateHandler):
         index = self.add_target(Target(name, None), step)
         error = f"link refused: {why}"
         self.log_event("link-refused", index, error=error)
-        now_ms = self.start_ms[index] = self.elapsed_ms()
+        now_ms = self.times[index].start_ms = self.elapsed_ms()
         self.rows[index] = ChainRow(
             target=name, url=None, status=None, bytes=0, error=error, start_ms=now_ms,
             end_ms=now_ms, queued_ms=0.0, failure=None, step=step, links=[])
@@ -148,6 +153,6 @@ class ChainHandler(AggregateHandler):
     def render_chain(self) -> None:
         """The rows in step order, and within a step in link order: the order of indices."""
         if self.rows[self.start].error is not None:
-            self.skipped = "the start page failed"
+            self.skipped = START_FAILED
         self.render_results([self.rows[index] for index in sorted(self.rows)],
                             job="chain", skipped=self.skipped)

@@ -15,7 +15,7 @@ from tornado.ioloop import PeriodicCallback
 from tornado.netutil import bind_sockets
 from tornado.process import fork_processes
 
-from webdemo.app import HTTP_CLIENTS, LISTEN_BACKLOG, Config, close_app, make_app, start_workers
+from webdemo.app import HTTP_CLIENTS, LISTEN_BACKLOG, App, Config
 from webdemo.bench.main import MAX_BENCH_FETCHES, SIZES
 from webdemo.bench.main import main as run_bench
 from webdemo.catalog import MAX_TIMEOUT, RUN_SECONDS, parse_operator_target
@@ -179,8 +179,8 @@ def parse_args(argv=None):
 
 
 async def serve(config, sockets):
-    app = make_app(config)
-    start_workers(app)
+    app = App(config)
+    app.start_workers()
     server = HTTPServer(app)
     server.add_sockets(sockets)
     stopped = asyncio.Event()
@@ -192,7 +192,7 @@ async def serve(config, sockets):
         await stopped.wait()
     finally:
         server.stop()
-        close_app(app)
+        app.close()
 
 
 def main(argv=None):

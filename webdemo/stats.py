@@ -1,25 +1,15 @@
 """GET /stats: what the server holds right now, to watch it from outside under load.
 
-Read-only and cheap: two counts, a clock and one small file read. After every client
+Read-only and cheap: two counts, a clock and one small file read. After every visitor
 has gone and every fetch has ended, both counts are back to zero.
 """
 
-import os
 import time
 
-from webdemo.aggregate import in_flight
 from webdemo.base import BaseHandler
 from webdemo.chains import callbacks as chain_callbacks
+from webdemo.metrics import rss_bytes
 from webdemo.styles import callbacks
-
-
-def rss_bytes():
-    """The server's resident memory now (Linux), or None where that is not known."""
-    try:
-        with open("/proc/self/statm") as statm:
-            return int(statm.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
-    except (OSError, ValueError):
-        return None
 
 
 class StatsHandler(BaseHandler):
@@ -30,7 +20,7 @@ class StatsHandler(BaseHandler):
             # aggregate's and the chain's.
             "callbacks_in_flight": len(callbacks.remaining) + len(chain_callbacks.remaining),
             # Fetches started by any style and not yet answered, failed or timed out.
-            "fetches_in_flight": len(in_flight),
+            "fetches_in_flight": len(self.application.in_flight),
             "rss_bytes": rss_bytes(),
             # CPU time the server has used: two readings a second apart give its load.
             "cpu_seconds": round(time.process_time(), 3),

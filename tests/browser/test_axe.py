@@ -20,7 +20,7 @@ AXE = Path(__file__).resolve().parents[2] / "node_modules" / "axe-core" / "axe.m
 WIDTHS = {"desktop": {"width": 1440, "height": 900}, "phone": {"width": 390, "height": 844}}
 LOCALES = {"en": "en-US", "ko": "ko-KR"}
 # Every page a visitor can open, besides the side-by-side page's states below.
-PAGES = ["/all", "/costs", "/callbacks", "/coroutines?scenario=one-fails",
+PAGES = ["/all", "/costs", "/claims", "/callbacks", "/coroutines?scenario=one-fails",
          "/break/forgotten-check?scenario=one-fails", "/break/essay-2016",
          "/no-such-page"]
 RUN_JS = "() => axe.run(document, {resultTypes: ['violations']}).then(r => r.violations)"
@@ -73,6 +73,22 @@ def test_the_side_by_side_page_in_every_state(visitor, problems, read_rows):
     demo.locator("button.try").click()
     expect(demo.locator(".outcome li")).to_have_count(2)
     check("break-it open, a demo tried")
+
+    assert found == [], "\n".join(found)
+    assert problems == []
+
+
+def test_the_chain_in_every_state(visitor, problems):
+    page, check, found = visitor
+    page.goto("/?job=chain&scenario=chain-link-fails")
+    expect(page.locator("#run-both")).to_be_visible()
+    check("the chain chosen")
+
+    page.locator("#run-both").click()
+    for column in page.locator("article.style").all():
+        expect(column.locator("table.results tbody tr")).to_have_count(5)
+    page.locator("details.point[data-point=state] summary").click()
+    check("the chain run, a point open")
 
     assert found == [], "\n".join(found)
     assert problems == []

@@ -226,3 +226,53 @@ def test_source_highlighting_contrast(index, problems):
            if entry["worst"] and entry["worst"]["ratio"] < MIN_CONTRAST]
     assert low == [], f"highlighted source below {MIN_CONTRAST}:1 contrast"
     assert problems == []
+
+
+def test_lit_lines_contrast(index, problems):
+    # Each point lit in turn: its lines' tokens over the lit background.
+    points = index.locator("details.point summary")
+    low = []
+    for number in range(points.count()):
+        points.nth(number).click()
+        lit = index.locator(".source .lit")
+        expect(lit.first).to_be_visible()
+        tokens = lit.locator("span[class]").evaluate_all(
+            "spans => [...new Set(spans.map((span) => span.className))]")
+        selectors = [f".source .lit span.{token}" for token in tokens if token != "w"]
+        measured = index.evaluate(CONTRAST_JS, selectors)
+        low += [entry["worst"] for entry in measured
+                if entry["worst"] and entry["worst"]["ratio"] < MIN_CONTRAST]
+    assert low == [], f"lit lines below {MIN_CONTRAST}:1 contrast"
+    assert problems == []
+
+
+PHONE = {"width": 390, "height": 844}
+# Every element whose content scrolls, with whether a keyboard reaches it and its name.
+SCROLLABLE_JS = """() => [...document.querySelectorAll("body *")].filter((el) => {
+    const style = getComputedStyle(el);
+    const scrolls = (overflow, content, box) => /auto|scroll/.test(overflow) && content > box + 1;
+    return el.checkVisibility()
+        && (scrolls(style.overflowX, el.scrollWidth, el.clientWidth)
+            || scrolls(style.overflowY, el.scrollHeight, el.clientHeight));
+}).map((el) => ({
+    element: el.tagName.toLowerCase() + (el.id ? "#" + el.id : "") + "." + el.className,
+    focusable: el.tabIndex >= 0,
+    named: Boolean(el.getAttribute("aria-label") || el.getAttribute("aria-labelledby")),
+}))"""
+
+
+def test_every_scrolling_box_is_reachable_by_keyboard_on_a_phone(page, problems):
+    page.set_viewport_size(PHONE)
+    page.goto("/?lang=ko&scenario=one-fails")
+    page.get_by_role("button", name="둘 다 실행").click()
+    expect(page.locator("#coroutines details.failure")).to_have_count(1)
+    page.locator("#coroutines details.failure summary").click()
+    page.locator("details.point summary").first.click()
+    page.get_by_text("일부러 망가뜨려 보기").click()
+
+    boxes = page.evaluate(SCROLLABLE_JS)
+
+    names = {box["element"].split(".")[0] for box in boxes}
+    assert {"div#callbacks-source", "section#callbacks-result", "pre"} <= names, boxes
+    assert [box for box in boxes if not (box["focusable"] and box["named"])] == []
+    assert problems == []

@@ -5,7 +5,7 @@
     python -m webdemo.bench.child run STYLE N UPSTREAM SETTINGS  one measured run, printed as
                                                                one JSON line
 
-A run is the app itself (make_app and its HTTP server), asked for the aggregate over HTTP by
+A run is the app itself (App and its HTTP server), asked for the aggregate over HTTP by
 a client in that same process, as a visitor would ask, with the limit of fetches a page
 raised to N for the bench alone. The simulated upstream is served by another process, so
 its work is not counted.
@@ -30,10 +30,10 @@ from tornado.httpserver import HTTPServer
 from tornado.netutil import bind_sockets
 from tornado.web import Application
 
-from webdemo.app import LISTEN_BACKLOG, Config, close_app, make_app
+from webdemo.app import LISTEN_BACKLOG, App, Config
+from webdemo.metrics import usage
 from webdemo.styles import STYLES
 from webdemo.upstream import UpstreamHandler
-from webdemo.worker import usage
 
 
 async def serve_upstream():
@@ -54,16 +54,16 @@ async def measure(style, fetches, upstream, settings):
     config = Config(port=sockets[0].getsockname()[1], timeout=settings["timeout"],
                     max_clients=settings["max_clients"], max_fetches=fetches,
                     targets={"bench": page})
-    app = make_app(config)
+    app = App(config)
     server = HTTPServer(app)
     server.add_sockets(sockets)
     client = AsyncHTTPClient(force_instance=True)
-    module = getattr(STYLES[style].handler, "worker_module", None)
+    module = STYLES[style].worker_module
 
     async def costs():
         if not module:
             return usage()
-        worker = app.settings["workers"].get(style, module)
+        worker = app.workers.get(style)
         return added(usage(), (await worker.run({"usage": True}))["usage"])
 
     async def aggregate(count):
@@ -84,7 +84,7 @@ async def measure(style, fetches, upstream, settings):
     finally:
         client.close()
         server.stop()
-        close_app(app)
+        app.close()
     if answer["failed"]:
         first = next(row for row in answer["results"] if row["error"])
         sys.exit(f"{answer['failed']} of {fetches} fetches failed, the first with: "

@@ -6,19 +6,19 @@ joinall() waits for them. Between steps the state is local variables, as
 in the coroutines' chain, and a failure is an exception caught in one place.
 
 The patch changes the whole process, so this code runs in the greenlet
-style's worker process (webdemo/gevent_worker.py). The links it reads are
-the server's to pass or refuse: links() and choose_last() ask it, and wait
-(webdemo/chain_worker.py).
+style's worker process (webdemo/workers/gevent_main.py). The links it
+reads are the server's to pass or refuse: links() and choose_last() ask it,
+and wait (ChainJob and ChainWorkerHandler, in webdemo/workers/).
 """
 
 import gevent
 
-from webdemo.chain_worker import ChainJob, ChainWorkerHandler
+from webdemo.workers.handler import ChainWorkerHandler
+from webdemo.workers.job import ChainJob
 
 
 class GreenletsChainHandler(ChainWorkerHandler):
     resume_event = "returned"
-    worker_module = "webdemo.gevent_worker"  # which runs GreenletsChainJob
 
 
 class GreenletsChainJob(ChainJob):

@@ -28,7 +28,7 @@ class ThreadsChainHandler(ChainHandler):
         self.render_chain()
 
     def in_thread(self, index):
-        pool = self.settings["thread_pool"]
+        pool = self.application.thread_pool
         return IOLoop.current().run_in_executor(pool, self.fetch_one, index)
 
     def fetch_one(self, index):

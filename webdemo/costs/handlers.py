@@ -34,13 +34,13 @@ def measured(results):
 
 class CostsHandler(BaseHandler):
     def get(self):
-        path = self.settings["config"].bench_results
+        path = self.application.config.bench_results
         results = load_results(path)
         self.render("costs.html", results=results, results_path=path,
                     measured=measured(results) if results else {},
                     charts=[chart(claim, results) for claim in CLAIMS] if results else [],
                     bar_x=BAR_X, with_markup=with_markup,
-                    live=self.settings["live_bench"].progress, live_sizes=LIVE_SIZES,
+                    live=self.application.live_bench.progress, live_sizes=LIVE_SIZES,
                     messages=self.script_translations("costs.js"),
                     skipped_because=self.skipped_because)
 
@@ -58,11 +58,11 @@ class LiveBenchHandler(BaseHandler):
 
     def post(self):  # xsrf_cookies: only the costs page, with its token, gets here
         self.set_status(202)
-        self.finish(self.in_language(self.settings["live_bench"].start()))
+        self.finish(self.in_language(self.application.live_bench.start()))
 
     def get(self):
         self.set_header("Cache-Control", "no-store")
-        self.finish(self.in_language(self.settings["live_bench"].progress))
+        self.finish(self.in_language(self.application.live_bench.progress))
 
     def in_language(self, progress):
         """The progress as the visitor reads it: why a bench failed, in their language."""

@@ -1,6 +1,7 @@
-"""The registry of styles: URL name -> handlers (aggregate, chain), title
-and a one-line blurb."""
+"""The registry of styles: URL name -> handlers (aggregate, chain), title,
+blurb, how it runs."""
 
+import sys
 from dataclasses import dataclass
 
 from webdemo.chains.callbacks import CallbacksChainHandler
@@ -18,6 +19,10 @@ from webdemo.styles import (
     threads,
 )
 
+# The jobs every style does, and the prefix of their addresses: /coroutines
+# is the aggregate, /chain/coroutines the chain.
+JOBS = {"aggregate": "", "chain": "/chain"}
+
 
 @dataclass(frozen=True)
 class Style:
@@ -28,7 +33,21 @@ class Style:
     handler: type
     chain: type  # the chain's handler: webdemo/chains/
     concurrent: bool = True  # do its fetches wait together, or in turn?
-    blocking: bool = False  # urllib, blocking, not the app's Tornado client?
+    # Does its code run off the event loop's thread (urllib, in threads or
+    # a worker process)?
+    off_loop: bool = False
+    # What its worker process runs (python -m worker_module), if it has one.
+    worker_module: str | None = None
+
+    def path(self, job: str) -> str:
+        """The address of this style's handler of `job`."""
+        return f"{JOBS[job]}/{self.name}"
+
+    def source_module(self, job: str) -> object:
+        """The module of this style's code of `job`: the source to show."""
+        if job == "chain":
+            return sys.modules[self.chain.__module__]
+        return self.module
 
 
 STYLES = {
@@ -51,18 +70,20 @@ STYLES = {
               "Blocking urllib fetches, a pool thread each: plain code, "
               "paid for in threads.",
               threads, threads.ThreadsHandler, ThreadsChainHandler,
-              blocking=True),
+              off_loop=True),
         Style("greenlets", "Greenlets",
               "gevent with monkey.patch_all(): blocking code that switches "
               "wherever the patched library would block. The patch changes "
               "the whole process, so this style runs in a worker process of "
               "its own.",
               greenlets, greenlets.GreenletsHandler, GreenletsChainHandler,
-              blocking=True),
+              off_loop=True,
+              # which runs greenlets.GreenletsJob, and GreenletsChainJob
+              worker_module="webdemo.workers.gevent_main"),
         Style("sequential", "Sequential",
               "One blocking fetch after another, off the event loop: "
               "the baseline, as slow as all the fetches added up.",
               sequential, sequential.SequentialHandler, SequentialChainHandler,
-              concurrent=False, blocking=True),
+              concurrent=False, off_loop=True),
     ]
 }

@@ -49,7 +49,7 @@ class CallbacksHandler(AggregateHandler):
         self.count_response(index, row)
 
     def count_response(self, index, row):
-        if self.request_id not in remaining:  # the client left
+        if self.request_id not in remaining:  # the visitor left
             return
         results[self.request_id][index] = row
         remaining[self.request_id] -= 1
@@ -63,7 +63,7 @@ class CallbacksHandler(AggregateHandler):
         self.done.set_result(None)
 
     def on_connection_close(self):
-        # Without this, a request whose client left would stay in the
+        # Without this, a request whose visitor left would stay in the
         # globals for good, its callbacks still counting down.
         if hasattr(self, "done") and not self.done.done():
             remaining.pop(self.request_id, None)

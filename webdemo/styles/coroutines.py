@@ -14,10 +14,11 @@ class CoroutinesHandler(AggregateHandler):
     resume_event = "resumed"
 
     async def get(self):
-        # gather() keeps the order asked for, whatever order they finish in.
-        rows = await asyncio.gather(
-            *(self.fetch_one(index) for index in range(len(self.targets)))
-        )
+        # gather() waits for all of them, and keeps the order asked for,
+        # whatever order they finish in.
+        rows = await asyncio.gather(*(
+            self.fetch_one(index) for index in range(len(self.targets))
+        ))
         self.render_results(rows)
 
     async def fetch_one(self, index):

@@ -1,10 +1,11 @@
 """Generators: tornado.gen.coroutine and yield, coroutines before async/await.
 
-A coroutine used to be a generator. Each yield hands a Future to the
-decorator, which resumes the generator with its result, or throws its
-exception in, when it is done. The essay's @asyncio.coroutine with
-yield from worked the same way; Python 3.11 removed it, and this is the
-form of it that still runs.
+get() yields every fetch at once and resumes when all have answered. Each
+yield hands a Future to the decorator, which resumes the generator with its
+result, or throws its exception in. State lives in local variables, as in
+a coroutine: a coroutine used to be a generator. The essay's
+@asyncio.coroutine with yield from worked the same way; Python 3.11
+removed it, and this is the form of it that still runs.
 """
 
 from tornado import gen
@@ -19,8 +20,9 @@ class GeneratorsHandler(AggregateHandler):
     def get(self):
         # Yielding a list waits for all of them, and keeps the order asked
         # for, whatever order they finish in.
-        rows = yield [self.fetch_one(index)
-                      for index in range(len(self.targets))]
+        rows = yield [
+            self.fetch_one(index) for index in range(len(self.targets))
+        ]
         self.render_results(rows)
 
     @gen.coroutine

@@ -1,12 +1,13 @@
 """Threads: blocking code, run in many threads at once.
 
-fetch_one() is plain blocking code, written as if no other fetch existed:
-the operating system switches between the threads, whenever one blocks or
-whenever it decides to. Each thread costs a stack of memory and a trip
-through the kernel every time it waits or is switched; the pool caps them
-at the server's --max-clients, and the rest wait in line. get() runs on the
-event loop: it hands every fetch to a thread, and waits for them without
-blocking the loop.
+get() hands every fetch to a pool thread and waits for all of them
+without blocking the event loop. fetch_one() is plain blocking code,
+written as if no other fetch existed: the operating system switches
+between the threads, whenever one blocks or whenever it decides to. Each
+thread costs a stack of memory and a trip through the kernel every time it
+waits or is switched; the pool caps them at the server's --max-clients, and
+the rest wait in line. State lives in each thread's local variables;
+what the threads share is locked.
 """
 
 import asyncio
@@ -20,8 +21,10 @@ class ThreadsHandler(AggregateHandler):
     resume_event = "returned"
 
     async def get(self):
-        pool = self.settings["thread_pool"]
-        # Each call gives the loop a Future, resolved when its thread returns.
+        pool = self.application.thread_pool
+        # Each call gives the loop a Future, resolved when its thread
+        # returns; gather() waits for all of them, and keeps the order
+        # asked for.
         rows = await asyncio.gather(*(
             IOLoop.current().run_in_executor(pool, self.fetch_one, index)
             for index in range(len(self.targets))
@@ -35,6 +38,8 @@ class ThreadsHandler(AggregateHandler):
         # its count of failures.
         try:
             response = self.fetch_blocking(index)
+        # A failure raises where the blocking call was made: an HTTP error
+        # status, a refused connection and a timeout alike.
         except Exception as error:
             return self.failed(index, error)
         return self.succeeded(index, response)

@@ -1,8 +1,8 @@
-"""The greenlet style's worker process: python -m webdemo.gevent_worker FD MAX_CLIENTS.
+"""The greenlet style's worker process: python -m webdemo.workers.gevent_main FD MAX_CLIENTS.
 
 gevent's monkey.patch_all() swaps socket, ssl, threading and time for the whole
 process, and must come before anything imports them: so it is the first thing this
-process does, and the Tornado server never does it. webdemo/worker.py starts this
+process does, and the Tornado server never does it. The supervisor starts this
 process and talks to it over the socket FD, one JSON object a line.
 """
 
@@ -23,8 +23,8 @@ from tornado.simple_httpclient import HTTPTimeoutError  # noqa: E402
 
 from webdemo.blocking import blocking_fetch  # noqa: E402
 from webdemo.chains.greenlets import GreenletsChainJob  # noqa: E402
+from webdemo.metrics import usage  # noqa: E402
 from webdemo.styles.greenlets import GreenletsJob  # noqa: E402
-from webdemo.worker import usage  # noqa: E402
 
 
 def fetch_within_the_deadline(url, timeout, max_body):
@@ -51,7 +51,7 @@ def main(fd, max_clients):
         with sending:
             try:
                 connection.sendall(json.dumps(message).encode() + b"\n")
-            except OSError:  # the server closed its end: nobody is left to answer
+            except OSError:  # the server closed its end: nobody is there to answer
                 os._exit(0)
 
     jobs = {}  # job id -> its job, while it runs: a chain waits for answers to its questions

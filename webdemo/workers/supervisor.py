@@ -1,19 +1,21 @@
-"""Worker processes: how a style that must not run in the Tornado server runs beside it.
+"""The worker processes' supervisor: starts them, talks to them, restarts and stops them.
+
+A style that must not run in the Tornado server runs beside it, in a process of its own.
 
 gevent's monkey.patch_all() changes the whole process it runs in, Tornado's own
 sockets included, so the greenlet style runs in a worker process of its own. The
 server talks to it over a socket pair, one JSON object a line:
 
     server -> worker  {"job": 7, "targets": [url, ...], "timeout": s, "limit": n,
-                       "run_seconds": s, "seconds_left": s, "max_body": bytes}
+                       "run_seconds": s, "seconds_to_deadline": s, "max_body": bytes}
                       or  {"job": 8, "usage": true}
     worker -> server  {"kind": "ready"}                    once, when it has started
                       {"job": 7, "kind": "fetch-start", "index": 0}
                       {"job": 7, "kind": "queued", "index": 1}   no free slot (limit)
                       {"job": 7, "kind": "sent", "index": 1}     a slot came free
                       {"job": 7, "kind": "row", "index": 0, "status": 200, "bytes": 14336,
-                       "error": null, "failure": null}   (see seen_as())
-                      {"job": 7, "kind": "done"}           ("usage": {...} for a usage job)
+                       "error": null, "failure": null}   (see outcomes.seen_as())
+                      {"job": 7, "kind": "done"}   ("usage": metrics.usage() for a usage job)
 
 A chain ("chain": true in its job) asks the server which links to follow, and waits:
 
@@ -24,58 +26,25 @@ A chain ("chain": true in its job) asks the server which links to follow, and wa
 
 A worker starts on first use and again after it died. If it dies, or a job of it says
 nothing for the fetch timeout and a grace, the rows it still owed fail with a row that
-says so: never a hung page. It stops with the app (close_app), and by itself when the
+says so: never a hung page. It stops with the app (App.close()), and by itself when the
 server process goes, since it then reads the end of its socket.
 """
 
 import asyncio
 import itertools
 import json
-import os
-import resource
 import signal
 import socket
 import subprocess
 import sys
-import threading
 import time
 
 from tornado.ioloop import IOLoop
 from tornado.iostream import IOStream, StreamClosedError
 
-from webdemo.aggregate import (
-    AggregateHandler,
-    BlockingSlots,
-    counted_in_flight,
-    outcome,
-    seen_as,
-)
-
 START_SECONDS = 15  # to import gevent and Tornado, on a busy machine
 GRACE_SECONDS = 2  # past the fetch timeout, for a job's next message to arrive
 MAX_LINE_BYTES = 1024 * 1024
-
-
-def count_threads():
-    try:
-        return len(os.listdir("/proc/self/task"))  # every thread, not only Python's
-    except OSError:
-        return threading.active_count()
-
-
-def usage():
-    """This process's costs so far (resource.getrusage), and its threads now.
-
-    A worker answers a usage job with its own: the bench adds them to the server's.
-    """
-    used = resource.getrusage(resource.RUSAGE_SELF)
-    return {
-        "cpu_s": used.ru_utime + used.ru_stime,
-        "peak_rss_kb": used.ru_maxrss,  # kilobytes on Linux
-        "voluntary_switches": used.ru_nvcsw,
-        "involuntary_switches": used.ru_nivcsw,
-        "threads": count_threads(),
-    }
 
 
 class WorkerError(Exception):
@@ -233,114 +202,23 @@ class Job:
 
 
 class Workers:
-    """The app's worker processes, one per style that needs one."""
+    """The app's worker processes, one per style that needs one, started on first use."""
 
-    def __init__(self, timeout, max_clients):
+    def __init__(self, timeout, max_clients, modules):
         self.timeout = timeout
         self.max_clients = max_clients  # fetches at once in each worker, across its jobs
+        self.modules = modules  # style name -> what its process runs: python -m module
         self.running = {}
 
-    def get(self, name, module):
+    def get(self, name):
+        """The style's worker process, started if it is not running."""
         worker = self.running.get(name)
         if worker is None or not worker.alive():
-            worker = self.running[name] = WorkerProcess(name, module, self.timeout,
-                                                        self.max_clients)
+            worker = self.running[name] = WorkerProcess(name, self.modules[name],
+                                                        self.timeout, self.max_clients)
         return worker
 
     def close(self):
         for worker in self.running.values():
             if worker.alive():
                 worker.stop(f"the {worker.name} worker process was stopped with the server")
-
-
-class WorkerHandler(AggregateHandler):
-    """The Tornado side of a style that runs in a worker process.
-
-    It forwards the targets, and makes the rows of what the worker sends back as it
-    comes, on this server's clock: so its rows and events are those of any style.
-    """
-
-    worker_module = None  # what the worker process runs: python -m worker_module
-
-    async def get(self):
-        self.rows = [None] * len(self.targets)
-        worker = self.settings["workers"].get(self.style, self.worker_module)
-        try:
-            with counted_in_flight():  # the whole job, in /stats: its fetches are not ours
-                await worker.run(self.job_request(), self.take_message)
-        except WorkerError as error:
-            for index, row in enumerate(self.rows):
-                if row is None:
-                    self.rows[index] = self.failed(index, error)
-        self.render_results(self.rows)
-
-    def job_request(self):
-        """What the worker is sent: the targets' URLs, and the run's limits."""
-        return {"targets": [target.url for target in self.targets],
-                "timeout": self.plan.timeout, "limit": self.plan.limit,
-                "run_seconds": self.thread_slots.seconds,
-                "seconds_left": self.thread_slots.deadline - time.monotonic(),
-                "max_body": self.settings["config"].max_body_bytes}
-
-    def take_message(self, message):
-        index = message["index"]
-        if message["kind"] == "fetch-start":
-            self.fetch_started(index)
-        elif message["kind"] == "queued":
-            self.fetch_queued(index)
-        elif message["kind"] == "sent":
-            self.fetch_sent(index)
-        else:
-            failure = message.get("failure")  # from the worker, which met the error
-            self.rows[index] = self.row(
-                index, message["status"], message["bytes"], message["error"],
-                failure=failure if failure and self.may_show_failure() else None)
-
-
-class WorkerJob:
-    """One aggregate in the worker process, with the names a handler has for its steps.
-
-    fetch_blocking(), failed(), succeeded() and render_results() send each step to the
-    server as it happens; the server makes the rows.
-    """
-
-    def __init__(self, send, request, client_slots, fetch_url):
-        self.send = send
-        self.fetch_url = fetch_url  # blocking_fetch(), as the worker process keeps its deadline
-        self.job = request["job"]
-        self.targets = request["targets"]  # URLs
-        self.timeout = request["timeout"]
-        self.max_body = request["max_body"]
-        # At most `limit` fetches at once, as in every style; the others wait in line.
-        # (Its semaphore is gevent's: a greenlet that waits lets the others run.)
-        self.slots = BlockingSlots(request["limit"], request["run_seconds"],
-                                   request["seconds_left"])
-        self.client_slots = client_slots
-
-    def tell(self, kind, **details):
-        self.send({"job": self.job, "kind": kind} | details)
-
-    def fetch_blocking(self, index):
-        self.tell("fetch-start", index=index)
-        self.slots.take(lambda: self.tell("queued", index=index),
-                        lambda: self.tell("sent", index=index))
-        try:
-            with self.client_slots:  # --max-clients across all jobs, as the thread pool's
-                return self.fetch_url(self.targets[index], self.timeout, self.max_body)
-        finally:
-            self.slots.release()
-
-    def succeeded(self, index, response):
-        return self.row(index, outcome(response))
-
-    def failed(self, index, error):
-        return self.row(index, outcome(None, error, self.max_body), seen_as(error))
-
-    def row(self, index, fetched, failure=None):
-        status, size, error = fetched
-        self.tell("row", index=index, status=status, bytes=size, error=error, failure=failure)
-        return fetched
-
-    def render_results(self, rows):
-        # The rows went to the server as they came: this says that all are in.
-        self.tell("done")

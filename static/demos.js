@@ -1,0 +1,75 @@
+// Break it on purpose: each demo's button runs it for real and says what happened. What a
+// demo's button needs from the server is in its data attributes (breakit.DEMOS).
+import { busy, columns, form, runColumns } from "./app.js";
+import { el } from "./dom.js";
+import { askJSON } from "./http.js";
+import { errorText, t } from "./words.js";
+
+const DEMOS = {
+  async "forgotten-check"() {
+    const lines = [];
+    for (const scenarioName of ["one-fails", "one-refused"]) {
+      const [kept, forgotten] = await Promise.all([
+        askJSON(`/callbacks?scenario=${scenarioName}`),
+        askJSON(`/break/forgotten-check?scenario=${scenarioName}`)]);
+      const wrong = forgotten.results[1];
+      lines.push(el("li", "", el("code", "", scenarioName), " ",
+        t("with the check: {ok} ok, {failed} failed; without it: {wrong_ok} ok, {wrong_failed} failed.",
+          { ok: kept.ok, failed: kept.failed, wrong_ok: forgotten.ok, wrong_failed: forgotten.failed }),
+        " ", wrong.status === 599  // Tornado's own code for an answer that never came
+          ? t("{target} never answered (Tornado's stand-in status 599, 0 bytes) and passed for a success.",
+            { target: wrong.target })
+          : t("{target} answered {status} with {bytes} bytes and passed for a success.",
+            { target: wrong.target, status: wrong.status, bytes: wrong.bytes })));
+    }
+    return [el("ul", "", ...lines)];
+  },
+  async "essay-2016"() {
+    const answer = await askJSON("/break/essay-2016");
+    const fetched = answer.fetch.error
+      ? t("The fetch failed: {error}", { error: errorText(answer.fetch.error) })
+      : t("The fetch succeeded: {status}, {bytes} bytes in {ms} ms.", answer.fetch);
+    return [el("ul", "",
+      el("li", "", t("fetch() takes:"), " ", el("code", "", answer.signature)),
+      el("li", "", t("raise_error was given:"), " ", el("code", "", answer.raise_error)),
+      el("li", "", fetched),
+      el("li", "", el("strong", "", answer.callback_ran ? t("handle_response ran.")
+        : t("handle_response never ran: still not called {ms} ms after the fetch began.",
+          { ms: answer.waited_ms }))))];
+  },
+  async blocking(button) {
+    const sleeper = columns.find((column) => column.style === button.dataset.style);
+    const other = columns.find((column) => column !== sleeper);
+    const ms = JSON.parse(button.dataset.blockMs);
+    const done = await runColumns(columns, { [sleeper.style]: `/break/blocking/${sleeper.style}` },
+      { block_ms: ms });
+    if (!done.every(Boolean)) throw new Error(sleeper.result.textContent || other.result.textContent);
+    const times = other.log.times_ms;
+    const pause = Math.max(0, ...times.slice(1).map((time, i) => time - times[i]));
+    const said = [el("p", "", t("The {sleeper} handler slept {ms} ms. The {other} column's longest pause between two events: {pause} ms.",
+      { sleeper: sleeper.style, other: other.style, ms, pause: pause.toFixed(1) }))];
+    if (JSON.parse(button.dataset.otherOffLoop)) {  // its code is not on the loop: say what still stops
+      said.push(el("p", "", t("{other} does not run its code on the loop, but the simulated sites it fetches are served by this same loop, and its results come back through it: whatever it still waits for waits while the loop sleeps.",
+        { other: other.style })));
+    }
+    return said;
+  },
+};
+
+export function startDemos() {
+  for (const button of document.querySelectorAll("button.try")) {
+    const outcome = button.closest(".demo").querySelector(".outcome");
+    button.classList.remove("awaits-script");
+    button.addEventListener("click", () => {
+      if (!form.reportValidity()) return;
+      outcome.replaceChildren(el("p", "placeholder", t("Running…")));
+      busy(async () => {
+        try {
+          outcome.replaceChildren(...await DEMOS[button.dataset.demo](button));
+        } catch (error) {
+          outcome.replaceChildren(el("p", "error", t("Could not run: {reason}", { reason: error.message })));
+        }
+      });
+    });
+  }
+}

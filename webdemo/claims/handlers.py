@@ -1,0 +1,175 @@
+"""The claims page, and the runs it asks for: /claims/DEMO/VARIANT?format=json."""
+
+import asyncio
+import contextlib
+import functools
+import inspect
+import secrets
+import time
+
+from tornado.httpclient import HTTPClientError
+
+from webdemo.base import BaseHandler
+from webdemo.blocking import blocking_fetch
+from webdemo.catalog import BadInput, one, run_knob
+from webdemo.claims import deadlocks, one_fails, races
+from webdemo.claims.demos import DEMOS, SELF_DEADLOCK
+from webdemo.claims.gevent_process import ProcessFailed
+from webdemo.outcomes import describe
+from webdemo.pages import HighlightStyleHandler, highlighted
+
+# Runs at once across the server; more are told to come back. Each run is bounded in
+# time, and in fetches and pool threads (30 at most, a race's).
+MAX_RUNS = 4
+RUN_LIMITS = {"n": races.VISITS, "leave_ms": one_fails.LEAVE_MS}
+RACE_PAGE = "/upstream/counter?delay_ms=50&bytes=64"
+LEAVE_MS = 60  # the page's choice: before the first of the essay's sites answers
+DEADLOCK_PAGE = "/upstream/lock-step?delay_ms=100&bytes=64"
+
+
+@functools.cache
+def source(demo, variant):
+    """The variant's functions as they run, highlighted as on the side-by-side page."""
+    code = DEMOS[demo].variants[variant].code if variant else (deadlocks.self_deadlock,)
+    text = "\n\n".join(inspect.getsource(function) for function in code)
+    name = f"{demo}-{variant or 'self'}-source"
+    # Named by its demo and its variant: the same variant names recur across demos.
+    return highlighted(text, name, labelled_by=f"{demo}-title {name}-title")
+
+
+class ClaimsHandler(BaseHandler):
+    def get(self):
+        self.render("claims.html", demos=DEMOS.values(), source=source,
+                    highlight_css=HighlightStyleHandler.url,
+                    self_deadlock=SELF_DEADLOCK, visits=races.VISITS,
+                    wait_seconds=deadlocks.WAIT_SECONDS, leave_ms=LEAVE_MS,
+                    messages=self.script_translations("claims.js"))
+
+
+class Gate:
+    """How many runs are under way: at most MAX_RUNS."""
+
+    def __init__(self):
+        self.running = 0
+
+    def enter(self):
+        if self.running >= MAX_RUNS:
+            raise BadInput("%(count)s claims demos are running already: try again in a few "
+                           "seconds", status_code=503, count=MAX_RUNS)
+        self.running += 1
+
+    def leave(self):
+        self.running -= 1
+
+
+class RunHandler(BaseHandler):
+    """Runs one variant of one demo, bounded, and answers what it did as JSON."""
+
+    def initialize(self, gate, runs):
+        self.gate = gate
+        self.runs = runs  # token -> the Watched of a run whose visitor leaves, see left()
+        self.watched = None
+
+    async def get(self, demo, name):
+        if name not in DEMOS[demo].variants:
+            raise BadInput("unknown variant %(variant)r of %(demo)s: use %(variants)s",
+                           variant=name[:40], demo=demo,
+                           variants=", ".join(DEMOS[demo].variants))
+        if not self.wants_json():  # the page runs it and explains it
+            self.redirect(f"/claims#{demo}-{name}")
+            return
+        n = run_knob(self.query_arguments(), "n", RUN_LIMITS)
+        variant = DEMOS[demo].variants[name]
+        # The page of a run whose visitor leaves is part of that run: counted once.
+        counted = "run" not in self.request.query_arguments
+        if counted:
+            self.gate.enter()
+        try:
+            self.started = time.perf_counter()
+            result = await RUNS[demo](self, variant, n)
+        except (ProcessFailed, TimeoutError, OSError) as error:
+            raise BadInput("the run did not complete: %(error)s", status_code=503,
+                           error=describe(error)) from None
+        finally:
+            if counted:
+                self.gate.leave()
+        self.finish({"demo": demo, "variant": name} | result)
+
+    def resources(self, page):
+        """What a variant may use: fetches of one simulated page, the pool, the timeout."""
+        url = self.application.catalog.target(page, 1).url
+        timeout = self.application.config.timeout
+        return dict(fetch=functools.partial(self.application.http_client.fetch, url),
+                    fetch_blocking=functools.partial(blocking_fetch, url, timeout),
+                    pool=self.application.thread_pool, url=url, timeout=timeout)
+
+    async def race(self, variant, n):
+        resources = self.resources(RACE_PAGE)
+        counted = await asyncio.wait_for(variant.run(variant.code[0], n=n, **resources),
+                                         n * resources["timeout"] + one_fails.GRACE_SECONDS)
+        return {"increments": n, "counted": counted, "lost": n - counted,
+                "elapsed_ms": self.elapsed_ms()}
+
+    async def deadlock(self, variant, _):
+        resources = self.resources(DEADLOCK_PAGE)
+        bound = 2 * (resources["timeout"] + deadlocks.WAIT_SECONDS)
+        ran = await asyncio.wait_for(variant.run(variant.code[0], **resources), bound)
+        return {"deadlocked": not all(worker["got_it"] for worker in ran["workers"]),
+                "wait_seconds": deadlocks.WAIT_SECONDS, "elapsed_ms": self.elapsed_ms()} | ran
+
+    async def one_fails(self, variant, _):
+        arguments = self.query_arguments()
+        catalog, timeout = self.application.catalog, self.application.config.timeout
+        resources = dict(http_client=self.application.http_client,
+                         fetch_url=functools.partial(blocking_fetch, timeout=timeout),
+                         pool=self.application.thread_pool,
+                         seconds=timeout + one_fails.GRACE_SECONDS)
+        run = one(arguments, "run")
+        if run is not None:  # the page a visitor opens and leaves: see left()
+            self.watched = self.runs.get(run)
+            if self.watched is None:
+                raise BadInput("unknown run %(run)r", run=run[:40])
+            await one_fails.answer(variant.code[0], variant.run, self.watched, **resources)
+            return {"answered_ms": self.watched.answered_ms}
+        leave_ms = run_knob(arguments, "leave_ms", RUN_LIMITS)
+        targets = one_fails.TARGETS if leave_ms is None else one_fails.LEFT_TARGETS
+        watched = one_fails.Watched([catalog.target(spec, 1) for spec in targets])
+        if leave_ms is None:
+            await one_fails.answer(variant.code[0], variant.run, watched, **resources)
+        else:
+            await self.left(variant, watched, leave_ms, resources["seconds"])
+        await asyncio.wait_for(asyncio.shield(watched.all_ended), resources["seconds"])
+        error = watched.answered.result()
+        return {"answered_ms": watched.answered_ms,
+                "error": error and self.locale.translate(describe(error)),
+                "left_ms": watched.left_ms, "fetches": list(watched.fetches.values()),
+                "elapsed_ms": self.elapsed_ms()}
+
+    async def left(self, variant, watched, leave_ms, seconds):
+        """The visitor leaves mid-run, for real: this server opens the run's page, and
+        hangs up after leave_ms, as a browser does when its visitor goes elsewhere."""
+        token = secrets.token_urlsafe(16)
+        self.runs[token] = watched
+        try:
+            with contextlib.suppress(HTTPClientError):  # the timeout: the visitor has gone
+                await self.application.http_client.fetch(
+                    f"{self.application.catalog.self_url}{self.request.path}?format=json"
+                    f"&run={token}", request_timeout=leave_ms / 1000)
+            await asyncio.wait_for(asyncio.shield(watched.answered), seconds)
+        finally:
+            del self.runs[token]
+
+    def on_connection_close(self):
+        if self.watched:
+            self.watched.visitor_left()
+
+
+RUNS = {"race": RunHandler.race, "deadlock": RunHandler.deadlock,
+        "one-fails": RunHandler.one_fails}
+
+
+def routes():
+    """The claims page's routes, to add to the app's; its runs share one Gate."""
+    shared = {"gate": Gate(), "runs": {}}
+    return [(r"/claims", ClaimsHandler),
+            (rf"/claims/({'|'.join(DEMOS)})/([^/]*)", RunHandler, shared)]

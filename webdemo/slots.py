@@ -1,0 +1,145 @@
+"""Who may fetch now: a run's limit on its fetches in flight, and what the server has
+in flight across all runs.
+
+A run sends at most `limit` fetches at once; the others wait in line, in order, and a
+fetch still in line when the run's time to send is up fails unsent with NotSent. Both
+kinds of fetch take their turn with the same call, submit(send, queued, sent): on the
+event loop (LoopSlots), where send() answers a Future and so does submit(); and in a
+thread or a greenlet (ThreadSlots), where send() blocks and so does submit().
+"""
+
+import contextlib
+import functools
+import threading
+import time
+from collections.abc import Callable, Iterator
+from typing import Any
+
+from tornado.concurrent import Future, chain_future
+from tornado.ioloop import IOLoop
+from tornado.locks import Semaphore
+
+from webdemo.outcomes import NOT_SENT_LEFT, not_sent_in_time
+
+
+class NotSent(Exception):
+    """A fetch never sent: it was still in the run's line of waiting fetches."""
+
+
+class LoopSlots:
+    """A run's line on the event loop: submit() answers the Future of send()'s Future.
+
+    A fetch still in line after `seconds`, or once the visitor has left, fails unsent.
+    Tornado's Semaphore is the line: its acquire() answers a Future, and what follows
+    is added to that Future as a done-callback, never awaited in a coroutine, so that
+    the callback style stays callbacks all the way down.
+    """
+
+    def __init__(self, size: int, seconds: float, gone: Callable[[], bool]) -> None:
+        self.semaphore = Semaphore(size)
+        self.seconds = seconds
+        self.gone = gone
+        self.deadline = IOLoop.current().time() + seconds
+        self.waiting = []  # the slots asked for and not free at once
+
+    def submit(self, send: Callable[[], Future], queued: Callable[[], Any],
+               sent: Callable[[], Any]) -> Future:
+        """Calls send() in a slot; with none free, calls queued(), then sent() once in."""
+        slot = self.semaphore.acquire(self.deadline)
+        if slot.done():  # a free slot: no line, and no extra Future
+            return self.start(send)
+        queued()
+        self.waiting.append(slot)
+        result = Future()
+        slot.add_done_callback(functools.partial(self.slot_came, send, sent, result))
+        return result
+
+    def slot_came(self, send: Callable[[], Future], sent: Callable[[], Any], result: Future,
+                  slot: Future) -> None:
+        error = slot.exception()
+        if isinstance(error, NotSent):
+            result.set_exception(error)
+        elif error is not None:  # the semaphore's TimeoutError, at the deadline
+            result.set_exception(NotSent(not_sent_in_time(self.seconds)))
+        else:
+            sent()
+            chain_future(self.start(send), result)
+
+    def start(self, send: Callable[[], Future]) -> Future:
+        fetched = send()
+        fetched.add_done_callback(self.release)
+        return fetched
+
+    def release(self, fetched: Future) -> None:
+        if self.gone():  # nobody will read what the fetches still in line would fetch
+            for slot in self.waiting:
+                if not slot.done():
+                    slot.set_exception(NotSent(NOT_SENT_LEFT))
+        self.semaphore.release()
+
+
+class ThreadSlots:
+    """A run's line for fetches that block: submit() blocks, and answers what send() does.
+
+    A fetch not sent `seconds` after the run began fails unsent, whether it waited in
+    line or came late (one fetch after another, or a thread that started late). In the
+    greenlet worker, gevent has patched threading: a greenlet in line lets the others run.
+    """
+
+    def __init__(self, size: int, seconds: float,
+                 seconds_to_deadline: float | None = None) -> None:
+        self.semaphore = threading.BoundedSemaphore(size)
+        self.seconds = seconds
+        # A worker process is told how long the run it serves has to go.
+        self.deadline = time.monotonic() + (
+            seconds if seconds_to_deadline is None else seconds_to_deadline)
+
+    def submit(self, send: Callable[[], Any], queued: Callable[[], Any],
+               sent: Callable[[], Any]) -> Any:
+        """Calls send() in a slot; with none free, calls queued(), then sent() once in."""
+        if time.monotonic() >= self.deadline:
+            raise NotSent(not_sent_in_time(self.seconds))
+        if not self.semaphore.acquire(blocking=False):
+            queued()
+            if not self.semaphore.acquire(timeout=self.deadline - time.monotonic()):
+                raise NotSent(not_sent_in_time(self.seconds))
+            sent()
+        try:
+            return send()
+        finally:
+            self.semaphore.release()
+
+
+class InFlight:
+    """Fetches started and not yet ended, across all runs and styles: GET /stats.
+
+    Of them, it knows those in the app's HTTP client, which holds any past its
+    max_clients in a line of its own.
+    """
+
+    def __init__(self, max_clients: int) -> None:
+        self.max_clients = max_clients
+        self.fetches = set()
+        self.client_fetches = set()
+
+    def __len__(self) -> int:
+        return len(self.fetches)
+
+    def client_is_full(self) -> bool:
+        """Whether a fetch handed to the HTTP client now would wait in its line."""
+        return len(self.client_fetches) >= self.max_clients
+
+    def add_client_fetch(self, fetched: Future) -> None:
+        for fetches in (self.fetches, self.client_fetches):
+            fetches.add(fetched)
+            fetched.add_done_callback(fetches.discard)
+
+    @contextlib.contextmanager
+    def counted(self) -> Iterator[None]:
+        """Counts a fetch that has no Future (a blocking one, a worker's job) while it runs."""
+        token = object()
+        self.fetches.add(token)  # a set's add and discard are atomic: threads may call them
+        try:
+            yield
+        finally:
+            self.fetches.discard(token)
