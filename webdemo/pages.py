@@ -149,7 +149,8 @@ class IndexHandler(PageHandler):
                          source=functools.partial(highlighted_source, job=self.job),
                          highlight_css=HighlightStyleHandler.url,
                          setup=self.setup_sentence(left, right),
-                         demos=[self.demo_shown(demo, [left, right]) for demo in breakit.DEMOS])
+                         demos=[self.demo_shown(demo, [left, right]) for demo in breakit.DEMOS
+                                if self.job in demo.jobs])
 
     def setup_sentence(self, left, right):
         """How the two columns fetch, and the timeout each fetch has, as HTML."""

@@ -67,3 +67,15 @@ def test_every_style_stacked_runs_the_chain(page, problems):
     for total in page.locator(".totals").all():
         expect(total).to_contain_text("5 ok, 0 failed")
     assert problems == []
+
+
+def test_the_forgotten_check_in_the_chain(page, problems):
+    page.goto("/?job=chain")
+    page.locator("#break-it > summary").click()
+    demo = page.locator("#demo-forgotten-check-chain")
+    expect(demo.locator(".source")).to_contain_text("row = self.succeeded(index, response)")
+    demo.get_by_role("button", name="Try it").click()
+    expect(demo.locator(".outcome li")).to_have_text(
+        "chain-link-fails with the check: 4 ok, 1 failed; without it: 5 ok, 0 failed. "
+        "broken answered 500 with 256 bytes and passed for a success.")
+    assert problems == []
