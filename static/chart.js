@@ -95,5 +95,8 @@ export function drawChart(container, run, axis_ms, hatch) {
         ...bar, class: `bar ${outcome(fetch)}`, "data-target": fetch.target }, svg("title", {}, title)));
     }
   });
+  if (container.dataset.cursorMs) {  // a moment stepped to (turns.js)
+    chart.append(vertical(Number(container.dataset.cursorMs), "cursor"));
+  }
   container.replaceChildren(chart);
 }

@@ -29,6 +29,7 @@ export class Column {
   }
 
   finish(aggregate) {
+    this.aggregate = aggregate;  // its turns, if it was traced, for stepping through
     this.run.finish(aggregate);
     showResults(this.result, this.style, aggregate, "totalsOnly" in this.result.dataset);
   }

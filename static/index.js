@@ -2,6 +2,7 @@
 // lit in both, the break-it demos, and the choice of the two styles.
 import { start } from "./app.js";
 import { startDemos } from "./demos.js";
+import { startTurns } from "./turns.js";
 
 // A point of comparison opened: its lines light up in every source; closed, they go out.
 function lightUp() {
@@ -32,6 +33,7 @@ function offerOnlyDifferentStyles(sides) {
 
 start();
 startDemos();
+startTurns();
 for (const point of document.querySelectorAll("details.point")) {
   point.addEventListener("toggle", lightUp);
 }

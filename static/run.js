@@ -34,7 +34,7 @@ export class Run {
     if (event.step) fetch.step = event.step;
     if (event.kind === "link-refused") fetch.start_ms = event.t_ms;  // never fetched
     if (event.kind === "fetch-start") fetch.start_ms = event.t_ms;
-    else if (event.kind === "queued") fetch.waiting = true;
+    else if (event.kind === "queued" || event.kind === "shared") fetch.waiting = true;
     else if (event.kind === "sent") {
       fetch.waiting = false;
       fetch.queued_ms = event.t_ms - fetch.start_ms;

@@ -19,6 +19,7 @@ from webdemo.catalog import RUN_SECONDS, BadInput, Plan, one
 from webdemo.live import LiveStream
 from webdemo.outcomes import as_response, outcome, seen_as
 from webdemo.slots import LoopSlots, ThreadSlots
+from webdemo.turns import Turns, asked
 
 FORMATS = ("html", "json", "events")
 # What a failure looked like is kept for this many failed rows of a run.
@@ -29,6 +30,7 @@ MAX_FAILURES_SHOWN = 10
 EVENT_LABELS = {
     "fetch-start": "fetch started",
     "queued": "waiting for a slot",
+    "shared": "waiting for a fair share of the server's slots",
     "sent": "sent",
     "callback": "callback ran",
     "resumed": "coroutine resumed",  # at an await, or at a generator's yield
@@ -67,6 +69,7 @@ class Row:
 class AggregateHandler(LiveStream):
     # How a fetch's result re-enters the style's code; each style names it.
     resume_event = None
+    turns = None  # the loop's turns, recorded for a run that asks (trace=turns)
 
     def initialize(self, style: str) -> None:
         self.style = style
@@ -86,8 +89,17 @@ class AggregateHandler(LiveStream):
         # in the log must be taken together. Their failures are counted under it too.
         self.events_lock = threading.Lock()
         self.failures_shown = 0
-        self.loop_slots = LoopSlots(self.plan.limit, RUN_SECONDS, self.visitor_left)
+        app = self.application
+        self.visitor = app.visitor(self.request)
+        self.loop_slots = LoopSlots(self.plan.limit, RUN_SECONDS, self.visitor_left,
+                                    app.client_shares, self.visitor)
         self.thread_slots = ThreadSlots(self.plan.limit, RUN_SECONDS)
+        # This run's way into the app's threads, shared fairly with other runs.
+        self.thread_pool = app.thread_pool.lane(self.visitor,
+                                                lambda: self.log_event("shared"))
+        app.runs.add(self)
+        if asked(arguments):
+            self.turns = Turns(self)
         self.live = (self.format == "events"
                      or "text/event-stream" in self.request.headers.get("Accept", ""))
         if self.live:
@@ -99,6 +111,12 @@ class AggregateHandler(LiveStream):
         """The Plan of this run, from the query: a job of another shape plans its own."""
         return self.application.catalog.plan(arguments)
 
+    def finish(self, chunk=None) -> Future:
+        sent = super().finish(chunk)
+        # A run is under way until its answer has gone out: a stop waits for that.
+        sent.add_done_callback(lambda _: self.application.runs.discard(self))
+        return sent
+
     def log_event(self, kind: str, index: int | None = None, **details) -> None:
         with self.events_lock:
             event = {"t_ms": self.elapsed_ms(), "kind": kind}
@@ -107,6 +125,8 @@ class AggregateHandler(LiveStream):
             event |= details
             event["thread"] = threading.current_thread().name
             self.events.append(event)
+            if self.turns:
+                self.turns.event(kind, index, details)
             if self.live:
                 self.send_message("event", event)
 
@@ -115,10 +135,11 @@ class AggregateHandler(LiveStream):
         times.start_ms = times.sent_ms = self.elapsed_ms()
         self.log_event("fetch-start", index)
 
-    def fetch_queued(self, index: int) -> None:
-        """No slot was free (the run's limit): the fetch waits in line."""
+    def fetch_queued(self, index: int, why: str = "queued") -> None:
+        """No slot was free: the fetch waits in line, for the run's limit ("queued") or
+        for its fair share of the server's slots ("shared")."""
         self.times[index].sent_ms = None
-        self.log_event("queued", index)
+        self.log_event(why, index)
 
     def fetch_sent(self, index: int) -> None:
         """A slot came free for a fetch that waited in line: it goes now."""
@@ -134,7 +155,7 @@ class AggregateHandler(LiveStream):
         request = HTTPRequest(self.targets[index].url, connect_timeout=self.plan.timeout,
                               request_timeout=self.plan.timeout)
         fetched = self.loop_slots.submit(lambda: self.send(index, request, raise_error),
-                                         lambda: self.fetch_queued(index),
+                                         lambda why: self.fetch_queued(index, why),
                                          lambda: self.fetch_sent(index))
         return fetched if raise_error else as_response(request, fetched)
 
@@ -146,6 +167,8 @@ class AggregateHandler(LiveStream):
             self.times[index].sent_wall_s = time.time()
         fetched = self.application.http_client.fetch(request, raise_error=raise_error)
         in_flight.add_client_fetch(fetched)
+        if self.turns:
+            self.turns.sent(index, request, fetched)
         return fetched
 
     def fetch_blocking(self, index: int) -> HTTPResponse:
@@ -155,7 +178,7 @@ class AggregateHandler(LiveStream):
         """
         self.fetch_started(index)
         return self.thread_slots.submit(lambda: self.send_blocking(index),
-                                        lambda: self.fetch_queued(index),
+                                        lambda why: self.fetch_queued(index, why),
                                         lambda: self.fetch_sent(index))
 
     def send_blocking(self, index: int) -> HTTPResponse:
@@ -206,6 +229,8 @@ class AggregateHandler(LiveStream):
             "results": [vars(row) for row in rows],  # asdict() deep-copies: 15% slower
             "events": self.events,
         } | fields | self.knobs()
+        if self.turns:
+            aggregate |= self.turns.finish()
         if self.live:
             self.send_message("aggregate", aggregate)
             self.finish()
@@ -213,6 +238,11 @@ class AggregateHandler(LiveStream):
             self.finish(aggregate)
         else:
             self.render("aggregate.html", event_labels=EVENT_LABELS, **aggregate)
+
+    def on_finish(self) -> None:
+        if self.turns:  # a run that ended before rendering (an error, a visitor who left)
+            self.turns.stop()
+        super().on_finish()
 
     def knobs(self) -> dict:
         """How this run was asked to go: told when it starts, and again with its results."""

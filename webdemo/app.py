@@ -1,7 +1,6 @@
 """The app: Config, what the command line sets; App, the routes and what the app owns."""
 
 import logging
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -14,17 +13,19 @@ from webdemo.base import (
     NotFoundHandler,
     PageCompression,
     StaticHandler,
+    StoppingHandler,
     is_loopback,
     load_translations,
     resource_dir,
 )
 from webdemo.blocking import MAX_BODY_BYTES
-from webdemo.catalog import MAX_FETCHES, Catalog
+from webdemo.catalog import MAX_FETCHES, MAX_TIMEOUT, RUN_SECONDS, Catalog
 from webdemo.claims.handlers import routes as claims_routes
 from webdemo.costs.handlers import CostsHandler, LiveBenchHandler
 from webdemo.costs.live_bench import LiveBench
 from webdemo.costs.results import default_results_path
 from webdemo.pages import AllHandler, HighlightStyleHandler, IndexHandler
+from webdemo.shares import FairPool, Shares
 from webdemo.slots import InFlight
 from webdemo.stats import StatsHandler
 from webdemo.styles import STYLES
@@ -57,6 +58,16 @@ class Config:
     debug: bool = False
     max_fetches: int = MAX_FETCHES  # per aggregate; only the bench asks for more
     bench_results: Path = field(default_factory=default_results_path)  # the costs page's
+    # Behind a reverse proxy: the public names it answers to while bound to loopback,
+    # and whether to trust the proxy's X-Forwarded-For, X-Real-IP, X-Forwarded-Proto.
+    allowed_hosts: tuple = ()
+    xheaders: bool = False
+    # Whether runs share the slots fairly (webdemo/shares.py); the bench's lone run
+    # takes them all, so that it measures the style.
+    fair_shares: bool = True
+    # On a stop, how long the runs under way may take to finish: by default as long as
+    # any run can take, all its fetches sent within RUN_SECONDS, each within the timeout.
+    drain_seconds: float = RUN_SECONDS + MAX_TIMEOUT
 
     @property
     def url(self):
@@ -103,14 +114,20 @@ class App(Application):
             defaults=dict(connect_timeout=config.timeout, request_timeout=config.timeout,
                           follow_redirects=False),
         )
+        # Its slots, shared fairly between runs and visitors' addresses.
+        self.client_shares = Shares(config.max_clients)
         # The off-loop styles' threads: one per fetch, as many at once as the client's.
-        self.thread_pool = ThreadPoolExecutor(max_workers=config.max_clients,
-                                              thread_name_prefix="fetch")
+        self.thread_pool = FairPool(config.max_clients)
         self.workers = Workers(config.timeout, config.max_clients,
                                {name: style.worker_module for name, style in STYLES.items()
                                 if style.worker_module})
         self.live_bench = LiveBench(config.bench_results)
         self.live_streams = set()  # the handlers streaming a live run now
+        # What a stop lets finish (webdemo/serving.py): every request under way, and
+        # every run until its answer has gone out.
+        self.requests = set()
+        self.runs = set()
+        self.stopping = False
         self.in_flight = InFlight(config.max_clients)
         self.blocking_gate = breakit.Gate()
         self.closed = False
@@ -145,9 +162,20 @@ class App(Application):
         # 127.0.0.1, could read this server as its own origin. Its requests still carry
         # Host: evil.example, so a server only this machine can reach answers only to
         # this machine's names. Checked here, it covers every route, 404s and static files.
-        if self.settings["loopback_only"] and not is_loopback(request.host_name):
+        # A reverse proxy on this machine passes the public names (--allowed-host).
+        if (self.settings["loopback_only"] and not is_loopback(request.host_name)
+                and request.host_name not in self.config.allowed_hosts):
             return self.get_handler_delegate(request, ForeignHostHandler)
+        # Stopping, it still serves its simulator: the runs under way fetch it, through
+        # this same port, from this process or another of --processes.
+        if self.stopping and not request.path.startswith("/upstream/"):
+            return self.get_handler_delegate(request, StoppingHandler)
+        self.requests.add(request)
         return super().find_handler(request, **kwargs)
+
+    def log_request(self, handler) -> None:
+        self.requests.discard(handler.request)  # called once it has answered
+        super().log_request(handler)
 
     def start_workers(self) -> None:
         """Starts the styles' worker processes now, so that no visitor waits for one to start.
@@ -157,14 +185,18 @@ class App(Application):
         for name in self.workers.modules:
             self.workers.get(name)
 
+    def visitor(self, request) -> str | None:
+        """Whose share a run draws on: the visitor's address (the proxy's word for it
+        with --xheaders), or None, no share, when fairness is off."""
+        return request.remote_ip if self.config.fair_shares else None
+
     def close(self) -> None:
         """Lets go of all it owns, once: a test may close its app, then its fixture again."""
         if self.closed:
             return
         self.closed = True
         self.http_client.close()
-        # Fetches under way in threads end by themselves, within the timeout.
-        self.thread_pool.shutdown(wait=False, cancel_futures=True)
+        self.thread_pool.shutdown()
         self.workers.close()
         self.live_bench.stop()
         self.catalog.close()

@@ -173,6 +173,11 @@ class ForeignHostHandler(BaseHandler):
         raise HTTPError(403, FOREIGN_HOST, self.request.host[:100])
 
 
+class StoppingHandler(BaseHandler):
+    def prepare(self):
+        raise BadInput("the server is stopping: try again in a moment", status_code=503)
+
+
 class StaticHandler(BaseHandler, StaticFileHandler):
     """Static files, with the headers and error pages of every other page."""
 

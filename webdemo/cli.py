@@ -10,21 +10,16 @@ import os
 import sys
 from pathlib import Path
 
-from tornado.httpserver import HTTPServer
-from tornado.ioloop import PeriodicCallback
 from tornado.netutil import bind_sockets
-from tornado.process import fork_processes
 
-from webdemo.app import HTTP_CLIENTS, LISTEN_BACKLOG, App, Config
+from webdemo.app import HTTP_CLIENTS, LISTEN_BACKLOG, Config
 from webdemo.bench.main import MAX_BENCH_FETCHES, SIZES
 from webdemo.bench.main import main as run_bench
+from webdemo.capacity import MAX_CLIENTS, affordable_fetches, raise_open_file_limit
 from webdemo.catalog import MAX_TIMEOUT, RUN_SECONDS, parse_operator_target
 from webdemo.costs.results import default_results_path
+from webdemo.serving import serve, serve_processes
 from webdemo.styles import STYLES
-
-# The most fetches at once that --max-clients gives the HTTP client, in the server and the
-# bench alike.
-MAX_CLIENTS = 1000
 
 
 class Parser(argparse.ArgumentParser):
@@ -66,7 +61,8 @@ class Targets(argparse.Action):
         setattr(namespace, self.dest, targets | {name: url})
 
 
-def serve_parser():
+def serve_parser(max_clients=Config.max_clients):
+    """The server's flags; --max-clients defaults to `max_clients`, what it can afford."""
     parser = Parser(
         prog="webdemo",
         description="Serve the same aggregate-fetch page written in six styles (callbacks, "
@@ -81,7 +77,8 @@ def serve_parser():
     add_number(parser, "--timeout", float, 0.1, MAX_TIMEOUT, "give up on a fetch after this long",
                default=Config.timeout, metavar="SECONDS")
     add_number(parser, "--max-clients", int, 1, MAX_CLIENTS,
-               "how many fetches run at once; more wait in line", default=Config.max_clients,
+               "how many fetches run at once, shared fairly between visitors; more wait in "
+               "line; the default is what the open-file limit affords", default=max_clients,
                metavar="N")
     parser.add_argument("--http-client", choices=[name for name, client in HTTP_CLIENTS.items()
                                                   if client], default=Config.http_client,
@@ -103,6 +100,20 @@ def serve_parser():
                         help="the bench results that the costs page (/costs) charts, and its "
                              "live bench adds to; `webdemo bench --results PATH` writes them "
                              "(default: %(default)s)")
+    parser.add_argument("--allowed-host", dest="allowed_hosts", action="append", default=[],
+                        metavar="NAME",
+                        help="behind a reverse proxy on this machine: a public host name "
+                             "the server answers to while it listens on loopback, which "
+                             "otherwise answers only to its own names; repeatable")
+    parser.add_argument("--xheaders", action="store_true",
+                        help="behind a reverse proxy: trust its X-Real-IP, X-Forwarded-For "
+                             "and X-Forwarded-Proto for the visitor's address (fair shares, "
+                             "the log) and scheme. Only behind a proxy that sets them: "
+                             "otherwise any visitor can claim any address")
+    add_number(parser, "--drain", float, 0, 3600,
+               "on SIGTERM or Ctrl-C, let the runs under way finish for at most this long "
+               "before stopping; a second signal stops at once", default=Config.drain_seconds,
+               metavar="SECONDS")
     parser.add_argument("--debug", action="store_true",
                         help="reload on code changes and log every request but the "
                              "simulator's")
@@ -164,9 +175,9 @@ def usage_of(parser):
     return parser.format_usage().removeprefix("usage: ").rstrip()
 
 
-def parse_args(argv=None):
+def parse_args(argv=None, max_clients=Config.max_clients):
     """The server's Config from its command line."""
-    parser = serve_parser()
+    parser = serve_parser(max_clients)
     # Its usage shows the bench's too: the one subcommand.
     parser.usage = f"{usage_of(parser)}\n       {usage_of(bench_parser())}"
     args = parser.parse_args(argv)
@@ -175,31 +186,17 @@ def parse_args(argv=None):
     return Config(host=args.host, port=args.port, timeout=args.timeout,
                   max_clients=args.max_clients, http_client=args.http_client,
                   processes=args.processes, targets=args.targets,
-                  bench_results=args.bench_results, debug=args.debug)
-
-
-async def serve(config, sockets):
-    app = App(config)
-    app.start_workers()
-    server = HTTPServer(app)
-    server.add_sockets(sockets)
-    stopped = asyncio.Event()
-    if config.processes > 1:
-        # A forked worker outlives its supervisor if that is killed: stop with it.
-        supervisor = os.getppid()
-        PeriodicCallback(lambda: os.getppid() != supervisor and stopped.set(), 1000).start()
-    try:
-        await stopped.wait()
-    finally:
-        server.stop()
-        app.close()
+                  bench_results=args.bench_results, debug=args.debug,
+                  allowed_hosts=tuple(args.allowed_hosts), xheaders=args.xheaders,
+                  drain_seconds=args.drain)
 
 
 def main(argv=None):
     argv = sys.argv[1:] if argv is None else argv
     if argv[:1] == ["bench"]:
         sys.exit(run_bench(bench_parser().parse_args(argv[1:])))
-    config = parse_args(argv)
+    # Each fetch in flight costs open files (webdemo/capacity.py): take what is allowed.
+    config = parse_args(argv, affordable_fetches(raise_open_file_limit(), MAX_CLIENTS))
     logging.basicConfig(level=logging.INFO if config.debug else logging.WARNING,
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     try:
@@ -208,10 +205,16 @@ def main(argv=None):
         sys.exit(f"webdemo: cannot listen on {config.host}:{config.port}: {error.strerror}")
     config = dataclasses.replace(config, port=sockets[0].getsockname()[1])
     print(f"webdemo: open {config.url} (Ctrl-C to stop)", flush=True)
-    with contextlib.suppress(KeyboardInterrupt):  # Ctrl-C is how it stops
-        if config.processes > 1:
-            fork_processes(config.processes)  # returns in each worker, never in the parent
+    if config.processes > 1:
+        sys.exit(serve_processes(config, sockets))
+    with contextlib.suppress(KeyboardInterrupt):  # Ctrl-C before the server has started
         asyncio.run(serve(config, sockets))
+    # A thread still in a blocking fetch (a second signal, or the drain's end) would hold
+    # the exit for up to its timeout: Python waits for the pool's threads. Stop now.
+    logging.shutdown()
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(0)
 
 
 if __name__ == "__main__":

@@ -12,10 +12,12 @@ from tornado.ioloop import IOLoop
 from webdemo.base import BaseHandler
 from webdemo.catalog import BadInput
 
-# Live runs at once, across all visitors; more are told to wait. Enough for a class of
-# 100 who all press "Run all" (six runs each) at the same moment: each run is already
-# bounded in time (RUN_SECONDS) and its fetches by --max-clients.
-MAX_LIVE_STREAMS = 600
+# Live runs at once, across all visitors; more are told to wait. Each run is already
+# bounded in time (RUN_SECONDS) and its fetches by its share of --max-clients, and a
+# stream costs one socket: so many, and one address may hold half of them, enough for
+# a class of 100 behind one school address who all press "Run all" (six runs each) at
+# the same moment, while a greedy visitor leaves the other half to everyone else.
+MAX_LIVE_STREAMS = 1200
 
 
 class LiveStream(BaseHandler):
@@ -29,12 +31,22 @@ class LiveStream(BaseHandler):
         if len(streams) >= MAX_LIVE_STREAMS:
             raise BadInput("%(count)s live runs are under way: try again shortly",
                            status_code=503, count=MAX_LIVE_STREAMS)
+        share = max(1, MAX_LIVE_STREAMS // 2)
+        address = self.application.visitor(self.request)
+        # Counted only when it could matter: below a share, nobody can be over it.
+        if address is not None and len(streams) >= share and sum(
+                stream.request.remote_ip == address for stream in streams) >= share:
+            raise BadInput("%(count)s live runs from your address are under way: try again "
+                           "when one has ended", status_code=503, count=share)
         streams.add(self)
         self.loop, self.loop_thread = IOLoop.current(), threading.get_ident()
         self.set_header("Content-Type", "text/event-stream; charset=utf-8")
         # no-cache, not no-store: Chromium reports a no-store stream read to its end as
         # aborted (net::ERR_ABORTED), an error in the console of every live run.
         self.set_header("Cache-Control", "no-cache")
+        # nginx buffers a proxied answer by default, which would hold the events back
+        # until the run ends: this tells it not to, for this answer only.
+        self.set_header("X-Accel-Buffering", "no")
         self.send_message("run", first)
 
     def send_message(self, name: str, data: dict) -> None:

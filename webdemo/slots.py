@@ -6,20 +6,23 @@ fetch still in line when the run's time to send is up fails unsent with NotSent.
 kinds of fetch take their turn with the same call, submit(send, queued, sent): on the
 event loop (LoopSlots), where send() answers a Future and so does submit(); and in a
 thread or a greenlet (ThreadSlots), where send() blocks and so does submit().
+
+The server's slots of each kind are shared fairly between runs and visitors: see
+webdemo/shares.py, where that design lives and says why.
 """
 
+import concurrent.futures
 import contextlib
 import functools
-import threading
 import time
 from collections.abc import Callable, Iterator
 from typing import Any
 
 from tornado.concurrent import Future, chain_future
 from tornado.ioloop import IOLoop
-from tornado.locks import Semaphore
 
 from webdemo.outcomes import NOT_SENT_LEFT, not_sent_in_time
+from webdemo.shares import Shares
 
 
 class NotSent(Exception):
@@ -30,26 +33,33 @@ class LoopSlots:
     """A run's line on the event loop: submit() answers the Future of send()'s Future.
 
     A fetch still in line after `seconds`, or once the visitor has left, fails unsent.
-    Tornado's Semaphore is the line: its acquire() answers a Future, and what follows
-    is added to that Future as a done-callback, never awaited in a coroutine, so that
+    A slot is a Future that the Shares resolves when the fetch's turn comes; what
+    follows is added to it as a done-callback, never awaited in a coroutine, so that
     the callback style stays callbacks all the way down.
     """
 
-    def __init__(self, size: int, seconds: float, gone: Callable[[], bool]) -> None:
-        self.semaphore = Semaphore(size)
+    def __init__(self, size: int, seconds: float, gone: Callable[[], bool], shares: Shares,
+                 address: str | None) -> None:
+        self.shares = shares
+        self.account = shares.account(address, size)
         self.seconds = seconds
         self.gone = gone
         self.deadline = IOLoop.current().time() + seconds
-        self.waiting = []  # the slots asked for and not free at once
+        self.timer = None  # at the deadline, what still waits fails unsent
 
-    def submit(self, send: Callable[[], Future], queued: Callable[[], Any],
+    def submit(self, send: Callable[[], Future], queued: Callable[[str], Any],
                sent: Callable[[], Any]) -> Future:
-        """Calls send() in a slot; with none free, calls queued(), then sent() once in."""
-        slot = self.semaphore.acquire(self.deadline)
-        if slot.done():  # a free slot: no line, and no extra Future
+        """Calls send() in a slot; with none free, calls queued(why), then sent() once in."""
+        if self.shares.take(self.account):  # a free slot: no line, and no extra Future
             return self.start(send)
-        queued()
-        self.waiting.append(slot)
+        slot = Future()
+        why = self.shares.enqueue(self.account, slot)
+        if why is None:
+            return self.start(send)
+        queued(why)
+        if self.timer is None:
+            self.timer = IOLoop.current().call_at(self.deadline, self.fail_waiting,
+                                                  not_sent_in_time(self.seconds))
         result = Future()
         slot.add_done_callback(functools.partial(self.slot_came, send, sent, result))
         return result
@@ -57,10 +67,9 @@ class LoopSlots:
     def slot_came(self, send: Callable[[], Future], sent: Callable[[], Any], result: Future,
                   slot: Future) -> None:
         error = slot.exception()
-        if isinstance(error, NotSent):
-            result.set_exception(error)
-        elif error is not None:  # the semaphore's TimeoutError, at the deadline
-            result.set_exception(NotSent(not_sent_in_time(self.seconds)))
+        if error is not None:
+            if not result.done():  # else the style stopped waiting: cancelled at a stop
+                result.set_exception(error)
         else:
             sent()
             chain_future(self.start(send), result)
@@ -70,12 +79,15 @@ class LoopSlots:
         fetched.add_done_callback(self.release)
         return fetched
 
+    def fail_waiting(self, why: str) -> None:
+        for slot in list(self.account.waiting):
+            if self.shares.withdraw(self.account, slot):
+                slot.set_exception(NotSent(why))
+
     def release(self, fetched: Future) -> None:
         if self.gone():  # nobody will read what the fetches still in line would fetch
-            for slot in self.waiting:
-                if not slot.done():
-                    slot.set_exception(NotSent(NOT_SENT_LEFT))
-        self.semaphore.release()
+            self.fail_waiting(NOT_SENT_LEFT)
+        self.shares.release(self.account)
 
 
 class ThreadSlots:
@@ -83,31 +95,40 @@ class ThreadSlots:
 
     A fetch not sent `seconds` after the run began fails unsent, whether it waited in
     line or came late (one fetch after another, or a thread that started late). In the
-    greenlet worker, gevent has patched threading: a greenlet in line lets the others run.
+    greenlet worker, gevent has patched threading: a greenlet in line lets the others
+    run, and the worker's fetches are a Shares of their own across its jobs.
     """
 
-    def __init__(self, size: int, seconds: float,
-                 seconds_to_deadline: float | None = None) -> None:
-        self.semaphore = threading.BoundedSemaphore(size)
+    def __init__(self, size: int, seconds: float, seconds_to_deadline: float | None = None,
+                 shares: Shares | None = None, address: str | None = None) -> None:
+        # Without shares, a line of the run's own.
+        self.shares = shares or Shares(size)
+        self.account = self.shares.account(address if shares else None, size)
         self.seconds = seconds
         # A worker process is told how long the run it serves has to go.
         self.deadline = time.monotonic() + (
             seconds if seconds_to_deadline is None else seconds_to_deadline)
 
-    def submit(self, send: Callable[[], Any], queued: Callable[[], Any],
+    def submit(self, send: Callable[[], Any], queued: Callable[[str], Any],
                sent: Callable[[], Any]) -> Any:
-        """Calls send() in a slot; with none free, calls queued(), then sent() once in."""
+        """Calls send() in a slot; with none free, calls queued(why), then sent() once in."""
         if time.monotonic() >= self.deadline:
             raise NotSent(not_sent_in_time(self.seconds))
-        if not self.semaphore.acquire(blocking=False):
-            queued()
-            if not self.semaphore.acquire(timeout=self.deadline - time.monotonic()):
-                raise NotSent(not_sent_in_time(self.seconds))
-            sent()
+        if not self.shares.take(self.account):
+            slot = concurrent.futures.Future()
+            why = self.shares.enqueue(self.account, slot)
+            if why is not None:
+                queued(why)
+                try:
+                    slot.result(timeout=max(0.0, self.deadline - time.monotonic()))
+                except TimeoutError:
+                    if self.shares.withdraw(self.account, slot):
+                        raise NotSent(not_sent_in_time(self.seconds)) from None
+                sent()
         try:
             return send()
         finally:
-            self.semaphore.release()
+            self.shares.release(self.account)
 
 
 class InFlight:

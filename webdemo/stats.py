@@ -1,6 +1,6 @@
 """GET /stats: what the server holds right now, to watch it from outside under load.
 
-Read-only and cheap: two counts, a clock and one small file read. After every visitor
+Read-only and cheap: two counts, a clock, one small file read, and who asks. After every visitor
 has gone and every fetch has ended, both counts are back to zero.
 """
 
@@ -24,4 +24,8 @@ class StatsHandler(BaseHandler):
             "rss_bytes": rss_bytes(),
             # CPU time the server has used: two readings a second apart give its load.
             "cpu_seconds": round(time.process_time(), 3),
+            # Who the server takes the asker for: behind a reverse proxy, with --xheaders,
+            # the visitor's address and scheme, which fair shares and the log go by.
+            "your_address": self.request.remote_ip,
+            "scheme": self.request.protocol,
         })

@@ -207,3 +207,11 @@ def read_rows():
         return rows.evaluate_all(ROWS_JS)
 
     return read_rows
+
+
+@pytest.fixture
+def stepping(index):
+    """The side-by-side page stepping through a traced run of both columns (turns.js)."""
+    index.get_by_role("button", name="Step through the turns").click()
+    expect(index.locator("section.turns output")).to_have_text(re.compile(r"^step 1 of \d+"))
+    return index

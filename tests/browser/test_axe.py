@@ -74,6 +74,11 @@ def test_the_side_by_side_page_in_every_state(visitor, problems, read_rows):
     expect(demo.locator(".outcome li")).to_have_count(2)
     check("break-it open, a demo tried")
 
+    page.locator("#step-turns").click()
+    expect(page.locator("section.turns .turn-now, .turn-now")).to_have_count(2)
+    page.keyboard.press("ArrowRight")
+    check("stepping turn by turn")
+
     assert found == [], "\n".join(found)
     assert problems == []
 

@@ -53,7 +53,8 @@ async def measure(style, fetches, upstream, settings):
     sockets = bind_sockets(0, "127.0.0.1", backlog=LISTEN_BACKLOG)
     config = Config(port=sockets[0].getsockname()[1], timeout=settings["timeout"],
                     max_clients=settings["max_clients"], max_fetches=fetches,
-                    targets={"bench": page})
+                    targets={"bench": page},
+                    fair_shares=False)  # one run alone: it takes every slot, as measured
     app = App(config)
     server = HTTPServer(app)
     server.add_sockets(sockets)

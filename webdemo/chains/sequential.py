@@ -14,7 +14,7 @@ class SequentialChainHandler(ChainHandler):
     resume_event = "returned"
 
     async def get(self):
-        pool = self.application.thread_pool
+        pool = self.thread_pool  # this run's share of the app's threads
         await IOLoop.current().run_in_executor(pool, self.fetch_chain)
         self.render_chain()
 

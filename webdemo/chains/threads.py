@@ -28,7 +28,7 @@ class ThreadsChainHandler(ChainHandler):
         self.render_chain()
 
     def in_thread(self, index):
-        pool = self.application.thread_pool
+        pool = self.thread_pool  # this run's share of the app's threads
         return IOLoop.current().run_in_executor(pool, self.fetch_one, index)
 
     def fetch_one(self, index):

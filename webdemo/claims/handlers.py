@@ -101,7 +101,12 @@ class RunHandler(BaseHandler):
         timeout = self.application.config.timeout
         return dict(fetch=functools.partial(self.application.http_client.fetch, url),
                     fetch_blocking=functools.partial(blocking_fetch, url, timeout),
-                    pool=self.application.thread_pool, url=url, timeout=timeout)
+                    pool=self.pool(), url=url, timeout=timeout)
+
+    def pool(self):
+        """The app's threads, as this visitor's fair share of them."""
+        app = self.application
+        return app.thread_pool.lane(app.visitor(self.request), lambda: None)
 
     async def race(self, variant, n):
         resources = self.resources(RACE_PAGE)
@@ -122,7 +127,7 @@ class RunHandler(BaseHandler):
         catalog, timeout = self.application.catalog, self.application.config.timeout
         resources = dict(http_client=self.application.http_client,
                          fetch_url=functools.partial(blocking_fetch, timeout=timeout),
-                         pool=self.application.thread_pool,
+                         pool=self.pool(),
                          seconds=timeout + one_fails.GRACE_SECONDS)
         run = one(arguments, "run")
         if run is not None:  # the page a visitor opens and leaves: see left()

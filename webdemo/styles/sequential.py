@@ -16,7 +16,7 @@ class SequentialHandler(AggregateHandler):
     resume_event = "returned"
 
     async def get(self):
-        pool = self.application.thread_pool
+        pool = self.thread_pool  # this run's share of the app's threads
         rows = await IOLoop.current().run_in_executor(pool, self.fetch_all)
         self.render_results(rows)
 

@@ -5,9 +5,9 @@ without blocking the event loop. fetch_one() is plain blocking code,
 written as if no other fetch existed: the operating system switches
 between the threads, whenever one blocks or whenever it decides to. Each
 thread costs a stack of memory and a trip through the kernel every time it
-waits or is switched; the pool caps them at the server's --max-clients, and
-the rest wait in line. State lives in each thread's local variables;
-what the threads share is locked.
+waits or is switched; the pool caps them at the server's --max-clients,
+shared fairly between runs, and the rest wait in line. State lives in each
+thread's local variables; what the threads share is locked.
 """
 
 import asyncio
@@ -21,7 +21,7 @@ class ThreadsHandler(AggregateHandler):
     resume_event = "returned"
 
     async def get(self):
-        pool = self.application.thread_pool
+        pool = self.thread_pool  # this run's share of the app's threads
         # Each call gives the loop a Future, resolved when its thread
         # returns; gather() waits for all of them, and keeps the order
         # asked for.

@@ -24,6 +24,7 @@ from tornado.simple_httpclient import HTTPTimeoutError  # noqa: E402
 from webdemo.blocking import blocking_fetch  # noqa: E402
 from webdemo.chains.greenlets import GreenletsChainJob  # noqa: E402
 from webdemo.metrics import usage  # noqa: E402
+from webdemo.shares import Shares  # noqa: E402
 from webdemo.styles.greenlets import GreenletsJob  # noqa: E402
 
 
@@ -38,12 +39,15 @@ def fetch_within_the_deadline(url, timeout, max_body):
 
 
 def main(fd, max_clients):
-    # Ctrl-C in the terminal reaches this process too: it is the server's to handle,
-    # which then closes its end of the socket, and this process ends with it.
+    # Ctrl-C in the terminal reaches this process too, and a service manager's SIGTERM
+    # may: they are the server's to handle, which lets the jobs under way finish, then
+    # closes its end of the socket, and this process ends with it.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
     connection = socket.socket(fileno=fd)
-    # At most this many fetches at once, across all jobs (the server's --max-clients).
-    client_slots = threading.BoundedSemaphore(max_clients)
+    # At most this many fetches at once, across all jobs (the server's --max-clients),
+    # shared fairly between them. Patched: a greenlet that waits lets the others run.
+    client_shares = Shares(max_clients)
     # Patched: a greenlet that waits for the lock lets the others run.
     sending = threading.Lock()
 
@@ -66,7 +70,7 @@ def main(fd, max_clients):
                     jobs[request["job"]].answers.put(request["answer"])
             else:
                 kind = GreenletsChainJob if request.get("chain") else GreenletsJob
-                job = jobs[request["job"]] = kind(send, request, client_slots,
+                job = jobs[request["job"]] = kind(send, request, client_shares,
                                                   fetch_within_the_deadline)
                 gevent.spawn(job.get).link(lambda _, job_id=request["job"]: jobs.pop(job_id))
 

@@ -34,14 +34,15 @@ class WorkerHandler(AggregateHandler):
                 "timeout": self.plan.timeout, "limit": self.plan.limit,
                 "run_seconds": slots.seconds,
                 "seconds_to_deadline": slots.deadline - time.monotonic(),
-                "max_body": self.application.config.max_body_bytes}
+                "max_body": self.application.config.max_body_bytes,
+                "visitor": self.visitor}  # whose share of the worker's fetches
 
     def take_message(self, message):
         index = message["index"]
         if message["kind"] == "fetch-start":
             self.fetch_started(index)
-        elif message["kind"] == "queued":
-            self.fetch_queued(index)
+        elif message["kind"] in ("queued", "shared"):
+            self.fetch_queued(index, message["kind"])
         elif message["kind"] == "sent":
             self.fetch_sent(index)
         else:

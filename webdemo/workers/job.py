@@ -16,17 +16,18 @@ class WorkerJob:
     server as it happens; the server makes the rows (webdemo/workers/handler.py).
     """
 
-    def __init__(self, send, request, client_slots, fetch_url):
+    def __init__(self, send, request, client_shares, fetch_url):
         self.send = send
         self.fetch_url = fetch_url  # blocking_fetch(), as the worker process keeps its deadline
         self.job = request["job"]
         self.targets = request["targets"]  # URLs
         self.timeout = request["timeout"]
         self.max_body = request["max_body"]
-        # At most `limit` fetches at once, as in every style; the others wait in line.
+        # At most `limit` fetches at once, as in every style, within the visitor's fair
+        # share of the worker's --max-clients across its jobs; the others wait in line.
         self.slots = ThreadSlots(request["limit"], request["run_seconds"],
-                                 request["seconds_to_deadline"])
-        self.client_slots = client_slots
+                                 request["seconds_to_deadline"], client_shares,
+                                 request.get("visitor"))
 
     def tell(self, kind, **details):
         self.send({"job": self.job, "kind": kind} | details)
@@ -34,12 +35,11 @@ class WorkerJob:
     def fetch_blocking(self, index):
         self.tell("fetch-start", index=index)
         return self.slots.submit(lambda: self.send_blocking(index),
-                                 lambda: self.tell("queued", index=index),
+                                 lambda why: self.tell(why, index=index),
                                  lambda: self.tell("sent", index=index))
 
     def send_blocking(self, index):
-        with self.client_slots:  # --max-clients across all jobs, as the thread pool's
-            return self.fetch_url(self.targets[index], self.timeout, self.max_body)
+        return self.fetch_url(self.targets[index], self.timeout, self.max_body)
 
     def succeeded(self, index, response):
         return self.row(index, outcome(response))
@@ -66,8 +66,8 @@ class ChainJob(WorkerJob):
 
     start = START
 
-    def __init__(self, send, request, client_slots, fetch_url):
-        super().__init__(send, request, client_slots, fetch_url)
+    def __init__(self, send, request, client_shares, fetch_url):
+        super().__init__(send, request, client_shares, fetch_url)
         self.targets = dict(enumerate(self.targets))  # index -> URL; answers add to it
         # gevent's, once patched: a greenlet that waits for its answer lets others run.
         self.answers = queue.SimpleQueue()

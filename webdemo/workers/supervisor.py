@@ -7,11 +7,13 @@ sockets included, so the greenlet style runs in a worker process of its own. The
 server talks to it over a socket pair, one JSON object a line:
 
     server -> worker  {"job": 7, "targets": [url, ...], "timeout": s, "limit": n,
-                       "run_seconds": s, "seconds_to_deadline": s, "max_body": bytes}
+                       "run_seconds": s, "seconds_to_deadline": s, "max_body": bytes,
+                       "visitor": address}   (whose fair share: webdemo/shares.py)
                       or  {"job": 8, "usage": true}
     worker -> server  {"kind": "ready"}                    once, when it has started
                       {"job": 7, "kind": "fetch-start", "index": 0}
                       {"job": 7, "kind": "queued", "index": 1}   no free slot (limit)
+                      {"job": 7, "kind": "shared", "index": 1}   nor in its fair share of the worker
                       {"job": 7, "kind": "sent", "index": 1}     a slot came free
                       {"job": 7, "kind": "row", "index": 0, "status": 200, "bytes": 14336,
                        "error": null, "failure": null}   (see outcomes.seen_as())

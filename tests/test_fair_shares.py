@@ -1,0 +1,179 @@
+"""Fair shares: a greedy visitor's runs, whatever the bounds let them hold, delay nobody else.
+
+The greedy visitor and the others connect from different loopback addresses (127.0.0.2,
+127.0.0.3, ...), as visitors from different machines would. Each greedy run hangs: its
+fetches hold their slots for the whole timeout (0.5 s x slow motion 10 = 5 s). Before
+fair shares, they held every slot, and a seed run (about 0.3 s alone) waited 5 s.
+"""
+
+import json
+import time
+
+import pytest
+from helpers import query, started, until
+from tornado.httpclient import AsyncHTTPClient
+
+from webdemo import aggregate as shared
+from webdemo import live
+from webdemo.app import Config
+
+GREEDY, OTHER, SCHOOL = "127.0.0.2", "127.0.0.3", "127.0.0.4"
+HOLD_SECONDS = 5  # a greedy fetch's hold: the timeout below, x10
+# A seed run answers in about 0.3 s alone; this leaves room for a busy machine, and is
+# still far below the greedy visitor's hold.
+SEED_SECONDS = 2
+HANGS = {"fetch": ["hangs"] * 200, "slow": 10}
+
+
+@pytest.fixture
+def config(request, http_port):
+    return Config(port=http_port, timeout=HOLD_SECONDS / 10,
+                  fair_shares=getattr(request, "param", True))
+
+
+class Visitor:
+    """Live runs from one address, read as their events arrive; never awaited to the end."""
+
+    def __init__(self, base_url, address):
+        self.base_url, self.address = base_url, address
+        self.client = AsyncHTTPClient(force_instance=True, max_clients=500)
+        self.events, self.runs = [], []
+
+    def start(self, style, **params):
+        buffer = b""
+
+        def on_chunk(chunk):
+            nonlocal buffer
+            *complete, buffer = (buffer + chunk).split(b"\n\n")
+            for block in complete:
+                fields = dict(line.split(": ", 1) for line in block.decode().splitlines())
+                self.events.append((fields["event"], json.loads(fields["data"])))
+
+        self.runs.append(self.client.fetch(
+            f"{self.base_url}/{style}?{query(format='events', **params)}",
+            network_interface=self.address, streaming_callback=on_chunk,
+            request_timeout=60, raise_error=False))
+
+    def waiting_for_its_share(self):
+        return any(name == "event" and data["kind"] == "shared" for name, data in self.events)
+
+    def close(self):
+        self.client.close()
+
+
+async def timed_json(http_client, base_url, address, style, **params):
+    began = time.monotonic()
+    response = await http_client.fetch(f"{base_url}/{style}?{query(format='json', **params)}",
+                                       network_interface=address, request_timeout=30)
+    return json.loads(response.body), time.monotonic() - began
+
+
+async def seed_run_beside_greedy(http_client, base_url, app, greedy_style, seed_styles,
+                                 **greedy_params):
+    await started(app, greedy_style)
+    greedy = Visitor(base_url, GREEDY)
+    try:
+        for _ in range(3):  # more than the server has slots: 600 fetches, 200 slots
+            greedy.start(greedy_style, **greedy_params)
+        # It holds all it may: its runs now wait for their share.
+        await until(greedy.waiting_for_its_share, seconds=10)
+        for style in seed_styles:
+            await started(app, style)
+            result, seconds = await timed_json(http_client, base_url, OTHER, style,
+                                               scenario="seed")
+            assert result["ok"] == 3, result["results"]
+            assert seconds < SEED_SECONDS, f"{style}: the seed run took {seconds:.1f} s"
+        assert not any(run.done() for run in greedy.runs)  # still holding its slots
+    finally:
+        greedy.close()
+
+
+@pytest.mark.gen_test(timeout=40)
+async def test_a_seed_run_on_the_shared_client_is_not_held_up_by_a_greedy_one(
+        http_client, base_url, app):
+    await seed_run_beside_greedy(http_client, base_url, app, "coroutines",
+                                 ["callbacks", "coroutines", "generators"], **HANGS)
+
+
+@pytest.mark.gen_test(timeout=40)
+async def test_a_seed_run_on_the_thread_pool_is_not_held_up_by_a_greedy_one(
+        http_client, base_url, app, monkeypatch):
+    # The greedy runs' threads wait in line for their limit of 1: let the line end soon.
+    monkeypatch.setattr(shared, "RUN_SECONDS", 10)
+    await seed_run_beside_greedy(http_client, base_url, app, "threads",
+                                 ["threads", "sequential"], limit=1, **HANGS)
+
+
+@pytest.mark.gen_test(timeout=40)
+async def test_a_seed_run_in_the_greenlet_worker_is_not_held_up_by_a_greedy_one(
+        http_client, base_url, app):
+    await seed_run_beside_greedy(http_client, base_url, app, "greenlets", ["greenlets"],
+                                 **HANGS)
+
+
+@pytest.mark.gen_test(timeout=40)
+@pytest.mark.parametrize("config", [False], indirect=True)
+async def test_without_fair_shares_the_greedy_one_holds_everyone_up(
+        http_client, base_url, app, config):
+    # What the tests above would catch: a first-come line, where the same seed run
+    # waits out the greedy visitor's hangs.
+    greedy = Visitor(base_url, GREEDY)
+    try:
+        greedy.start("coroutines", **HANGS)
+        await until(lambda: len(app.in_flight) >= 200, seconds=10)
+        _, seconds = await timed_json(http_client, base_url, OTHER, "coroutines",
+                                      scenario="seed")
+        assert seconds > HOLD_SECONDS / 2
+    finally:
+        greedy.close()
+
+
+@pytest.mark.gen_test(timeout=40)
+async def test_a_visitor_over_their_share_of_live_runs_is_told_so_and_others_are_served(
+        http_client, base_url, monkeypatch):
+    monkeypatch.setattr(live, "MAX_LIVE_STREAMS", 4)  # 2 an address
+    greedy = Visitor(base_url, GREEDY)
+    try:
+        for _ in range(2):
+            greedy.start("coroutines", **HANGS)
+        await until(lambda: sum(name == "run" for name, _ in greedy.events) == 2)
+        refused = await http_client.fetch(
+            f"{base_url}/coroutines?format=events&lang=ko", network_interface=GREEDY,
+            raise_error=False)
+        assert refused.code == 503
+        assert json.loads(refused.body)["error"] == (
+            "같은 주소에서 실시간 실행 2개가 이미 진행 중입니다: 하나가 끝나면 다시 해 보세요")
+        seed = Visitor(base_url, OTHER)
+        began = time.monotonic()
+        seed.start("callbacks", scenario="seed")
+        response = await seed.runs[0]
+        assert response.code == 200 and seed.events[-1][0] == "aggregate"
+        assert time.monotonic() - began < SEED_SECONDS
+        seed.close()
+    finally:
+        greedy.close()
+
+
+@pytest.mark.gen_test(timeout=60)
+async def test_a_class_behind_one_address_is_served_and_so_is_everyone_else(
+        http_client, base_url, app):
+    # 100 students behind one school address press "Run both" on one-hangs: 600
+    # fetches from one address, more than it may hold at once. All are served, and a
+    # visitor from elsewhere is not held up meanwhile.
+    school = Visitor(base_url, SCHOOL)
+    try:
+        for _ in range(100):
+            for style in ("callbacks", "coroutines"):
+                school.start(style, scenario="one-hangs")
+        await until(school.waiting_for_its_share, seconds=10)
+        result, seconds = await timed_json(http_client, base_url, OTHER, "coroutines",
+                                           scenario="seed")
+        assert result["ok"] == 3 and seconds < SEED_SECONDS
+        responses = [await run for run in school.runs]
+        assert {response.code for response in responses} == {200}
+        aggregates = [data for name, data in school.events if name == "aggregate"]
+        assert len(aggregates) == 200
+        errors = {row["error"] for data in aggregates for row in data["results"]}
+        assert errors == {"Timeout during request", None}  # the hang's, and no other
+    finally:
+        school.close()

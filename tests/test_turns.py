@@ -1,0 +1,149 @@
+"""trace=turns: the loop's turns of a run, read from the running loop, in the style's terms."""
+
+import asyncio
+import inspect
+from asyncio import events
+
+import pytest
+from helpers import STYLE_NAMES, aggregate, get_json, started
+
+from webdemo import turns
+from webdemo.looptrace import RUN_HANDLE, TRACER
+from webdemo.styles import STYLES
+
+
+def entries(answer, **match):
+    return [entry for turn in answer["turns"] for entry in turn["ran"]
+            if all(entry.get(key) == value for key, value in match.items())]
+
+
+def line_of(style, text):
+    """The line of the style's file that holds `text`, exactly once."""
+    lines = inspect.getsource(STYLES[style].module).splitlines()
+    found = [number for number, line in enumerate(lines, 1) if text in line]
+    assert len(found) == 1, (text, found)
+    return found[0]
+
+
+def untraced(loop):
+    """Whether asyncio is as it ships: no wrapper on the loop, none on Handle."""
+    return "_run_once" not in vars(loop) and events.Handle._run is RUN_HANDLE
+
+
+@pytest.mark.gen_test
+@pytest.mark.parametrize("style", STYLE_NAMES)
+async def test_a_traced_run_of_each_style_has_its_turns(http_client, base_url, app, style):
+    await started(app, style)
+    answer = await aggregate(http_client, base_url, style, trace="turns")
+    assert answer["ok"] == 3 and answer["turns_cut"] is False
+    assert len(answer["turns"]) >= 3
+    assert [turn["t_ms"] for turn in answer["turns"]] == \
+        sorted(turn["t_ms"] for turn in answer["turns"])
+    for turn in answer["turns"]:
+        assert 0 <= turn["t_ms"] <= answer["elapsed_ms"]
+        assert turn["ran"] and {entry["kind"] for entry in turn["ran"]} <= \
+            {"task", "callback", "io", "timer", "thread"}
+    assert untraced(asyncio.get_running_loop())  # the last traced run took it all away
+
+
+@pytest.mark.gen_test
+async def test_in_callbacks_each_response_is_a_callback_with_its_index(http_client, base_url):
+    answer = await aggregate(http_client, base_url, "callbacks", trace="turns")
+    called = entries(answer, kind="callback", what="handle_response")
+    assert sorted(entry["index"] for entry in called) == [0, 1, 2]
+    assert {entry["line"] for entry in called} == \
+        {line_of("callbacks", "def handle_response(self, index, future):")}
+    # Each in a turn of its own, after the turn in which its socket was read.
+    for entry in called:
+        read = entries(answer, kind="io", index=entry["index"])
+        assert read, entry
+    last = [entry for entry in called if "render" in entry.get("events", [])]
+    assert len(last) == 1 and last[0]["remaining"] == 0
+
+
+@pytest.mark.gen_test
+@pytest.mark.parametrize("style, text", [
+    ("coroutines", "response = await self.fetch(index)"),
+    ("generators", "response = yield self.fetch(index)"),
+])
+async def test_each_fetch_resumes_at_its_await_or_yield(http_client, base_url, style, text):
+    answer = await aggregate(http_client, base_url, style, trace="turns")
+    resumed = [entry for entry in entries(answer, kind="task", what="fetch_one")
+               if "resumed" in entry.get("events", [])]
+    assert sorted(entry["index"] for entry in resumed) == [0, 1, 2]
+    assert {entry["line"] for entry in resumed} == {line_of(style, text)}
+    assert {entry["until"] for entry in resumed} == {None}  # each returned its row
+    render = entries(answer, kind="task", what="get")[-1]
+    assert render["until"] == line_of(style, "self.render_results(rows)")
+
+
+@pytest.mark.gen_test
+@pytest.mark.parametrize("style", ["threads", "sequential"])
+async def test_threads_start_and_return_off_the_loop_which_learns_of_it(
+        http_client, base_url, style):
+    answer = await aggregate(http_client, base_url, style, trace="turns")
+    for step, text in [("start", "response = self.fetch_blocking(index)"),
+                       ("return", "return self.succeeded(index, response)")]:
+        found = entries(answer, kind="thread", step=step)
+        assert sorted(entry["index"] for entry in found) == [0, 1, 2]
+        assert {entry["line"] for entry in found} == {line_of(style, text)}
+    off_loop = [turn for turn in answer["turns"] if turn.get("thread")]
+    assert all(turn["thread"].startswith("fetch") for turn in off_loop)
+    learnt = entries(answer, kind="thread", step="learnt")
+    # Threads: each thread's result in turn; sequential: one thread, one list of rows.
+    assert sorted(entry["index"] for entry in learnt) == \
+        ([0, 1, 2] if style == "threads" else [None])
+
+
+@pytest.mark.gen_test
+async def test_the_blocking_sleep_is_one_turn_of_its_length(http_client, base_url):
+    answer = await get_json(http_client, f"{base_url}/break/blocking/callbacks"
+                            "?format=json&trace=turns&block_ms=400")
+    [turn] = [turn for turn in answer["turns"] if any(
+        "blocked" in entry.get("events", []) for entry in turn["ran"])]
+    assert 400 <= turn["ms"] < 400 * 2
+    assert all(other["ms"] < 100 for other in answer["turns"] if other is not turn
+               and other["ms"] is not None)
+
+
+@pytest.mark.gen_test
+async def test_the_bound_cuts_and_says_so(http_client, base_url, monkeypatch):
+    monkeypatch.setattr(turns, "MAX_ENTRIES", 5)
+    answer = await aggregate(http_client, base_url, "coroutines", trace="turns",
+                             scenario="fan-out", n=20)
+    assert answer["ok"] == 20 and answer["turns_cut"] is True
+    assert len(entries(answer)) == 5
+
+
+@pytest.mark.gen_test
+async def test_an_untraced_run_has_no_turns_and_installs_nothing(http_client, base_url):
+    loop = asyncio.get_running_loop()
+    asked = asyncio.ensure_future(aggregate(http_client, base_url, "coroutines",
+                                            fetch="/upstream/slow?delay_ms=200"))
+    await asyncio.sleep(0.1)
+    assert not asked.done() and untraced(loop)
+    assert type(loop)._run_once.__get__(loop).__func__ is loop._run_once.__func__
+    answer = await asked
+    assert "turns" not in answer and "turns_cut" not in answer
+    assert not TRACER.runs
+
+
+@pytest.mark.gen_test
+async def test_two_traced_runs_at_once_each_have_their_own(http_client, base_url):
+    one, other = await asyncio.gather(
+        aggregate(http_client, base_url, "callbacks", trace="turns"),
+        aggregate(http_client, base_url, "coroutines", trace="turns"))
+    assert sorted(entry["index"] for entry in
+                  entries(one, kind="callback", what="handle_response")) == [0, 1, 2]
+    assert not entries(one, what="fetch_one") and not entries(other, what="handle_response")
+    assert untraced(asyncio.get_running_loop())
+
+
+@pytest.mark.gen_test
+async def test_trace_asks_for_turns_on_a_loop_that_has_them(http_client, base_url,
+                                                             monkeypatch):
+    answer = await aggregate(http_client, base_url, "callbacks", expect=400, trace="calls")
+    assert answer["error"] == "trace must be turns, not 'calls'"
+    monkeypatch.setattr(turns, "can_trace", lambda loop: False)  # as on uvloop's loop
+    answer = await aggregate(http_client, base_url, "callbacks", expect=400, trace="turns")
+    assert "--loop asyncio" in answer["error"]
