@@ -28,7 +28,7 @@ export function redraw() {
   }), REDRAW_MS);
 }
 
-async function run(column, query, path = `/${column.style}`) {
+async function run(column, query, path = column.path) {
   const { result } = column;
   result.setAttribute("aria-busy", "true");
   result.replaceChildren(el("p", "placeholder",
@@ -112,6 +112,13 @@ export function start() {
       if (form.reportValidity()) busy(() => runColumns([column]));
     });
   }
+  // Another job shows other sources and scenarios: the page is asked for again.
+  document.getElementById("job").addEventListener("change", (event) => {
+    const address = new URL(window.location);
+    address.searchParams.set("job", event.target.value);
+    address.searchParams.delete("scenario");
+    window.location.assign(address);
+  });
   const scenario = document.getElementById("scenario");
   scenario.addEventListener("change", () => {
     sendOnlyShownKnobs(scenario.value);

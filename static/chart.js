@@ -7,6 +7,7 @@ import { errorText, t } from "./words.js";
 // The layout, in pixels.
 const MIN_WIDTH = 320;
 const LABEL_WIDTH = 104;  // the targets' names, left of the axis
+const STEP_WIDTH = 20;  // and a chain's step before each name
 const RIGHT_MARGIN = 8;
 const AXIS_TOP = 18;  // the ticks' labels stand above it
 const TICK_BASELINE = 11;
@@ -25,7 +26,8 @@ const MIN_BAR_WIDTH = 2;  // an instant fetch still shows its outcome
 const MIN_WAIT_WIDTH = 1;
 const HATCH_SIZE = 6;
 const TICKS = 4;  // intervals on the axis
-const TICK_ANCHORS = ["start", "middle", "middle", "middle", "end"];
+const FEW_TICKS = 2;  // on an axis too narrow for four intervals' labels not to touch
+const MIN_WIDTH_FOR_TICKS = 240;
 
 // A round number of milliseconds at or above `value`, for the end of the axis.
 export function niceCeiling(value) {
@@ -44,8 +46,9 @@ export function drawChart(container, run, axis_ms, hatch) {
   const rowHeight = count <= ROWS_AT_FULL_HEIGHT ? ROW_HEIGHT
     : Math.max(MIN_ROW_HEIGHT, Math.floor(MANY_ROWS_HEIGHT / count));
   const height = AXIS_TOP + count * rowHeight + BOTTOM_MARGIN;
-  const x = (time) => LABEL_WIDTH
-    + (Math.min(time, axis_ms) / axis_ms) * (width - LABEL_WIDTH - RIGHT_MARGIN);
+  const labelWidth = LABEL_WIDTH + (run.fetches.some((fetch) => fetch.step) ? STEP_WIDTH : 0);
+  const x = (time) => labelWidth
+    + (Math.min(time, axis_ms) / axis_ms) * (width - labelWidth - RIGHT_MARGIN);
   const vertical = (time, className, ...children) => svg("line", { x1: x(time), x2: x(time),
     y1: AXIS_TOP - GRID_OVERHANG, y2: height, class: className }, ...children);
   const chart = svg("svg", { width, height, viewBox: `0 0 ${width} ${height}` },
@@ -53,10 +56,12 @@ export function drawChart(container, run, axis_ms, hatch) {
       patternUnits: "userSpaceOnUse", patternTransform: "rotate(45)" },
     svg("rect", { width: HATCH_SIZE, height: HATCH_SIZE, class: "hatch-ground" }),
     svg("line", { x1: 0, y1: 0, x2: 0, y2: HATCH_SIZE, class: "hatch-line" }))));
-  for (let tick = 0; tick <= TICKS; tick += 1) {
-    const time = (axis_ms * tick) / TICKS;
+  const ticks = width - labelWidth - RIGHT_MARGIN < MIN_WIDTH_FOR_TICKS ? FEW_TICKS : TICKS;
+  for (let tick = 0; tick <= ticks; tick += 1) {
+    const time = (axis_ms * tick) / ticks;
+    const anchor = tick === 0 ? "start" : tick === ticks ? "end" : "middle";
     chart.append(vertical(time, "grid"), svg("text", { x: x(time), y: TICK_BASELINE,
-      class: "tick", "text-anchor": TICK_ANCHORS[tick] }, tickText(time)));
+      class: "tick", "text-anchor": anchor }, tickText(time)));
   }
   if (run.limit >= count && run.timeout_ms <= axis_ms) {  // all sent at once: one deadline
     chart.append(vertical(run.timeout_ms, "timeout", svg("title", {}, t("timeout"))));
@@ -64,9 +69,15 @@ export function drawChart(container, run, axis_ms, hatch) {
   const now_ms = run.now_ms();
   run.fetches.forEach((fetch, index) => {
     const top = AXIS_TOP + index * rowHeight;
+    // A chain's rows come in step order: a rule where a step begins draws its staircase.
+    if (fetch.step > 1 && run.fetches[index - 1]?.step !== fetch.step) {
+      chart.append(svg("line", { x1: 0, x2: width, y1: top, y2: top, class: "step-rule" }));
+    }
     if (rowHeight >= MIN_LABELLED_ROW_HEIGHT) {
+      const step = fetch.step ? [svg("tspan", { class: "step" }, `${fetch.step} `),
+        svg("title", {}, t("step {step}", { step: fetch.step }))] : [];
       chart.append(svg("text", { x: 0, y: top + rowHeight * LABEL_BASELINE, class: "label" },
-        fetch.target));
+        ...step, fetch.target));
     }
     if (fetch.start_ms === null) return;
     const end_ms = fetch.end_ms === null ? now_ms : fetch.end_ms;

@@ -9,6 +9,7 @@ export class Column {
   constructor(article) {
     this.article = article;
     this.style = article.dataset.style;
+    this.path = article.dataset.path;  // its handler of the chosen job
     this.chart = article.querySelector(".chart");
     this.key = article.querySelector(".timeline-key");  // the stacked page has one for all
     this.result = article.querySelector(".result");

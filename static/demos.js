@@ -5,25 +5,32 @@ import { el } from "./dom.js";
 import { askJSON } from "./http.js";
 import { errorText, t } from "./words.js";
 
+// Runs `kept` and `broken` (the same callbacks code without its error check) on each
+// scenario; says how the failure in row `wrongRow` passed for a success.
+async function forgottenCheck(kept, broken, scenarios, wrongRow) {
+  const lines = [];
+  for (const scenarioName of scenarios) {
+    const [checked, forgotten] = await Promise.all([
+      askJSON(`${kept}?scenario=${scenarioName}`), askJSON(`${broken}?scenario=${scenarioName}`)]);
+    const wrong = forgotten.results[wrongRow];
+    lines.push(el("li", "", el("code", "", scenarioName), " ",
+      t("with the check: {ok} ok, {failed} failed; without it: {wrong_ok} ok, {wrong_failed} failed.",
+        { ok: checked.ok, failed: checked.failed, wrong_ok: forgotten.ok, wrong_failed: forgotten.failed }),
+      " ", wrong.status === 599  // Tornado's own code for an answer that never came
+        ? t("{target} never answered (Tornado's stand-in status 599, 0 bytes) and passed for a success.",
+          { target: wrong.target })
+        : t("{target} answered {status} with {bytes} bytes and passed for a success.",
+          { target: wrong.target, status: wrong.status, bytes: wrong.bytes })));
+  }
+  return [el("ul", "", ...lines)];
+}
+
 const DEMOS = {
-  async "forgotten-check"() {
-    const lines = [];
-    for (const scenarioName of ["one-fails", "one-refused"]) {
-      const [kept, forgotten] = await Promise.all([
-        askJSON(`/callbacks?scenario=${scenarioName}`),
-        askJSON(`/break/forgotten-check?scenario=${scenarioName}`)]);
-      const wrong = forgotten.results[1];
-      lines.push(el("li", "", el("code", "", scenarioName), " ",
-        t("with the check: {ok} ok, {failed} failed; without it: {wrong_ok} ok, {wrong_failed} failed.",
-          { ok: kept.ok, failed: kept.failed, wrong_ok: forgotten.ok, wrong_failed: forgotten.failed }),
-        " ", wrong.status === 599  // Tornado's own code for an answer that never came
-          ? t("{target} never answered (Tornado's stand-in status 599, 0 bytes) and passed for a success.",
-            { target: wrong.target })
-          : t("{target} answered {status} with {bytes} bytes and passed for a success.",
-            { target: wrong.target, status: wrong.status, bytes: wrong.bytes })));
-    }
-    return [el("ul", "", ...lines)];
-  },
+  "forgotten-check": () => forgottenCheck("/callbacks", "/break/forgotten-check",
+    ["one-fails", "one-refused"], 1),
+  // The chain's third row is the page of its middle step that fails.
+  "forgotten-check-chain": () => forgottenCheck("/chain/callbacks", "/break/forgotten-check-chain",
+    ["chain-link-fails"], 2),
   async "essay-2016"() {
     const answer = await askJSON("/break/essay-2016");
     const fetched = answer.fetch.error

@@ -7,7 +7,7 @@ import { errorText, t } from "./words.js";
 // Fills `section` with the aggregate of `style`; with totalsOnly, the totals alone.
 export function showResults(section, style, aggregate, totalsOnly) {
   section.replaceChildren(totals(aggregate),
-    ...(totalsOnly ? [] : [table(aggregate), ...failures(style, aggregate)]));
+    ...(totalsOnly ? [] : [table(aggregate), ...skipped(aggregate), ...failures(style, aggregate)]));
 }
 
 function totals(aggregate) {
@@ -18,7 +18,8 @@ function totals(aggregate) {
 }
 
 function table(aggregate) {
-  const names = [[t("target"), ""], [t("status"), ""], [t("bytes"), "num"], [t("time"), "num"],
+  const steps = aggregate.job === "chain";  // a chain's rows say their step
+  const names = [...(steps ? [[t("step"), "num"]] : []), [t("target"), ""], [t("status"), ""], [t("bytes"), "num"], [t("time"), "num"],
     [t("error"), ""], [t("waited in line"), "num"]];
   const head = el("tr", "", ...names.map(([name, className]) => {
     const th = el("th", className, name);
@@ -26,6 +27,7 @@ function table(aggregate) {
     return th;
   }));
   const rows = aggregate.results.map((row) => el("tr", row.error ? "failed" : "ok",
+    ...(steps ? [el("td", "num", String(row.step))] : []),
     el("td", "", el("code", "", row.target)),
     el("td", "", row.status === null ? "–" : String(row.status)),
     el("td", "num", String(row.bytes)),
@@ -35,12 +37,17 @@ function table(aggregate) {
   return el("table", "results", el("thead", "", head), el("tbody", "", ...rows));
 }
 
+function skipped(aggregate) {
+  return aggregate.skipped ? [el("p", "skipped", t("The last step was not taken: {reason}",
+    { reason: errorText(aggregate.skipped) }))] : [];
+}
+
 // What each failure looked like to this style's code: the object it was handed, or the
 // exception raised in it, with its traceback.
 function failures(style, aggregate) {
   return aggregate.results.filter((row) => row.failure).map((row) => {
     const { failure } = row;
-    const inThisCode = failure.traceback && failure.traceback.includes(`webdemo/styles/${style}.py`);
+    const inThisCode = failure.traceback && failure.traceback.includes(`webdemo/${aggregate.job === "chain" ? "chains" : "styles"}/${style}.py`);
     const how = inThisCode ? t("Raised in this code, at the line that waited for it:")
       : failure.traceback ? t("Raised inside Tornado, then handed to this code as an object: its traceback never passes through this code.")
         : t("Handed to this code as an object; never raised, so there is no traceback.");

@@ -26,15 +26,20 @@ export class Run {
 
   event(event) {
     this.latest_ms = Math.max(this.latest_ms, event.t_ms);
+    if (event.index === undefined) return;
+    // A chain's targets come as it reads them: a fetch's first event brings its row.
+    this.fetches[event.index] ??= { target: event.target, start_ms: null, waiting: false,
+      queued_ms: 0, end_ms: null };
     const fetch = this.fetches[event.index];
-    if (!fetch) return;
+    if (event.step) fetch.step = event.step;
+    if (event.kind === "link-refused") fetch.start_ms = event.t_ms;  // never fetched
     if (event.kind === "fetch-start") fetch.start_ms = event.t_ms;
     else if (event.kind === "queued" || event.kind === "shared") fetch.waiting = true;
     else if (event.kind === "sent") {
       fetch.waiting = false;
       fetch.queued_ms = event.t_ms - fetch.start_ms;
     } else if ("error" in event) {  // the fetch's result reached the style's code
-      Object.assign(fetch, { end_ms: event.t_ms, status: event.status, error: event.error });
+      Object.assign(fetch, { end_ms: event.t_ms, status: event.status ?? null, error: event.error });
     }
   }
 
@@ -42,7 +47,7 @@ export class Run {
   // the HTTP client's counted in queued_ms.
   finish(aggregate) {
     this.fetches = aggregate.results.map((row) => ({
-      target: row.target, start_ms: row.start_ms, waiting: false, queued_ms: row.queued_ms,
+      target: row.target, step: row.step, start_ms: row.start_ms, waiting: false, queued_ms: row.queued_ms,
       end_ms: row.end_ms, status: row.status, error: row.error }));
     this.latest_ms = aggregate.elapsed_ms;
     this.running = false;

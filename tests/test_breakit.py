@@ -113,3 +113,20 @@ async def test_the_blocking_demo_sleeps_on_the_loop_and_knows_where_the_other_ru
     button = re.search(r'<button[^>]*id="try-blocking"[^>]*>', page).group(0)
     assert f'data-style="{sleeper}"' in button
     assert f'data-other-off-loop="{other_off_loop}"' in button
+
+
+@pytest.mark.gen_test
+async def test_a_forgotten_error_check_in_the_chain_lets_the_failure_flow_on(
+        http_client, base_url):
+    kept = await get_json(
+        http_client, f"{base_url}/chain/callbacks?scenario=chain-link-fails&format=json")
+    forgotten = await get_json(
+        http_client, f"{base_url}/break/forgotten-check-chain?scenario=chain-link-fails"
+                     "&format=json")
+    assert (kept["ok"], kept["failed"]) == (4, 1)
+    assert (forgotten["ok"], forgotten["failed"]) == (5, 0)
+    row = forgotten["results"][2]
+    assert (row["step"], row["target"], row["status"], row["bytes"], row["error"]) == \
+        (2, "broken", 500, 256, None)
+    # The chain went on to its last step as if nothing had failed.
+    assert forgotten["results"][-1]["step"] == 3 and forgotten["skipped"] is None

@@ -21,13 +21,14 @@ from webdemo.base import (
     script_messages,
 )
 from webdemo.breakit import DEMOS
+from webdemo.chain import SKIPPED_TEXTS
 from webdemo.claims.demos import messages as claims_messages
 from webdemo.costs.claims import CLAIMS, RULES, SEEN
 from webdemo.costs.handlers import BENCH_FAILED
 from webdemo.costs.results import SKIPPED, save_results
 from webdemo.differences import POINTS
 from webdemo.outcomes import ERROR_TEXTS
-from webdemo.pages import SCENARIO_LABELS, SETUP_SENTENCES
+from webdemo.pages import JOB_LABELS, SCENARIO_LABELS, SETUP_SENTENCES
 from webdemo.styles import STYLES
 
 TEMPLATE_STRING = re.compile(r"""\b_\((?:"((?:[^"\\]|\\.)*)"|'((?:[^'\\]|\\.)*)')""")
@@ -58,8 +59,9 @@ def messages():
     found |= {message for script in ENTRY_SCRIPTS for message in script_messages(script)}
     found |= set(SCENARIO_LABELS.values()) | set(EVENT_LABELS.values()) | set(SETUP_SENTENCES)
     found |= DEMO_TEXTS
-    found |= set(ERROR_TEXTS)
-    found |= {text for point in POINTS for text in (point.title, point.explanation)}
+    found |= set(ERROR_TEXTS) | set(SKIPPED_TEXTS) | set(JOB_LABELS.values())
+    found |= {text for point in POINTS
+              for text in (point.title, point.explanation, point.chain_explanation) if text}
     found |= {text for style in STYLES.values() for text in (style.title, style.blurb)}
     found |= {text for claim in CLAIMS for text in (claim.metric, claim.essay, *claim.legend)}
     found |= set(SEEN) | set(RULES) | set(BENCH_FAILED.values()) | {SKIPPED}

@@ -15,7 +15,7 @@ from tornado.concurrent import Future
 from tornado.httpclient import HTTPRequest, HTTPResponse
 
 from webdemo.blocking import blocking_fetch
-from webdemo.catalog import RUN_SECONDS, BadInput, one
+from webdemo.catalog import RUN_SECONDS, BadInput, Plan, one
 from webdemo.live import LiveStream
 from webdemo.outcomes import as_response, outcome, seen_as
 from webdemo.slots import LoopSlots, ThreadSlots
@@ -38,6 +38,7 @@ EVENT_LABELS = {
     "render": "rendered",
     "returned": "blocking call returned",
     "blocked": "time.sleep() on the loop's thread",
+    "link-refused": "link refused",  # a chain's (webdemo/chain.py)
 }
 
 
@@ -79,7 +80,7 @@ class AggregateHandler(LiveStream):
         if self.format not in FORMATS:
             raise BadInput("format must be %(some)s or %(last)s",
                            some=", ".join(FORMATS[:-1]), last=FORMATS[-1])
-        self.plan = self.application.catalog.plan(arguments)
+        self.plan = self.plan_run(arguments)
         self.targets = self.plan.targets
         self.started = time.perf_counter()
         self.times = [FetchTimes() for _ in self.targets]
@@ -110,6 +111,10 @@ class AggregateHandler(LiveStream):
         # An aggregate is never the same twice (its times differ): Tornado's default would
         # hash every answer for an Etag that cannot match.
         return None
+
+    def plan_run(self, arguments: dict) -> Plan:
+        """The Plan of this run, from the query: a job of another shape plans its own."""
+        return self.application.catalog.plan(arguments)
 
     def finish(self, chunk=None) -> Future:
         sent = super().finish(chunk)
@@ -217,7 +222,8 @@ class AggregateHandler(LiveStream):
         return Row(target.name, target.url, status, size, error, times.start_ms, end_ms,
                    round(queued_ms, 1), failure)
 
-    def render_results(self, rows: list[Row]) -> None:
+    def render_results(self, rows: list[Row], **fields) -> None:
+        """Answers the rows with their totals; `fields` are what a job adds to them."""
         self.log_event("render")
         aggregate = {
             "style": self.style,
@@ -227,7 +233,7 @@ class AggregateHandler(LiveStream):
             "total_bytes": sum(row.bytes for row in rows),
             "results": [vars(row) for row in rows],  # asdict() deep-copies: 15% slower
             "events": self.events,
-        } | self.knobs()
+        } | fields | self.knobs()
         if self.turns:
             aggregate |= self.turns.finish()
         if self.live:

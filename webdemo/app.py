@@ -142,6 +142,8 @@ class App(Application):
             (r"/upstream/([^/]*)", UpstreamHandler),
             (r"/stats", StatsHandler),
         ] + [(rf"/{name}", style.handler, {"style": name}) for name, style in STYLES.items()]
+        routes += [(rf"/chain/{name}", style.chain, {"style": name})
+                   for name, style in STYLES.items()]
         routes += breakit.ROUTES
         routes += claims_routes()
         super().__init__(

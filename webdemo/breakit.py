@@ -3,7 +3,8 @@
 DEMOS is their registry, read by the routes, the side-by-side page and its script. They
 live here so that the style files stay models of their styles:
 
-- ForgottenCheckHandler: the callbacks handler with its response.error check left out.
+- ForgottenCheckHandler: the callbacks handler with its response.error check left out;
+  ForgottenChainCheckHandler: the same, in the callbacks chain.
 - EssayCallHandler: the essay's 2016 call, fetch(url, handle_response), on Tornado 6.
 - blocking(): a style's handler that calls time.sleep() on the event loop's thread.
 """
@@ -20,6 +21,7 @@ from tornado.ioloop import IOLoop
 
 from webdemo.base import BaseHandler
 from webdemo.catalog import BadInput, run_knob
+from webdemo.chains.callbacks import CallbacksChainHandler
 from webdemo.outcomes import outcome
 from webdemo.styles import STYLES
 from webdemo.styles.callbacks import CallbacksHandler
@@ -42,6 +44,15 @@ class ForgottenCheckHandler(CallbacksHandler):
         response = future.result()
         row = self.succeeded(index, response)
         self.count_response(index, row)
+
+
+class ForgottenChainCheckHandler(CallbacksChainHandler):
+    """chains/callbacks.py's handle_page(), with its error check forgotten."""
+
+    def handle_page(self, position, index, future):
+        response = future.result()
+        row = self.succeeded(index, response)
+        self.count_page(position, row)
 
 
 def simple_signature(function):
@@ -164,6 +175,7 @@ class Demo:
     setup: Callable[[list], dict | None]
     try_it: str = "Try it"
     cannot_run: str = ""  # said instead of the button when setup() is None
+    jobs: tuple = ("aggregate",)  # the jobs of the pages that show it
 
 
 DEMOS = [
@@ -173,13 +185,23 @@ DEMOS = [
          ForgottenCheckHandler.handle_response,
          [(r"/break/forgotten-check", ForgottenCheckHandler, {"style": "forgotten-check"})],
          lambda styles: {"page": "/break/forgotten-check?scenario=one-fails", "data": {}}),
+    Demo("forgotten-check-chain", "Forget the error check, in the chain",
+         "The callbacks chain without the if response.error: check of its middle step. "
+         "The failure flows on as if it were data: counted as a success, and a page the "
+         "last step may choose from.",
+         ForgottenChainCheckHandler.handle_page,
+         [(r"/break/forgotten-check-chain", ForgottenChainCheckHandler,
+           {"style": "forgotten-check-chain"})],
+         lambda styles: {"page": "/break/forgotten-check-chain?scenario=chain-link-fails",
+                         "data": {}},
+         jobs=("chain",)),
     Demo("essay-2016", "The essay's 2016 call",
          "http_client.fetch(url, handle_response) on Tornado 6, which removed callback=: "
          "handle_response binds to raise_error, the fetch succeeds, and the callback never "
          "runs.",
          EssayCallHandler.get,
          [(r"/break/essay-2016", EssayCallHandler)],
-         lambda styles: {"page": "/break/essay-2016", "data": {}}),
+         lambda styles: {"page": "/break/essay-2016", "data": {}}, jobs=("aggregate", "chain")),
     Demo("blocking", "Block the loop",
          "time.sleep() in a handler whose code runs on the event loop's thread, as its "
          "first fetch succeeds. Every handler of the loop stops with it: the other column "

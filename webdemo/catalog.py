@@ -14,9 +14,19 @@ from urllib.parse import parse_qs, urlencode, urlsplit
 
 from tornado.web import HTTPError
 
+from webdemo.scenarios import (
+    BUILT_IN,
+    CHAIN_PAGES,
+    CHAIN_SCENARIOS,
+    FAN_OUT_SIZE,
+    MAX_LINKS,
+    REFUSED,
+    SCENARIOS,
+    SEED,
+)
+
 MAX_FETCHES = 200
 MAX_SPEC_LENGTH = 300
-FAN_OUT_SIZE = 100  # the most a fan-out scenario asks for, and its default
 MAX_TIMEOUT = 25  # seconds: the longest --timeout, and so the longest any fetch waits
 # A run's fetches must all have been sent within this long; any still waiting for a
 # free slot then fail unsent. With each fetch bounded by its timeout, a run ends by
@@ -38,30 +48,6 @@ RUN_LIMITS = {
     "n": (1, FAN_OUT_SIZE, FAN_OUT_SIZE),  # how many fetches a fan-out makes
     "limit": (1, MAX_FETCHES, None),  # fetches of one run in flight at once
     "slow": (1, 10, 1),  # slow motion: simulated delays and the timeout times this
-}
-
-# The essay's three sites, simulated with different latencies and sizes.
-BUILT_IN = {
-    "google.com": "/upstream/google.com?delay_ms=120&bytes=14336",
-    "yandex.ru": "/upstream/yandex.ru?delay_ms=240&bytes=9216",
-    "python.org": "/upstream/python.org?delay_ms=180&bytes=20480",
-    "broken": "/upstream/broken?delay_ms=60&status=500&bytes=256",
-    # Longer than any allowed --timeout, so a fetch of it always times out.
-    "hangs": "/upstream/hangs?delay_ms=30000",
-}
-REFUSED = "refused"  # a port this server holds without listening: connecting is refused
-
-SEED = ["google.com", "yandex.ru", "python.org"]
-SCENARIOS = {
-    "seed": SEED,
-    "one-fails": ["google.com", "broken", "python.org"],
-    "one-hangs": ["google.com", "hangs", "python.org"],
-    "one-refused": ["google.com", REFUSED, "python.org"],
-    "fan-out": [
-        f"/upstream/fan-{n:03}?delay_ms=200&bytes=2048" for n in range(1, FAN_OUT_SIZE + 1)
-    ],
-    # The essay's three sites, each with the delay_ms=D the visitor gives, in order.
-    "custom": SEED,
 }
 
 
@@ -108,16 +94,28 @@ def parse_int(name, text, limits=SIMULATOR_LIMITS):
 
 
 def simulator_params(arguments):
-    """Checks the simulator's query arguments ({name: [values]}); returns {name: int}."""
-    unknown = sorted(set(arguments) - set(SIMULATOR_LIMITS))
+    """Checks the simulator's query arguments ({name: [values]}); returns {name: int}
+    and, when given, "links": [name, ...]."""
+    known = [*SIMULATOR_LIMITS, "links"]
+    unknown = sorted(set(arguments) - set(known))
     if unknown:
         raise BadInput("unknown simulator parameter %(name)r: use %(names)s",
-                       name=unknown[0][:40], names=", ".join(SIMULATOR_LIMITS))
+                       name=unknown[0][:40], names=", ".join(known))
     params = {}
     for name, (_, _, default) in SIMULATOR_LIMITS.items():
         value = one(arguments, name)
         params[name] = default if value is None else parse_int(name, value)
+    links = one(arguments, "links")
+    if links:  # only when given: the pages that link nowhere keep their URLs
+        params["links"] = link_names(links)
     return params
+
+
+def link_names(text):
+    """The names a simulated page links to, from links=a,b,c."""
+    if text.count(",") >= MAX_LINKS:
+        raise BadInput("a page links to at most %(most)s pages", most=MAX_LINKS)
+    return [check_name(name) for name in text.split(",")]
 
 
 def parse_operator_target(text):
@@ -127,7 +125,7 @@ def parse_operator_target(text):
         raise ValueError(f"{text!r}: expected NAME=URL")
     if not NAME.fullmatch(name):
         raise ValueError(f"name {name!r}: use letters, digits, '.', '_' or '-'")
-    if name in BUILT_IN or name == REFUSED:
+    if name in BUILT_IN or name in CHAIN_PAGES or name == REFUSED:
         raise ValueError(f"name {name!r} is built in: choose another")
     parts = urlsplit(url)
     if parts.scheme not in ("http", "https") or not parts.hostname:
@@ -165,12 +163,12 @@ def one(arguments, name, default=None):
     return values[0] if values else default
 
 
-def chosen_scenario(arguments):
+def chosen_scenario(arguments, scenarios=SCENARIOS):
     """The scenario named, given at most once and known, or None."""
     scenario = one(arguments, "scenario")
-    if scenario is not None and scenario not in SCENARIOS:
+    if scenario is not None and scenario not in scenarios:
         raise BadInput("unknown scenario %(scenario)r: use %(scenarios)s",
-                       scenario=scenario[:40], scenarios=", ".join(SCENARIOS))
+                       scenario=scenario[:40], scenarios=", ".join(scenarios))
     return scenario
 
 
@@ -228,11 +226,33 @@ class Catalog:
         else:
             targets = [self.target(spec, slow) for spec in specs]
         return Plan(targets, min(knobs["limit"] or len(targets), len(targets)),
-                    min(self.timeout * slow, MAX_TIMEOUT), slow)
+                    self.fetch_timeout(slow), slow)
+
+    def fetch_timeout(self, slow):
+        """Seconds each fetch of a run may take, slow motion included."""
+        return min(self.timeout * slow, MAX_TIMEOUT)
+
+    def chain_plan(self, arguments):
+        """The Plan of a chain: its start page alone, from scenario=NAME or start=SPEC;
+        the pages it links to become targets as the chain reads them."""
+        knobs = {name: run_knob(arguments, name) for name in ("limit", "slow")}
+        scenario = chosen_scenario(arguments, CHAIN_SCENARIOS)
+        start = one(arguments, "start") or None  # a form's empty field: the scenario's
+        if start is not None and scenario is not None:
+            raise BadInput("give start=... or scenario=..., not both")
+        spec = CHAIN_SCENARIOS[scenario or "chain"] if start is None else start
+        target = self.target(spec, knobs["slow"])
+        # At most MAX_LINKS fetches are ever in flight: those of the middle step.
+        return Plan([target], min(knobs["limit"] or MAX_LINKS, MAX_LINKS),
+                    self.fetch_timeout(knobs["slow"]), knobs["slow"])
 
     def target(self, spec, slow):
+        """The Target of a fetch= spec, a start= spec, or a link read from an upstream's
+        page: an upstream is no more trusted than a visitor."""
         if spec in BUILT_IN:
             return self.simulated(BUILT_IN[spec], slow)
+        if spec in CHAIN_PAGES:
+            return self.simulated(CHAIN_PAGES[spec], slow)
         if spec in self.names:
             return Target(spec, self.names[spec])
         if len(spec) > MAX_SPEC_LENGTH:
@@ -259,4 +279,6 @@ class Catalog:
         # Capped at the simulator's longest delay, which outlasts MAX_TIMEOUT: a fetch
         # that hangs at normal speed still hangs in slow motion.
         params["delay_ms"] = min(params["delay_ms"] * slow, SIMULATOR_LIMITS["delay_ms"][1])
-        return Target(name, f"{self.self_url}/upstream/{name}?{urlencode(params)}")
+        if "links" in params:
+            params["links"] = ",".join(params["links"])
+        return Target(name, f"{self.self_url}/upstream/{name}?{urlencode(params, safe=',')}")

@@ -8,7 +8,7 @@ that loses them fails loudly (tests/test_differences.py), never silently unmarke
 import functools
 import inspect
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from webdemo.styles import STYLES
 
@@ -19,6 +19,14 @@ class Point:
     title: str
     explanation: str
     patterns: dict  # style name -> regular expressions, each matching at least one line
+    chain: dict = field(default_factory=dict)  # the same, in the style's chain file
+    chain_explanation: str | None = None  # where the chain says it otherwise
+
+    def patterns_of(self, job: str) -> dict:
+        return self.chain if job == "chain" else self.patterns
+
+    def explanation_of(self, job: str) -> str:
+        return (job == "chain" and self.chain_explanation) or self.explanation
 
 
 POINTS = [
@@ -29,6 +37,10 @@ POINTS = [
           {"callbacks": [r"raise_error=False", r"if response\.error:",
                          r"self\.failed\(index, response\.error\)"],
            "coroutines": [r"^\s+try:$", r"response = await self\.fetch\(index\)",
+                          r"except Exception as error:", r"return self\.failed\(index, error\)"]},
+          {"callbacks": [r"raise_error=False", r"if response\.error:",
+                         r"# The (first|second|third) link's check"],
+           "coroutines": [r"^\s+try:$", r"response = await self\.fetch\(index\)",
                           r"except Exception as error:", r"return self\.failed\(index, error\)"]}),
     Point("state", "Results: global bookkeeping or values",
           "A callback cannot return its row to anyone, so the rows and the count of fetches "
@@ -37,7 +49,15 @@ POINTS = [
           "keeps it in a local variable.",
           {"callbacks": [r"^remaining = \{\}", r"^results = \{\}", r"remaining\[self\.request_id\]",
                          r"results\[self\.request_id\]", r"results\.pop\(self\.request_id\)"],
-           "coroutines": [r"rows = await asyncio\.gather\(", r"return self\.succeeded\("]}),
+           "coroutines": [r"rows = await asyncio\.gather\(", r"return self\.succeeded\("]},
+          {"callbacks": [r"^remaining = \{\}", r"^results = \{\}", r"functools\.partial\(",
+                         r"results\[self\.request_id\]", r"self\.request_id = "],
+           "coroutines": [r"start = await", r"pages = await asyncio\.gather\(",
+                          r"last = self\.choose_last\(pages\)"]},
+          "Each step of a callback chain starts in a new function, with the stack and its "
+          "local variables gone: whatever a later step needs is carried to it by hand, in "
+          "the handler, in module globals, or bound to the callback with functools.partial. "
+          "The coroutine keeps each step's result in a local variable, as plain code does."),
     Point("flow", "The chain or top to bottom",
           "The callback page is one chain torn across functions: get() starts the fetches "
           "and returns, handle_response() runs once per answer, count_response() counts, "
@@ -48,7 +68,16 @@ POINTS = [
                          r"def count_response\(", r"self\.render_aggregate\(\)",
                          r"def render_aggregate\(", r"self\.done\.set_result\(None\)"],
            "coroutines": [r"async def get\(self\):", r"rows = await",
-                          r"self\.render_results\(rows\)"]}),
+                          r"self\.render_results\(rows\)"]},
+          {"callbacks": [r"def get\(self\):", r"add_future\(future, ", r"def handle_start\(",
+                         r"def handle_page\(", r"def count_page\(", r"def fetch_last\(",
+                         r"def handle_last\(", r"def finish_chain\("],
+           "coroutines": [r"async def get\(self\):", r"start = await", r"pages = await",
+                          r"await self\.fetch_one\(last\)", r"self\.render_chain\(\)"]},
+          "Callback hell: each step's callback starts the next step's fetches, so the chain "
+          "of three steps is six functions, get(), handle_start(), handle_page(), "
+          "count_page(), fetch_last() and handle_last(), each called by the event loop. "
+          "The coroutine says the three steps in get(), one after the other."),
     Point("many", "Collecting many results",
           "The callbacks count down: each one decrements a counter, and the one that finds "
           "zero knows it is the last and renders. The coroutine hands all the fetches to "
@@ -57,7 +86,12 @@ POINTS = [
                          r"remaining\[self\.request_id\] = len\(self\.targets\)",
                          r"remaining\[self\.request_id\] -= 1",
                          r"if remaining\[self\.request_id\] == 0:"],
-           "coroutines": [r"asyncio\.gather\(", r"self\.fetch_one\(index\) for index in range"]}),
+           "coroutines": [r"asyncio\.gather\(", r"self\.fetch_one\(index\) for index in range"]},
+          {"callbacks": [r"for position, index in enumerate\(links\):",
+                         r"remaining\[self\.request_id\] = len\(links\)",
+                         r"remaining\[self\.request_id\] -= 1",
+                         r"if remaining\[self\.request_id\] == 0:"],
+           "coroutines": [r"asyncio\.gather\(", r"self\.fetch_one\(link\) for link in"]}),
     Point("traceback", "What a traceback shows",
           "A callback is called by the event loop, long after get() returned: a traceback "
           "from it starts at the loop, and the code that asked for the fetch is not in it. "
@@ -65,24 +99,26 @@ POINTS = [
           "a scenario with a failure, then open how the failure reached the code, under "
           "each column's results.",
           {"callbacks": [r"def handle_response\(", r"response = future\.result\(\)"],
+           "coroutines": [r"async def fetch_one\(", r"response = await self\.fetch\(index\)"]},
+          {"callbacks": [r"def handle_page\(", r"response = future\.result\(\)"],
            "coroutines": [r"async def fetch_one\(", r"response = await self\.fetch\(index\)"]}),
 ]
 
 
-def source_lines(style):
-    return inspect.getsource(STYLES[style].module).splitlines()
+def source_lines(style, job="aggregate"):
+    return inspect.getsource(STYLES[style].source_module(job)).splitlines()
 
 
 @functools.cache
-def marked_lines(style):
-    """{line number: [point names]} for a style's source; {} for a style with no marks.
+def marked_lines(style, job="aggregate"):
+    """{line number: [point names]} for a style's source of `job`; {} for one with no marks.
 
     Raises LookupError when a pattern matches no line: the source has moved on.
     """
-    lines = source_lines(style)
+    lines = source_lines(style, job)
     marks = {}
     for point in POINTS:
-        for pattern in point.patterns.get(style, []):
+        for pattern in point.patterns_of(job).get(style, []):
             found = [number for number, line in enumerate(lines, 1) if re.search(pattern, line)]
             if not found:
                 raise LookupError(f"{style}: no line matches {pattern!r} ({point.name})")

@@ -16,6 +16,7 @@ from webdemo.aggregate import EVENT_LABELS
 from webdemo.base import BaseHandler
 from webdemo.catalog import (
     BUILT_IN,
+    CHAIN_SCENARIOS,
     MAX_TIMEOUT,
     RUN_LIMITS,
     SCENARIOS,
@@ -25,9 +26,10 @@ from webdemo.catalog import (
     chosen_scenario,
     one,
 )
+from webdemo.chain import SKIPPED_TEXTS
 from webdemo.differences import POINTS, marked_lines
 from webdemo.outcomes import ERROR_TEXTS
-from webdemo.styles import STYLES
+from webdemo.styles import JOBS, STYLES
 
 HIGHLIGHT_STYLE = "default"
 DEFAULT_PAIR = ("callbacks", "coroutines")
@@ -40,7 +42,15 @@ SCENARIO_LABELS = {
     "one-refused": "One refuses connections",
     "fan-out": "A fan-out of N",
     "custom": "The three sites, delays of your choosing",
+    "chain": "A start page, the three sites it links to, one more",
+    "chain-start-fails": "The start page fails",
+    "chain-link-fails": "A linked page fails",
+    "chain-last-hangs": "The last page hangs",
 }
+# Each job's scenarios, and what the job picker says of it.
+JOB_SCENARIOS = {"aggregate": SCENARIOS, "chain": CHAIN_SCENARIOS}
+JOB_LABELS = {"aggregate": "Aggregate: all pages at once",
+              "chain": "Chain: each step decides the next"}
 SLOW_MOTION = (1, 2, 5, 10)
 # The setup line: how the two columns fetch. HTML: %(timeout)s is a span the script
 # stretches with slow motion.
@@ -64,15 +74,15 @@ def highlighted(code, name, labelled_by=None, **options):
 
 
 @functools.cache
-def highlighted_source(name):
-    """The style's module as it runs, as HTML; each line a span with an id, to point at.
+def highlighted_source(name, job="aggregate"):
+    """The style's module of `job` as it runs, as HTML; each line a span with an id.
 
     Lines that show a point of comparison carry its names, for their marks and for the
     script that lights them up.
     """
-    html = highlighted(inspect.getsource(STYLES[name].module), f"{name}-source",
+    html = highlighted(inspect.getsource(STYLES[name].source_module(job)), f"{name}-source",
                        linenos="inline", linespans=f"{name}-line")
-    for line, points in marked_lines(name).items():
+    for line, points in marked_lines(name, job).items():
         span = f'<span id="{name}-line-{line}">'
         assert html.count(span) == 1
         html = html.replace(span, f'<span id="{name}-line-{line}" class="marked" '
@@ -99,17 +109,28 @@ class PageHandler(BaseHandler):
     def render_page(self, template, script, **kwargs):
         kinds = {kind: self.locale.translate(label)
                  for kind, label in EVENT_LABELS.items()}
-        errors = {text: self.locale.translate(text) for text in ERROR_TEXTS}
-        # ?scenario=NAME: the scenario chosen, so that a comparison can be shared.
-        # Only the arguments read are decoded: a page ignores the rest, ?lang=%ff included.
+        errors = {text: self.locale.translate(text) for text in ERROR_TEXTS + SKIPPED_TEXTS}
+        # ?job=chain&scenario=NAME: the job and scenario chosen, so that a comparison
+        # can be shared. Only the arguments read are decoded: a page ignores the rest,
+        # ?lang=%ff included.
+        job = self.job
         scenario = chosen_scenario(
-            {"scenario": self.get_query_arguments("scenario", strip=False)})
-        self.render(template, scenarios=SCENARIOS, scenario=scenario,
-                    scenario_labels=SCENARIO_LABELS,
+            {"scenario": self.get_query_arguments("scenario", strip=False)}, JOB_SCENARIOS[job])
+        self.render(template, scenarios=JOB_SCENARIOS[job], scenario=scenario,
+                    scenario_labels=SCENARIO_LABELS, job=job, job_labels=JOB_LABELS,
                     seed_delays=seed_delays(), delay_limits=SIMULATOR_LIMITS["delay_ms"],
                     limits=RUN_LIMITS, slow_motion=SLOW_MOTION,
                     messages=self.script_translations(script), kinds=json_encode(kinds),
                     errors=json_encode(errors), config=self.application.config, **kwargs)
+
+
+    @functools.cached_property
+    def job(self):
+        job = one({"job": self.get_query_arguments("job", strip=False)}, "job", "aggregate")
+        if job not in JOBS:
+            raise BadInput("unknown job %(job)r: use %(jobs)s", job=job[:40],
+                           jobs=", ".join(JOBS))
+        return job
 
 
 class IndexHandler(PageHandler):
@@ -122,12 +143,14 @@ class IndexHandler(PageHandler):
                            style=left.name)
         # The points of comparison that both columns' sources show.
         points = [point for point in POINTS
-                  if left.name in point.patterns and right.name in point.patterns]
+                  if {left.name, right.name} <= set(point.patterns_of(self.job))]
         self.render_page("index.html", "index.js", styles=[left, right], all_styles=STYLES.values(),
-                         points=points, source=highlighted_source,
+                         points=points,
+                         source=functools.partial(highlighted_source, job=self.job),
                          highlight_css=HighlightStyleHandler.url,
                          setup=self.setup_sentence(left, right),
-                         demos=[self.demo_shown(demo, [left, right]) for demo in breakit.DEMOS])
+                         demos=[self.demo_shown(demo, [left, right]) for demo in breakit.DEMOS
+                                if self.job in demo.jobs])
 
     def setup_sentence(self, left, right):
         """How the two columns fetch, and the timeout each fetch has, as HTML."""

@@ -7,6 +7,7 @@ has gone and every fetch has ended, both counts are back to zero.
 import time
 
 from webdemo.base import BaseHandler
+from webdemo.chains import callbacks as chain_callbacks
 from webdemo.metrics import rss_bytes
 from webdemo.styles import callbacks
 
@@ -15,8 +16,9 @@ class StatsHandler(BaseHandler):
     def get(self):
         self.set_header("Cache-Control", "no-store")
         self.finish({
-            # Requests the callback style is still counting for: its global dicts.
-            "callbacks_in_flight": len(callbacks.remaining),
+            # Requests the callback style is still counting for: its global dicts, the
+            # aggregate's and the chain's.
+            "callbacks_in_flight": len(callbacks.remaining) + len(chain_callbacks.remaining),
             # Fetches started by any style and not yet answered, failed or timed out.
             "fetches_in_flight": len(self.application.in_flight),
             "rss_bytes": rss_bytes(),

@@ -1,7 +1,8 @@
 """The simulated upstream sites, so the demo runs with no network.
 
 GET /upstream/NAME?delay_ms=D&bytes=B&status=S waits D ms, then answers status S
-with a B-byte HTML page titled NAME.
+with a B-byte HTML page titled NAME; with &links=a,b,c the page links to those
+catalog names first (<a href="a">), as far as B bytes hold them.
 """
 
 import asyncio
@@ -14,8 +15,10 @@ from webdemo.catalog import check_name, simulator_params
 FILLER = b"<p>Simulated content, to make up the size that was asked for.</p>\n"
 
 
-def page(name, size):
+def page(name, size, links=()):
     head = f"<!doctype html>\n<title>{xhtml_escape(name)}</title>\n".encode()
+    head += "".join(f'<a href="{xhtml_escape(link)}">{xhtml_escape(link)}</a>\n'
+                    for link in links).encode()
     filler = FILLER * (size // len(FILLER) + 1)
     return (head + filler)[:size]
 
@@ -44,7 +47,7 @@ class UpstreamHandler(BaseHandler):
         if status in (204, 304):  # statuses that HTTP sends with no body
             return
         self.set_header("Content-Type", "text/html; charset=utf-8")
-        self.finish(page(name, params["bytes"]))
+        self.finish(page(name, params["bytes"], params.get("links", ())))
 
     def compute_etag(self):
         # A simulated page is fetched, never revalidated: Tornado's default would hash

@@ -83,6 +83,22 @@ def test_the_side_by_side_page_in_every_state(visitor, problems, read_rows):
     assert problems == []
 
 
+def test_the_chain_in_every_state(visitor, problems):
+    page, check, found = visitor
+    page.goto("/?job=chain&scenario=chain-link-fails")
+    expect(page.locator("#run-both")).to_be_visible()
+    check("the chain chosen")
+
+    page.locator("#run-both").click()
+    for column in page.locator("article.style").all():
+        expect(column.locator("table.results tbody tr")).to_have_count(5)
+    page.locator("details.point[data-point=state] summary").click()
+    check("the chain run, a point open")
+
+    assert found == [], "\n".join(found)
+    assert problems == []
+
+
 @pytest.mark.parametrize("path", PAGES)
 def test_every_other_page(visitor, problems, path):
     page, check, found = visitor

@@ -22,6 +22,7 @@ import gevent  # noqa: E402
 from tornado.simple_httpclient import HTTPTimeoutError  # noqa: E402
 
 from webdemo.blocking import blocking_fetch  # noqa: E402
+from webdemo.chains.greenlets import GreenletsChainJob  # noqa: E402
 from webdemo.metrics import usage  # noqa: E402
 from webdemo.shares import Shares  # noqa: E402
 from webdemo.styles.greenlets import GreenletsJob  # noqa: E402
@@ -57,15 +58,21 @@ def main(fd, max_clients):
             except OSError:  # the server closed its end: nobody is there to answer
                 os._exit(0)
 
+    jobs = {}  # job id -> its job, while it runs: a chain waits for answers to its questions
     send({"kind": "ready"})
     with connection.makefile("rb") as lines:
         for line in lines:  # until the server goes, and its end of the socket with it
             request = json.loads(line)
             if request.get("usage"):
                 send({"job": request["job"], "kind": "done", "usage": usage()})
+            elif "answer" in request:
+                if request["job"] in jobs:
+                    jobs[request["job"]].answers.put(request["answer"])
             else:
-                job = GreenletsJob(send, request, client_shares, fetch_within_the_deadline)
-                gevent.spawn(job.get)
+                kind = GreenletsChainJob if request.get("chain") else GreenletsJob
+                job = jobs[request["job"]] = kind(send, request, client_shares,
+                                                  fetch_within_the_deadline)
+                gevent.spawn(job.get).link(lambda _, job_id=request["job"]: jobs.pop(job_id))
 
 
 if __name__ == "__main__":

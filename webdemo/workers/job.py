@@ -1,5 +1,10 @@
-"""WorkerJob: one aggregate inside a worker process, told to the server step by step."""
+"""WorkerJob: one aggregate inside a worker process, told to the server step by step;
+ChainJob: one chain there, which asks the server which links to follow."""
 
+import queue
+from collections import namedtuple
+
+from webdemo.chain import START, read_links
 from webdemo.outcomes import outcome, seen_as
 from webdemo.slots import ThreadSlots
 
@@ -49,4 +54,48 @@ class WorkerJob:
 
     def render_results(self, rows):
         # The rows went to the server as they came: this says that all are in.
+        self.tell("done")
+
+
+# A row as the job's code sees it; the server keeps the real one.
+Page = namedtuple("Page", "index status bytes error")
+
+
+class ChainJob(WorkerJob):
+    """A chain in the worker process, with the names a chain handler has for its steps."""
+
+    start = START
+
+    def __init__(self, send, request, client_shares, fetch_url):
+        super().__init__(send, request, client_shares, fetch_url)
+        self.targets = dict(enumerate(self.targets))  # index -> URL; answers add to it
+        # gevent's, once patched: a greenlet that waits for its answer lets others run.
+        self.answers = queue.SimpleQueue()
+        self.answer_seconds = request["run_seconds"]
+
+    def succeeded(self, index, response):
+        self.tell("links", index=index, links=read_links(response.body))
+        return super().succeeded(index, response)
+
+    def row(self, index, fetched, failure=None):
+        return Page(index, *super().row(index, fetched, failure))
+
+    def links(self, start: Page) -> list[int]:
+        return self.ask("links", index=start.index)
+
+    def choose_last(self, pages: list[Page]) -> int | None:
+        last = self.ask("last", pages=[page.index for page in pages])
+        return last[0] if last else None
+
+    def ask(self, question: str, **details) -> list[int]:
+        """The indices the server answers, their URLs kept; none if it has given up."""
+        self.tell("ask", question=question, **details)
+        try:
+            answer = self.answers.get(timeout=self.answer_seconds)
+        except queue.Empty:
+            return []
+        self.targets.update(answer)
+        return [index for index, _ in answer]
+
+    def render_chain(self) -> None:
         self.tell("done")

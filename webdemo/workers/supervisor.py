@@ -19,6 +19,13 @@ server talks to it over a socket pair, one JSON object a line:
                        "error": null, "failure": null}   (see outcomes.seen_as())
                       {"job": 7, "kind": "done"}   ("usage": metrics.usage() for a usage job)
 
+A chain ("chain": true in its job) asks the server which links to follow, and waits:
+
+    worker -> server  {"job": 7, "kind": "links", "index": 0, "links": [href, ...]}
+                      {"job": 7, "kind": "ask", "question": "links", "index": 0}
+                      {"job": 7, "kind": "ask", "question": "last", "pages": [1, 2]}
+    server -> worker  {"job": 7, "answer": [[1, url], [2, url]]}   (index, URL) to fetch
+
 A worker starts on first use and again after it died. If it dies, or a job of it says
 nothing for the fetch timeout and a grace, the rows it still owed fail with a row that
 says so: never a hung page. It stops with the app (App.close()), and by itself when the
@@ -166,6 +173,10 @@ class WorkerProcess:
             del self.jobs[job_id]
             if job.finished.done() and not job.finished.cancelled():
                 job.finished.exception()  # seen, if this request was cancelled meanwhile
+
+    def answer(self, job_id, answer):
+        """Answers a job's question while it runs: a chain asks which links to follow."""
+        self.stream.write(json.dumps({"job": job_id, "answer": answer}).encode() + b"\n")
 
     async def wait(self, awaitable, seconds, what):
         try:

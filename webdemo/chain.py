@@ -1,0 +1,158 @@
+"""What every style's chain shares, so that a chain file holds only its style.
+
+A chain is three steps, each decided by the one before: fetch a start page (step 1);
+read the pages it links to and fetch them at once (step 2); fetch one more page,
+the one the largest answered page of step 2 links to (step 3). Here live reading a
+page's links, passing each through the catalog's gate, the step of every fetch,
+choosing the last page, and the rows, in step order then link order, with the totals.
+"""
+
+from dataclasses import dataclass
+from html.parser import HTMLParser
+
+from webdemo.aggregate import AggregateHandler, FetchTimes, Row
+from webdemo.catalog import MAX_SPEC_LENGTH, BadInput, Plan, Target
+from webdemo.scenarios import MAX_LINKS
+
+# A page's links are read from its first this many bytes: a crawler reads no further.
+# html.parser takes up to ~70 ms on 64 KiB of a hostile page's "<<<<", on the loop.
+MAX_READ_BYTES = 64 * 1024
+# Read in pieces, so that reading stops soon after the last link it keeps.
+READ_CHUNK_CHARS = 16 * 1024
+# A refused link's row names it by its first this many characters.
+MAX_REFUSED_NAME_CHARS = 80
+START = 0  # the start page is the chain's first fetch: its index, in every style
+# Why the last step was not taken, in fixed words the pages translate (the third
+# reason names a page, and shows as it is).
+START_FAILED = "the start page failed"
+NO_PAGE_ANSWERED = "no linked page answered"
+SKIPPED_TEXTS = [START_FAILED, NO_PAGE_ANSWERED]
+
+
+@dataclass
+class ChainRow(Row):
+    step: int  # 1 the start page, 2 a page it links to, 3 the last page
+    links: list  # the links read from the page's body, as written there
+
+
+class LinkReader(HTMLParser):
+    """The href of each <a>, in page order, as a crawler reads them; at most `most`."""
+
+    def __init__(self, most):
+        super().__init__()
+        self.most = most
+        self.links = []
+
+    def handle_starttag(self, tag, attrs):
+        href = dict(attrs).get("href") if tag == "a" else None
+        if href is not None and len(self.links) < self.most:
+            # One character past the gate's longest spec: the gate still says "too long".
+            self.links.append(href[:MAX_SPEC_LENGTH + 1])
+
+
+def read_links(body: bytes) -> list[str]:
+    """A page's links, at most one past MAX_LINKS: that one says there were more."""
+    reader = LinkReader(MAX_LINKS + 1)
+    text = body[:MAX_READ_BYTES].decode("utf-8", "replace")
+    for offset in range(0, len(text), READ_CHUNK_CHARS):
+        if len(reader.links) == reader.most:
+            break
+        reader.feed(text[offset:offset + READ_CHUNK_CHARS])
+    return reader.links
+
+
+class ChainHandler(AggregateHandler):
+    """A chain's run. The style's get() fetches; the steps' bookkeeping is here."""
+
+    start = START
+
+    def plan_run(self, arguments: dict) -> Plan:
+        return self.application.catalog.chain_plan(arguments)
+
+    def prepare(self):
+        super().prepare()
+        self.targets = list(self.targets)  # the links read are added as they are read
+        self.steps = [1]  # each target's step
+        self.rows = {}  # target index -> its row, as each is made
+        self.links_read = {}  # target index -> its page's links, until its row is made
+        self.skipped = None  # why the last step was not taken, if it was not
+
+    def add_target(self, target: Target, step: int) -> int:
+        """A page to fetch (or a link refused) in `step`; answers its index."""
+        self.targets.append(target)
+        self.steps.append(step)
+        self.times.append(FetchTimes())
+        return len(self.targets) - 1
+
+    def log_event(self, kind, index=None, **details):
+        if index is not None:
+            details["step"] = self.steps[index]
+        super().log_event(kind, index, **details)
+
+    def succeeded(self, index, response):
+        self.links_read[index] = read_links(response.body)
+        return super().succeeded(index, response)
+
+    def row(self, index, *outcome, **details):
+        row = super().row(index, *outcome, **details)
+        row = ChainRow(**vars(row), step=self.steps[index],
+                       links=self.links_read.pop(index, []))
+        self.rows[index] = row
+        return row
+
+    def links(self, start: ChainRow) -> list[int]:
+        """The indices of the pages the start page links to, in link order: step 2."""
+        return self.follow(start.links, 2)
+
+    def choose_last(self, pages: list[ChainRow]) -> int | None:
+        """The index of the last page (step 3), chosen from step 2's rows; or None.
+
+        The largest page that answered (the first of equals, in link order) and its
+        first link. Each reason there is no last page is said once, in `skipped`.
+        """
+        answered = [page for page in pages if page.error is None]
+        if not answered:
+            self.skipped = NO_PAGE_ANSWERED
+            return None
+        largest = max(answered, key=lambda page: page.bytes)
+        if not largest.links:
+            self.skipped = f"the largest page that answered, {largest.target}, links to no page"
+            return None
+        last = self.follow(largest.links[:1], 3)
+        return last[0] if last else None  # refused, it is a row that says why
+
+    def follow(self, links: list[str], step: int) -> list[int]:
+        """The indices of the links the gate lets through; each refused one is a row."""
+        if self.visitor_left():  # nobody waits for the next step: it is not taken
+            return []
+        indices = []
+        for href in links[:MAX_LINKS]:
+            try:
+                # A link passes the gate a visitor's fetch= spec passes.
+                target = self.application.catalog.target(href, self.plan.slow)
+            except BadInput as refusal:
+                self.refuse(href, step, refusal.template % refusal.values)
+            else:
+                indices.append(self.add_target(target, step))
+        if len(links) > MAX_LINKS:  # read_links() stops one past the bound
+            self.refuse(links[MAX_LINKS], step,
+                        f"more than {MAX_LINKS} links on the page: the rest are not followed")
+        return indices
+
+    def refuse(self, href: str, step: int, why: str) -> None:
+        """A link the chain will not fetch: its row, with no fetch and no time."""
+        name = href[:MAX_REFUSED_NAME_CHARS]
+        index = self.add_target(Target(name, None), step)
+        error = f"link refused: {why}"
+        self.log_event("link-refused", index, error=error)
+        now_ms = self.times[index].start_ms = self.elapsed_ms()
+        self.rows[index] = ChainRow(
+            target=name, url=None, status=None, bytes=0, error=error, start_ms=now_ms,
+            end_ms=now_ms, queued_ms=0.0, failure=None, step=step, links=[])
+
+    def render_chain(self) -> None:
+        """The rows in step order, and within a step in link order: the order of indices."""
+        if self.rows[self.start].error is not None:
+            self.skipped = START_FAILED
+        self.render_results([self.rows[index] for index in sorted(self.rows)],
+                            job="chain", skipped=self.skipped)
