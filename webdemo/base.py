@@ -13,7 +13,7 @@ import tornado.locale
 from tornado.escape import json_encode
 from tornado.web import GZipContentEncoding, HTTPError, RequestHandler, StaticFileHandler
 
-from webdemo.catalog import BadInput
+from webdemo.query import BadInput
 
 LOOPBACK_NAMES = "localhost, 127.0.0.1 or [::1]"
 # The languages of the pages: ?lang= and the lang cookie take these and nothing else.

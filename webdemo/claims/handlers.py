@@ -11,12 +11,13 @@ from tornado.httpclient import HTTPClientError
 
 from webdemo.base import BaseHandler
 from webdemo.blocking import blocking_fetch
-from webdemo.catalog import BadInput, one, run_knob
+from webdemo.catalog import run_knob
 from webdemo.claims import deadlocks, one_fails, races
 from webdemo.claims.demos import DEMOS, SELF_DEADLOCK
 from webdemo.claims.gevent_process import ProcessFailed
 from webdemo.outcomes import describe
 from webdemo.pages import HighlightStyleHandler, highlighted
+from webdemo.query import BadInput, one
 
 # Runs at once across the server; more are told to come back. Each run is bounded in
 # time, and in fetches and pool threads (30 at most, a race's).
