@@ -15,9 +15,10 @@ from tornado.concurrent import Future
 from tornado.httpclient import HTTPRequest, HTTPResponse
 
 from webdemo.blocking import blocking_fetch
-from webdemo.catalog import RUN_SECONDS, BadInput, Plan, one
+from webdemo.catalog import RUN_SECONDS, Plan
 from webdemo.live import LiveStream
 from webdemo.outcomes import as_response, outcome, seen_as
+from webdemo.query import BadInput, one
 from webdemo.slots import LoopSlots, ThreadSlots
 from webdemo.turns import Turns, asked
 

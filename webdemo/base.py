@@ -13,7 +13,7 @@ import tornado.locale
 from tornado.escape import json_encode
 from tornado.web import GZipContentEncoding, HTTPError, RequestHandler, StaticFileHandler
 
-from webdemo.catalog import BadInput
+from webdemo.query import BadInput
 
 LOOPBACK_NAMES = "localhost, 127.0.0.1 or [::1]"
 # The languages of the pages: ?lang= and the lang cookie take these and nothing else.
@@ -198,7 +198,7 @@ class PageCompression(GZipContentEncoding):
     Not for the aggregate's JSON and live streams. The JSON of a seed run (1.6 KB) costs
     about 70 µs to compress, a few per cent of what the run costs the server, to save a
     kilobyte; and a live stream would hold a 256 KB compressor for its whole run (150 MB
-    for the 600 streams allowed at once).
+    for the streams allowed at once).
     """
 
     def _compressible_type(self, ctype: str) -> bool:

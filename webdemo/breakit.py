@@ -20,9 +20,10 @@ from tornado.httpclient import AsyncHTTPClient
 from tornado.ioloop import IOLoop
 
 from webdemo.base import BaseHandler
-from webdemo.catalog import BadInput, run_knob
+from webdemo.catalog import run_knob
 from webdemo.chains.callbacks import CallbacksChainHandler
 from webdemo.outcomes import outcome
+from webdemo.query import BadInput
 from webdemo.styles import STYLES
 from webdemo.styles.callbacks import CallbacksHandler
 

@@ -12,8 +12,7 @@ import socket
 from dataclasses import dataclass
 from urllib.parse import parse_qs, urlencode, urlsplit
 
-from tornado.web import HTTPError
-
+from webdemo.query import BadInput, one, parse_int
 from webdemo.scenarios import (
     BUILT_IN,
     CHAIN_PAGES,
@@ -51,21 +50,6 @@ RUN_LIMITS = {
 }
 
 
-class BadInput(HTTPError):
-    """A 400 (or the status given) whose message is shown to the visitor, in their language.
-
-    The message is an English literal with %(name)s placeholders, filled in with values
-    once translated: locale/ko.csv has each one's Korean.
-    """
-
-    def __init__(self, message, status_code=400, **values):
-        super().__init__(status_code)
-        self.template, self.values = message, values
-
-    def translated(self, locale):
-        return locale.translate(self.template) % self.values
-
-
 @dataclass(frozen=True)
 class Target:
     name: str
@@ -80,19 +64,6 @@ def check_name(name):
     return name
 
 
-def parse_int(name, text, limits=SIMULATOR_LIMITS):
-    """A whole number within limits[name] = (lowest, highest, default)."""
-    low, high, _ = limits[name]
-    if not re.fullmatch(r"-?[0-9]{1,9}", text):
-        raise BadInput("%(name)s must be a whole number from %(low)s to %(high)s, not %(text)r",
-                       name=name, low=low, high=high, text=text[:40])
-    value = int(text)
-    if not low <= value <= high:
-        raise BadInput("%(name)s must be from %(low)s to %(high)s, not %(value)s",
-                       name=name, low=low, high=high, value=value)
-    return value
-
-
 def simulator_params(arguments):
     """Checks the simulator's query arguments ({name: [values]}); returns {name: int}
     and, when given, "links": [name, ...]."""
@@ -104,7 +75,7 @@ def simulator_params(arguments):
     params = {}
     for name, (_, _, default) in SIMULATOR_LIMITS.items():
         value = one(arguments, name)
-        params[name] = default if value is None else parse_int(name, value)
+        params[name] = default if value is None else parse_int(name, value, SIMULATOR_LIMITS)
     links = one(arguments, "links")
     if links:  # only when given: the pages that link nowhere keep their URLs
         params["links"] = link_names(links)
@@ -154,15 +125,6 @@ class Plan:
     slow: int
 
 
-def one(arguments, name, default=None):
-    """The value of a query argument given at most once, or `default`."""
-    values = arguments.get(name, [])
-    if len(values) > 1:
-        raise BadInput("%(name)s is given %(count)s times: give it once",
-                       name=name, count=len(values))
-    return values[0] if values else default
-
-
 def chosen_scenario(arguments, scenarios=SCENARIOS):
     """The scenario named, given at most once and known, or None."""
     scenario = one(arguments, "scenario")
@@ -202,7 +164,8 @@ class Catalog:
     def plan(self, arguments):
         """Turns the query arguments ({name: [values]}) into the Plan of a run."""
         knobs = {name: run_knob(arguments, name) for name in RUN_LIMITS}
-        delays = [parse_int("delay_ms", text) for text in arguments.get("delay_ms", [])]
+        delays = [parse_int("delay_ms", text, SIMULATOR_LIMITS)
+                  for text in arguments.get("delay_ms", [])]
         scenario = chosen_scenario(arguments)
         specs = arguments.get("fetch", [])
         if specs and scenario is not None:

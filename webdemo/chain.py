@@ -11,7 +11,8 @@ from dataclasses import dataclass
 from html.parser import HTMLParser
 
 from webdemo.aggregate import AggregateHandler, FetchTimes, Row
-from webdemo.catalog import MAX_SPEC_LENGTH, BadInput, Plan, Target
+from webdemo.catalog import MAX_SPEC_LENGTH, Plan, Target
+from webdemo.query import BadInput
 from webdemo.scenarios import MAX_LINKS
 
 # A page's links are read from its first this many bytes: a crawler reads no further.

@@ -10,7 +10,7 @@ from tornado.escape import json_encode
 from tornado.ioloop import IOLoop
 
 from webdemo.base import BaseHandler
-from webdemo.catalog import BadInput
+from webdemo.query import BadInput
 
 # Live runs at once, across all visitors; more are told to wait. Each run is already
 # bounded in time (RUN_SECONDS) and its fetches by its share of --max-clients, and a

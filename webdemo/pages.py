@@ -22,13 +22,12 @@ from webdemo.catalog import (
     SCENARIOS,
     SEED,
     SIMULATOR_LIMITS,
-    BadInput,
     chosen_scenario,
-    one,
 )
 from webdemo.chain import SKIPPED_TEXTS
 from webdemo.differences import POINTS, marked_lines
 from webdemo.outcomes import ERROR_TEXTS
+from webdemo.query import BadInput, one
 from webdemo.styles import JOBS, STYLES
 
 HIGHLIGHT_STYLE = "default"

@@ -16,7 +16,6 @@ from dataclasses import dataclass, field
 
 from tornado import gen
 
-from webdemo.catalog import BadInput, one
 from webdemo.handles import (
     awaited_frames,
     coroutine_of,
@@ -28,6 +27,7 @@ from webdemo.handles import (
     unwrap,
 )
 from webdemo.looptrace import RUN, TRACER, can_trace
+from webdemo.query import BadInput, one
 
 # A run records at most this many entries; the rest is cut, and the answer says so.
 MAX_ENTRIES = 3000

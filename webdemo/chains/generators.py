@@ -29,6 +29,8 @@ class GeneratorsChainHandler(ChainHandler):
     def fetch_one(self, index):
         try:
             response = yield self.fetch(index)
+        # The decorator throws a failure in where the generator yielded,
+        # at every step alike.
         except Exception as error:
             return self.failed(index, error)
         return self.succeeded(index, response)

@@ -36,6 +36,8 @@ class GreenletsChainJob(ChainJob):
     def fetch_one(self, index):
         try:
             response = self.fetch_blocking(index)
+        # A failure raises where the blocking call was made, at every step
+        # alike.
         except Exception as error:
             return self.failed(index, error)
         return self.succeeded(index, response)

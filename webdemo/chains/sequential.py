@@ -29,6 +29,8 @@ class SequentialChainHandler(ChainHandler):
     def fetch_one(self, index):
         try:
             response = self.fetch_blocking(index)
+        # A failure raises where the blocking call was made, at every step
+        # alike.
         except Exception as error:
             return self.failed(index, error)
         return self.succeeded(index, response)

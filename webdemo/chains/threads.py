@@ -35,6 +35,8 @@ class ThreadsChainHandler(ChainHandler):
         # In a pool thread: blocking here stops no one else.
         try:
             response = self.fetch_blocking(index)
+        # A failure raises where the blocking call was made, at every step
+        # alike.
         except Exception as error:
             return self.failed(index, error)
         return self.succeeded(index, response)

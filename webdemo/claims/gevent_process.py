@@ -1,6 +1,6 @@
 """Runs a greenlet variant (greenlets.py) in a short-lived process of its own, bounded.
 
-The greenlets style's worker process (webdemo/worker.py) serves aggregates; these runs
+The greenlets style's worker process (webdemo/workers/) serves aggregates; these runs
 need a patched process too, and one that lives only as long as a run does.
 """
 

@@ -11,12 +11,13 @@ from tornado.httpclient import HTTPClientError
 
 from webdemo.base import BaseHandler
 from webdemo.blocking import blocking_fetch
-from webdemo.catalog import BadInput, one, run_knob
+from webdemo.catalog import run_knob
 from webdemo.claims import deadlocks, one_fails, races
 from webdemo.claims.demos import DEMOS, SELF_DEADLOCK
 from webdemo.claims.gevent_process import ProcessFailed
 from webdemo.outcomes import describe
 from webdemo.pages import HighlightStyleHandler, highlighted
+from webdemo.query import BadInput, one
 
 # Runs at once across the server; more are told to come back. Each run is bounded in
 # time, and in fetches and pool threads (30 at most, a race's).
@@ -80,14 +81,16 @@ class RunHandler(BaseHandler):
             return
         n = run_knob(self.query_arguments(), "n", RUN_LIMITS)
         variant = DEMOS[demo].variants[name]
-        # The page of a run whose visitor leaves is part of that run: counted once.
-        counted = "run" not in self.request.query_arguments
+        # The page of a run whose visitor leaves is part of that run: counted once. Only
+        # a run under way can be named; any other run= is counted, and then refused.
+        counted = not (demo == "one-fails"
+                       and one(self.query_arguments(), "run") in self.runs)
         if counted:
             self.gate.enter()
         try:
             self.started = time.perf_counter()
             result = await RUNS[demo](self, variant, n)
-        except (ProcessFailed, TimeoutError, OSError) as error:
+        except (ProcessFailed, TimeoutError, OSError, HTTPClientError) as error:
             raise BadInput("the run did not complete: %(error)s", status_code=503,
                            error=describe(error)) from None
         finally:
