@@ -14,20 +14,12 @@ from tornado.escape import json_encode, xhtml_escape
 from webdemo import breakit
 from webdemo.aggregate import EVENT_LABELS
 from webdemo.base import BaseHandler
-from webdemo.catalog import (
-    BUILT_IN,
-    CHAIN_SCENARIOS,
-    MAX_TIMEOUT,
-    RUN_LIMITS,
-    SCENARIOS,
-    SEED,
-    SIMULATOR_LIMITS,
-    chosen_scenario,
-)
+from webdemo.catalog import MAX_TIMEOUT, RUN_LIMITS, SIMULATOR_LIMITS, chosen_scenario
 from webdemo.chain import SKIPPED_TEXTS
 from webdemo.differences import POINTS, marked_lines
 from webdemo.outcomes import ERROR_TEXTS
 from webdemo.query import BadInput, one
+from webdemo.scenarios import BUILT_IN, CHAIN_SCENARIOS, SCENARIOS, SEED
 from webdemo.styles import JOBS, STYLES
 
 HIGHLIGHT_STYLE = "default"
