@@ -75,7 +75,11 @@ class LoopSlots:
             chain_future(self.start(send), result)
 
     def start(self, send: Callable[[], Future]) -> Future:
-        fetched = send()
+        try:
+            fetched = send()
+        except BaseException:  # a client closed at a stop raises at once: free the slot
+            self.shares.release(self.account)
+            raise
         fetched.add_done_callback(self.release)
         return fetched
 
