@@ -31,7 +31,7 @@ from urllib.parse import urlencode
 
 from webdemo.app import Config
 from webdemo.catalog import RUN_SECONDS, SCENARIOS
-from webdemo.styles import STYLES
+from webdemo.registry import STYLES
 
 SERVER_TIMEOUT = Config.timeout  # the server's default --timeout; one-hangs waits this long
 # The server ends every run by RUN_SECONDS + its timeout, whatever the style: a

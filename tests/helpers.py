@@ -6,7 +6,7 @@ import logging
 import time
 from urllib.parse import urlencode
 
-from webdemo.styles import STYLES
+from webdemo.registry import STYLES
 
 STYLE_NAMES = list(STYLES)
 # Those whose fetches wait together; the sequential baseline waits for each in turn.

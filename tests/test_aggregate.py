@@ -5,7 +5,7 @@ from helpers import CONCURRENT, STYLE_NAMES, aggregate, resumed, started
 
 from webdemo.app import HTTP_CLIENTS, Config
 from webdemo.catalog import SEED
-from webdemo.styles import STYLES
+from webdemo.registry import STYLES
 
 ROW_FIELDS = {"target", "url", "status", "bytes", "error", "start_ms", "end_ms", "queued_ms",
               "failure"}

@@ -7,9 +7,9 @@ import sys
 
 import pytest
 
-from webdemo.bench.main import table
+from webdemo.costs.bench import table
 from webdemo.costs.results import load_results, merged, read_progress, save_results
-from webdemo.styles import STYLES
+from webdemo.registry import STYLES
 
 FIGURES = {"wall_ms", "cpu_ms", "peak_rss_mb", "rss_before_mb", "voluntary_switches",
            "involuntary_switches", "threads", "processes"}
@@ -92,15 +92,6 @@ def test_a_bad_flag_is_one_line_and_status_2(flags, message):
                           capture_output=True, text=True, timeout=30)
     assert done.returncode == 2
     assert message in done.stderr and len(done.stderr.strip().splitlines()) == 1
-
-
-@pytest.mark.parametrize("flags", [[], ["--help"], ["--sizes", "3"]])
-def test_python_m_webdemo_bench_says_in_one_line_how_it_is_run(flags):
-    done = subprocess.run([sys.executable, "-m", "webdemo.bench", *flags],
-                          capture_output=True, text=True, timeout=30)
-    assert done.returncode == 2 and done.stdout == ""
-    assert done.stderr == ("webdemo.bench is run as: python -m webdemo bench "
-                           "(see python -m webdemo bench --help)\n")
 
 
 def test_a_bench_of_some_styles_and_sizes_keeps_the_other_results(tiny_bench, tmp_path):

@@ -12,11 +12,11 @@ from helpers import aggregate
 from tornado.httpclient import HTTPClientError
 from tornado.simple_httpclient import HTTPStreamClosedError
 
-from webdemo import blocking
 from webdemo.app import Config
-from webdemo.blocking import blocking_fetch
-from webdemo.outcomes import describe
-from webdemo.styles import STYLES
+from webdemo.registry import STYLES
+from webdemo.run import blocking
+from webdemo.run.blocking import blocking_fetch
+from webdemo.run.outcomes import describe
 
 
 @pytest.fixture(scope="module")

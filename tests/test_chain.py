@@ -14,8 +14,8 @@ from helpers import STYLE_NAMES, errors_logged, get_json, query, until
 from test_faults import leave_mid_fetch
 
 from webdemo.app import Config
-from webdemo.chain import read_links
 from webdemo.chains import callbacks, coroutines, generators, greenlets, sequential, threads
+from webdemo.run.chain import read_links
 from webdemo.scenarios import MAX_LINKS
 
 TIMEOUT = 1.0  # seconds: the hanging page's row comes this long after it is sent

@@ -10,8 +10,8 @@ from helpers import get_json
 from test_translations import english_left, template_messages
 
 from webdemo.base import resource_dir, script_messages
-from webdemo.claims.demos import DEMOS, SELF_DEADLOCK
 from webdemo.claims.handlers import MAX_RUNS
+from webdemo.claims.registry import CLAIM_DEMOS, SELF_DEADLOCK
 
 # Enough visits that a racy variant cannot help losing some: every visit reads before
 # the first fetch (50 ms of real I/O) can answer.
@@ -162,7 +162,7 @@ async def test_a_run_asked_for_as_html_leads_to_the_page(http_client, base_url):
 async def test_the_page_shows_every_variants_code(http_client, base_url):
     response = await http_client.fetch(f"{base_url}/claims")
     page = response.body.decode()
-    for demo in DEMOS.values():
+    for demo in CLAIM_DEMOS.values():
         for variant in demo.variants.values():
             assert f'id="{demo.name}-{variant.name}"' in page
             for function in variant.code:
@@ -179,8 +179,9 @@ async def test_the_page_in_korean_leaves_no_english(http_client, base_url):
     page = html.unescape(response.body.decode())
     assert '<html lang="ko">' in page and "에세이의 주장, 직접 실행" in page
     shown = template_messages("claims.html") | {SELF_DEADLOCK}
-    shown |= {text for demo in DEMOS.values() for text in (demo.title, demo.claim, demo.about)}
-    shown |= {variant.about for demo in DEMOS.values() for variant in demo.variants.values()}
+    shown |= {text for demo in CLAIM_DEMOS.values()
+              for text in (demo.title, demo.claim, demo.about)}
+    shown |= {variant.about for demo in CLAIM_DEMOS.values() for variant in demo.variants.values()}
     assert english_left(page, shown) == []
 
 

@@ -16,7 +16,7 @@ from helpers import aggregate
 
 from webdemo.app import Config
 from webdemo.loops import LOOPS
-from webdemo.styles import STYLES
+from webdemo.registry import STYLES
 
 ADDRESS = re.compile(rb"webdemo: open (http://127\.0\.0\.1:(\d+)/)")
 

@@ -12,9 +12,9 @@ from test_worker import gone
 
 from webdemo.app import Config
 from webdemo.costs import live_bench
-from webdemo.costs.claims import CLAIMS
 from webdemo.costs.results import save_results
-from webdemo.styles import STYLES
+from webdemo.costs.verdicts import VERDICTS
+from webdemo.registry import STYLES
 
 
 @pytest.fixture
@@ -78,7 +78,7 @@ async def test_each_chart_has_its_claim_and_a_verdict_computed_from_the_figures(
         http_client, base_url, results_path):
     save_results(results_path, THREADS_PAY)
     html = await page(http_client, base_url)
-    for claim in CLAIMS:
+    for claim in VERDICTS:
         assert f">{claim.metric}</h2>" in html
         assert claim.essay.split(":")[0] in html
     assert verdicts(html) == ["borne-out"] * 4

@@ -6,9 +6,9 @@ import re
 import pytest
 from helpers import aggregate
 
-from webdemo import differences
-from webdemo.differences import POINTS, marked_lines, source_lines
-from webdemo.pages import highlighted_source
+from webdemo.pages import differences
+from webdemo.pages.differences import POINTS, marked_lines, source_lines
+from webdemo.pages.side_by_side import highlighted_source
 
 HEART = ["callbacks", "coroutines"]
 

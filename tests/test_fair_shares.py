@@ -13,9 +13,9 @@ import pytest
 from helpers import query, started, until
 from tornado.httpclient import AsyncHTTPClient
 
-from webdemo import aggregate as shared
-from webdemo import live
 from webdemo.app import Config
+from webdemo.run import aggregate as shared
+from webdemo.run import live
 
 GREEDY, OTHER, SCHOOL = "127.0.0.2", "127.0.0.3", "127.0.0.4"
 HOLD_SECONDS = 5  # a greedy fetch's hold: the timeout below, x10

@@ -14,7 +14,7 @@ from helpers import STYLE_NAMES, aggregate, errors_logged, get_json, query, unti
 from tornado.iostream import IOStream
 
 from webdemo.app import Config
-from webdemo.outcomes import MAX_ERROR_LENGTH
+from webdemo.run.outcomes import MAX_ERROR_LENGTH
 from webdemo.styles import callbacks
 
 TIMEOUT = 0.5  # seconds

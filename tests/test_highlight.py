@@ -8,7 +8,7 @@ from pygments.styles import get_style_by_name
 from pygments.token import Whitespace
 
 from webdemo.base import resource_dir
-from webdemo.pages import HIGHLIGHT_STYLE, HighlightStyleHandler
+from webdemo.pages.side_by_side import HIGHLIGHT_STYLE, HighlightStyleHandler
 
 MIN_CONTRAST = 4.5  # WCAG 2 AA, normal text
 

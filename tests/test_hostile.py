@@ -14,10 +14,10 @@ from helpers import STYLE_NAMES, errors_logged, get_json, query
 from tornado.httpclient import HTTPRequest
 from tornado.iostream import IOStream, StreamClosedError
 
-from webdemo import aggregate
 from webdemo.app import Config
 from webdemo.base import is_loopback
 from webdemo.catalog import MAX_FETCHES, REFUSED, SCENARIOS, SEED
+from webdemo.run import aggregate
 from webdemo.workers import supervisor
 
 TIMEOUT = 0.5

@@ -11,9 +11,9 @@ from helpers import STYLE_NAMES, aggregate, errors_logged, query
 from tornado.httpclient import AsyncHTTPClient
 from tornado.iostream import IOStream
 
-from webdemo import aggregate as shared
-from webdemo import live
-from webdemo.styles import STYLES
+from webdemo.registry import STYLES
+from webdemo.run import aggregate as shared
+from webdemo.run import live
 
 
 def parse(stream_text):

@@ -2,7 +2,7 @@
 
 import concurrent.futures
 
-from webdemo.shares import Shares
+from webdemo.run.shares import Shares
 
 
 def waiter():

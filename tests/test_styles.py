@@ -3,7 +3,8 @@
 import ast
 import inspect
 
-from webdemo.styles import STYLES, callbacks, coroutines, generators, greenlets, sequential, threads
+from webdemo.registry import STYLES
+from webdemo.styles import callbacks, coroutines, generators, greenlets, sequential, threads
 
 
 def source(module):

@@ -10,7 +10,6 @@ import pytest
 import tornado.locale
 from test_costs import THREADS_DO_NOT, THREADS_PAY
 
-from webdemo.aggregate import EVENT_LABELS
 from webdemo.app import Config
 from webdemo.base import (
     ERROR_MESSAGES,
@@ -20,22 +19,23 @@ from webdemo.base import (
     resource_dir,
     script_messages,
 )
-from webdemo.breakit import DEMOS
-from webdemo.chain import SKIPPED_TEXTS
-from webdemo.claims.demos import messages as claims_messages
-from webdemo.costs.claims import CLAIMS, RULES, SEEN
+from webdemo.claims.registry import messages as claims_messages
 from webdemo.costs.handlers import BENCH_FAILED
 from webdemo.costs.results import SKIPPED, save_results
-from webdemo.differences import POINTS
-from webdemo.outcomes import ERROR_TEXTS
-from webdemo.pages import JOB_LABELS, SCENARIO_LABELS, SETUP_SENTENCES
-from webdemo.styles import STYLES
+from webdemo.costs.verdicts import RULES, SEEN, VERDICTS
+from webdemo.pages.breakit import BREAK_IT_DEMOS
+from webdemo.pages.differences import POINTS
+from webdemo.pages.side_by_side import JOB_LABELS, SCENARIO_LABELS, SETUP_SENTENCES
+from webdemo.registry import STYLES
+from webdemo.run.aggregate import EVENT_LABELS
+from webdemo.run.chain import SKIPPED_TEXTS
+from webdemo.run.outcomes import ERROR_TEXTS
 
 TEMPLATE_STRING = re.compile(r"""\b_\((?:"((?:[^"\\]|\\.)*)"|'((?:[^'\\]|\\.)*)')""")
 PLACEHOLDER = re.compile(r"%\(\w+\)[srg]|\{\w+\}")
 # The script each page loads: the module it names, which imports the rest.
 ENTRY_SCRIPTS = ["index.js", "all.js", "costs.js", "claims.js"]
-DEMO_TEXTS = {text for demo in DEMOS
+DEMO_TEXTS = {text for demo in BREAK_IT_DEMOS
               for text in (demo.title, demo.explanation, demo.try_it, demo.cannot_run) if text}
 
 
@@ -63,7 +63,7 @@ def messages():
     found |= {text for point in POINTS
               for text in (point.title, point.explanation, point.chain_explanation) if text}
     found |= {text for style in STYLES.values() for text in (style.title, style.blurb)}
-    found |= {text for claim in CLAIMS for text in (claim.metric, claim.essay, *claim.legend)}
+    found |= {text for claim in VERDICTS for text in (claim.metric, claim.essay, *claim.legend)}
     found |= set(SEEN) | set(RULES) | set(BENCH_FAILED.values()) | {SKIPPED}
     found |= set(ERROR_MESSAGES) | set(ERROR_REASONS)
     found |= {message.value for message in bad_input_calls()}
@@ -231,7 +231,7 @@ async def test_the_costs_page_leaves_no_english(http_client, base_url, config, r
     assert '<html lang="ko">' in page and "스타일별 비용, 직접 측정" in page
     shown = template_messages("costs.html") | template_messages("base.html")
     shown |= set(SEEN) | set(RULES) | {SKIPPED}
-    shown |= {text for claim in CLAIMS for text in (claim.metric, claim.essay, *claim.legend)}
+    shown |= {text for claim in VERDICTS for text in (claim.metric, claim.essay, *claim.legend)}
     # The bars' labels name the styles as the table's code does: names, like webdemo.
     words = re.sub(r'<text class="label".*?</text>', "", page, flags=re.DOTALL)
     assert english_left(words, shown) == []

@@ -7,9 +7,9 @@ from asyncio import events
 import pytest
 from helpers import STYLE_NAMES, aggregate, get_json, started
 
-from webdemo import turns
-from webdemo.looptrace import RUN_HANDLE, TRACER
-from webdemo.styles import STYLES
+from webdemo.registry import STYLES
+from webdemo.trace import turns
+from webdemo.trace.loop import RUN_HANDLE, TRACER
 
 
 def entries(answer, **match):

@@ -7,7 +7,6 @@ from pathlib import Path
 from tornado.simple_httpclient import SimpleAsyncHTTPClient
 from tornado.web import Application
 
-from webdemo import breakit
 from webdemo.base import (
     ForeignHostHandler,
     NotFoundHandler,
@@ -18,18 +17,19 @@ from webdemo.base import (
     load_translations,
     resource_dir,
 )
-from webdemo.blocking import MAX_BODY_BYTES
 from webdemo.catalog import MAX_FETCHES, MAX_TIMEOUT, RUN_SECONDS, Catalog
 from webdemo.claims.handlers import routes as claims_routes
 from webdemo.costs.handlers import CostsHandler, LiveBenchHandler
 from webdemo.costs.live_bench import LiveBench
 from webdemo.costs.results import default_results_path
 from webdemo.loops import LOOPS
-from webdemo.pages import AllHandler, HighlightStyleHandler, IndexHandler
-from webdemo.shares import FairPool, Shares
-from webdemo.slots import InFlight
-from webdemo.stats import StatsHandler
-from webdemo.styles import STYLES
+from webdemo.pages import breakit
+from webdemo.pages.side_by_side import AllHandler, HighlightStyleHandler, IndexHandler
+from webdemo.pages.stats import StatsHandler
+from webdemo.registry import STYLES
+from webdemo.run.blocking import MAX_BODY_BYTES
+from webdemo.run.metrics import InFlight
+from webdemo.run.shares import FairPool, Shares
 from webdemo.upstream import UpstreamHandler
 from webdemo.workers.supervisor import Workers
 
@@ -64,7 +64,7 @@ class Config:
     # and whether to trust the proxy's X-Forwarded-For, X-Real-IP, X-Forwarded-Proto.
     allowed_hosts: tuple = ()
     xheaders: bool = False
-    # Whether runs share the slots fairly (webdemo/shares.py); the bench's lone run
+    # Whether runs share the slots fairly (webdemo/run/shares.py); the bench's lone run
     # takes them all, so that it measures the style.
     fair_shares: bool = True
     # On a stop, how long the runs under way may take to finish: by default as long as

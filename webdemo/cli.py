@@ -12,14 +12,14 @@ from pathlib import Path
 from tornado.netutil import bind_sockets
 
 from webdemo.app import HTTP_CLIENTS, LISTEN_BACKLOG, Config
-from webdemo.bench.main import MAX_BENCH_FETCHES, SIZES
-from webdemo.bench.main import main as run_bench
-from webdemo.capacity import MAX_CLIENTS, affordable_fetches, raise_open_file_limit
 from webdemo.catalog import MAX_TIMEOUT, RUN_SECONDS, parse_operator_target
+from webdemo.costs.bench import MAX_BENCH_FETCHES, SIZES
+from webdemo.costs.bench import main as run_bench
 from webdemo.costs.results import default_results_path
 from webdemo.loops import LOOPS, run
+from webdemo.registry import STYLES
+from webdemo.run.capacity import MAX_CLIENTS, affordable_fetches, raise_open_file_limit
 from webdemo.serving import serve, serve_processes
-from webdemo.styles import STYLES
 
 
 class Parser(argparse.ArgumentParser):
@@ -199,7 +199,7 @@ def main(argv=None):
     argv = sys.argv[1:] if argv is None else argv
     if argv[:1] == ["bench"]:
         sys.exit(run_bench(bench_parser().parse_args(argv[1:])))
-    # Each fetch in flight costs open files (webdemo/capacity.py): take what is allowed.
+    # Each fetch in flight costs open files (webdemo/run/capacity.py): take what is allowed.
     config = parse_args(argv, affordable_fetches(raise_open_file_limit(), MAX_CLIENTS))
     logging.basicConfig(level=logging.INFO if config.debug else logging.WARNING,
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")

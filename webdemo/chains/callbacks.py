@@ -16,7 +16,7 @@ import itertools
 from tornado.concurrent import Future
 from tornado.ioloop import IOLoop
 
-from webdemo.chain import ChainHandler
+from webdemo.run.chain import ChainHandler
 
 # Step 2's fan-out, counted as the aggregate counts it: one entry per
 # request in flight, how many of its pages are still out, and their rows.

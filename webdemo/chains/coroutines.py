@@ -7,7 +7,7 @@ variables; each fetch's failure is an exception, caught in one place.
 
 import asyncio
 
-from webdemo.chain import ChainHandler
+from webdemo.run.chain import ChainHandler
 
 
 class CoroutinesChainHandler(ChainHandler):

@@ -7,7 +7,7 @@ is local variables; each fetch's failure is thrown in where it yielded.
 
 from tornado import gen
 
-from webdemo.chain import ChainHandler
+from webdemo.run.chain import ChainHandler
 
 
 class GeneratorsChainHandler(ChainHandler):

@@ -7,7 +7,7 @@ thread, so the event loop stays free for other visitors.
 
 from tornado.ioloop import IOLoop
 
-from webdemo.chain import ChainHandler
+from webdemo.run.chain import ChainHandler
 
 
 class SequentialChainHandler(ChainHandler):

@@ -10,7 +10,7 @@ import asyncio
 
 from tornado.ioloop import IOLoop
 
-from webdemo.chain import ChainHandler
+from webdemo.run.chain import ChainHandler
 
 
 class ThreadsChainHandler(ChainHandler):

@@ -21,8 +21,8 @@ import time  # noqa: E402
 
 import gevent  # noqa: E402
 
-from webdemo.blocking import blocking_fetch  # noqa: E402
 from webdemo.claims.deadlocks import ORDER, WAIT_SECONDS, report  # noqa: E402
+from webdemo.run.blocking import blocking_fetch  # noqa: E402
 
 
 class Shared:

@@ -10,14 +10,14 @@ import time
 from tornado.httpclient import HTTPClientError
 
 from webdemo.base import BaseHandler
-from webdemo.blocking import blocking_fetch
 from webdemo.catalog import run_knob
 from webdemo.claims import deadlocks, one_fails, races
-from webdemo.claims.demos import DEMOS, SELF_DEADLOCK
 from webdemo.claims.gevent_process import ProcessFailed
-from webdemo.outcomes import describe
-from webdemo.pages import HighlightStyleHandler, highlighted
+from webdemo.claims.registry import CLAIM_DEMOS, SELF_DEADLOCK
+from webdemo.pages.side_by_side import HighlightStyleHandler, highlighted
 from webdemo.query import BadInput, one
+from webdemo.run.blocking import blocking_fetch
+from webdemo.run.outcomes import describe
 
 # Runs at once across the server; more are told to come back. Each run is bounded in
 # time, and in fetches and pool threads (30 at most, a race's).
@@ -31,7 +31,7 @@ DEADLOCK_PAGE = "/upstream/lock-step?delay_ms=100&bytes=64"
 @functools.cache
 def source(demo, variant):
     """The variant's functions as they run, highlighted as on the side-by-side page."""
-    code = DEMOS[demo].variants[variant].code if variant else (deadlocks.self_deadlock,)
+    code = CLAIM_DEMOS[demo].variants[variant].code if variant else (deadlocks.self_deadlock,)
     text = "\n\n".join(inspect.getsource(function) for function in code)
     name = f"{demo}-{variant or 'self'}-source"
     # Named by its demo and its variant: the same variant names recur across demos.
@@ -40,7 +40,7 @@ def source(demo, variant):
 
 class ClaimsHandler(BaseHandler):
     def get(self):
-        self.render("claims.html", demos=DEMOS.values(), source=source,
+        self.render("claims.html", demos=CLAIM_DEMOS.values(), source=source,
                     highlight_css=HighlightStyleHandler.url,
                     self_deadlock=SELF_DEADLOCK, visits=races.VISITS,
                     wait_seconds=deadlocks.WAIT_SECONDS, leave_ms=LEAVE_MS,
@@ -72,15 +72,15 @@ class RunHandler(BaseHandler):
         self.watched = None
 
     async def get(self, demo, name):
-        if name not in DEMOS[demo].variants:
+        if name not in CLAIM_DEMOS[demo].variants:
             raise BadInput("unknown variant %(variant)r of %(demo)s: use %(variants)s",
                            variant=name[:40], demo=demo,
-                           variants=", ".join(DEMOS[demo].variants))
+                           variants=", ".join(CLAIM_DEMOS[demo].variants))
         if not self.wants_json():  # the page runs it and explains it
             self.redirect(f"/claims#{demo}-{name}")
             return
         n = run_knob(self.query_arguments(), "n", RUN_LIMITS)
-        variant = DEMOS[demo].variants[name]
+        variant = CLAIM_DEMOS[demo].variants[name]
         # The page of a run whose visitor leaves is part of that run: counted once. Only
         # a run under way can be named; any other run= is counted, and then refused.
         counted = not (demo == "one-fails"
@@ -180,4 +180,4 @@ def routes():
     """The claims page's routes, to add to the app's; its runs share one Gate."""
     shared = {"gate": Gate(), "runs": {}}
     return [(r"/claims", ClaimsHandler),
-            (rf"/claims/({'|'.join(DEMOS)})/([^/]*)", RunHandler, shared)]
+            (rf"/claims/({'|'.join(CLAIM_DEMOS)})/([^/]*)", RunHandler, shared)]

@@ -3,14 +3,14 @@ which the page's CSP does not allow."""
 
 from dataclasses import dataclass, field
 
-from webdemo.costs.claims import Claim
+from webdemo.costs.verdicts import Verdict
 
 BAR_X, BAR_WIDTH, ROW, GAP = 110, 380, 20, 14
 
 
 @dataclass
 class Chart:
-    claim: Claim
+    claim: Verdict
     verdict: bool | None
     seen: str  # one of claims.SEEN, to translate, then fill in with its figures
     figures: dict
@@ -18,7 +18,7 @@ class Chart:
     height: int = 0
 
 
-def chart(claim: Claim, results: dict) -> Chart:
+def chart(claim: Verdict, results: dict) -> Chart:
     """Bars per style, grouped by N; each N on its own scale, since N spans 100 times."""
     drawn = Chart(claim, *claim.verdict(results["runs"]))
     y = 0

@@ -4,9 +4,9 @@ from tornado.escape import xhtml_escape
 
 from webdemo.base import BaseHandler
 from webdemo.costs.chart import BAR_X, chart
-from webdemo.costs.claims import CLAIMS
 from webdemo.costs.live_bench import LIVE_SIZES
 from webdemo.costs.results import SKIPPED, load_results
+from webdemo.costs.verdicts import VERDICTS
 
 # Why a live bench failed, in English, to be translated.
 BENCH_FAILED = {"stopped": "the bench failed: it took too long",
@@ -38,7 +38,7 @@ class CostsHandler(BaseHandler):
         results = load_results(path)
         self.render("costs.html", results=results, results_path=path,
                     measured=measured(results) if results else {},
-                    charts=[chart(claim, results) for claim in CLAIMS] if results else [],
+                    charts=[chart(claim, results) for claim in VERDICTS] if results else [],
                     bar_x=BAR_X, with_markup=with_markup,
                     live=self.application.live_bench.progress, live_sizes=LIVE_SIZES,
                     messages=self.script_translations("costs.js"),

@@ -10,7 +10,7 @@ import os
 import re
 from pathlib import Path
 
-from webdemo.styles import STYLES
+from webdemo.registry import STYLES
 
 # Why the bench skipped a run, in English; the costs page shows it in the visitor's language.
 SKIPPED = ("would take at least %(at_least)g s, one fetch after another; "

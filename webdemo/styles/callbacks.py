@@ -12,7 +12,7 @@ import itertools
 from tornado.concurrent import Future
 from tornado.ioloop import IOLoop
 
-from webdemo.aggregate import AggregateHandler
+from webdemo.run.aggregate import AggregateHandler
 
 # The global bookkeeping, one entry per request in flight: how many fetches
 # are still out, and the rows that came back so far. A callback cannot

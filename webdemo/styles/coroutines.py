@@ -7,7 +7,7 @@ exception. State lives in local variables; nothing outlives the request.
 
 import asyncio
 
-from webdemo.aggregate import AggregateHandler
+from webdemo.run.aggregate import AggregateHandler
 
 
 class CoroutinesHandler(AggregateHandler):

@@ -10,7 +10,7 @@ removed it, and this is the form of it that still runs.
 
 from tornado import gen
 
-from webdemo.aggregate import AggregateHandler
+from webdemo.run.aggregate import AggregateHandler
 
 
 class GeneratorsHandler(AggregateHandler):

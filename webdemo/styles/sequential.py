@@ -9,7 +9,7 @@ them. State lives in local variables of the one thread.
 
 from tornado.ioloop import IOLoop
 
-from webdemo.aggregate import AggregateHandler
+from webdemo.run.aggregate import AggregateHandler
 
 
 class SequentialHandler(AggregateHandler):

@@ -14,7 +14,7 @@ import asyncio
 
 from tornado.ioloop import IOLoop
 
-from webdemo.aggregate import AggregateHandler
+from webdemo.run.aggregate import AggregateHandler
 
 
 class ThreadsHandler(AggregateHandler):

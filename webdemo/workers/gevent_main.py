@@ -21,10 +21,10 @@ import threading  # noqa: E402
 import gevent  # noqa: E402
 from tornado.simple_httpclient import HTTPTimeoutError  # noqa: E402
 
-from webdemo.blocking import blocking_fetch  # noqa: E402
 from webdemo.chains.greenlets import GreenletsChainJob  # noqa: E402
-from webdemo.metrics import usage  # noqa: E402
-from webdemo.shares import Shares  # noqa: E402
+from webdemo.run.blocking import blocking_fetch  # noqa: E402
+from webdemo.run.metrics import usage  # noqa: E402
+from webdemo.run.shares import Shares  # noqa: E402
 from webdemo.styles.greenlets import GreenletsJob  # noqa: E402
 
 

@@ -3,8 +3,8 @@ of a chain there."""
 
 import time
 
-from webdemo.aggregate import AggregateHandler
-from webdemo.chain import ChainHandler
+from webdemo.run.aggregate import AggregateHandler
+from webdemo.run.chain import ChainHandler
 from webdemo.scenarios import MAX_LINKS
 from webdemo.workers.supervisor import WorkerError
 

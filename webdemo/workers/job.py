@@ -4,9 +4,9 @@ ChainJob: one chain there, which asks the server which links to follow."""
 import queue
 from collections import namedtuple
 
-from webdemo.chain import START, read_links
-from webdemo.outcomes import outcome, seen_as
-from webdemo.slots import ThreadSlots
+from webdemo.run.chain import START, read_links
+from webdemo.run.outcomes import outcome, seen_as
+from webdemo.run.slots import ThreadSlots
 
 
 class WorkerJob:

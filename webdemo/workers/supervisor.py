@@ -8,7 +8,7 @@ server talks to it over a socket pair, one JSON object a line:
 
     server -> worker  {"job": 7, "targets": [url, ...], "timeout": s, "limit": n,
                        "run_seconds": s, "seconds_to_deadline": s, "max_body": bytes,
-                       "visitor": address}   (whose fair share: webdemo/shares.py)
+                       "visitor": address}   (whose fair share: webdemo/run/shares.py)
                       or  {"job": 8, "usage": true}
     worker -> server  {"kind": "ready"}                    once, when it has started
                       {"job": 7, "kind": "fetch-start", "index": 0}

@@ -4,7 +4,7 @@ A style's handler keeps only its style: it starts each fetch with fetch() (the a
 Tornado client, a Future) or fetch_blocking() (urllib, in a thread), makes its row
 with succeeded() or failed(), and hands the rows to render_results(). The run lives
 here: its line of fetches, each fetch's times, the event log, the rows, and the answer
-as HTML or JSON, or live as server-sent events (webdemo/live.py).
+as HTML or JSON, or live as server-sent events (webdemo/run/live.py).
 """
 
 import threading
@@ -14,13 +14,13 @@ from dataclasses import dataclass
 from tornado.concurrent import Future
 from tornado.httpclient import HTTPRequest, HTTPResponse
 
-from webdemo.blocking import blocking_fetch
 from webdemo.catalog import RUN_SECONDS, Plan
-from webdemo.live import LiveStream
-from webdemo.outcomes import as_response, outcome, seen_as
 from webdemo.query import BadInput, one
-from webdemo.slots import LoopSlots, ThreadSlots
-from webdemo.turns import Turns, asked
+from webdemo.run.blocking import blocking_fetch
+from webdemo.run.live import LiveStream
+from webdemo.run.outcomes import as_response, outcome, seen_as
+from webdemo.run.slots import LoopSlots, ThreadSlots
+from webdemo.trace.turns import Turns, asked
 
 FORMATS = ("html", "json", "events")
 # What a failure looked like is kept for this many failed rows of a run.
@@ -39,7 +39,7 @@ EVENT_LABELS = {
     "render": "rendered",
     "returned": "blocking call returned",
     "blocked": "time.sleep() on the loop's thread",
-    "link-refused": "link refused",  # a chain's (webdemo/chain.py)
+    "link-refused": "link refused",  # a chain's (webdemo/run/chain.py)
 }
 
 

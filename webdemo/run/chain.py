@@ -10,9 +10,9 @@ choosing the last page, and the rows, in step order then link order, with the to
 from dataclasses import dataclass
 from html.parser import HTMLParser
 
-from webdemo.aggregate import AggregateHandler, FetchTimes, Row
 from webdemo.catalog import MAX_SPEC_LENGTH, Plan, Target
 from webdemo.query import BadInput
+from webdemo.run.aggregate import AggregateHandler, FetchTimes, Row
 from webdemo.scenarios import MAX_LINKS
 
 # A page's links are read from its first this many bytes: a crawler reads no further.

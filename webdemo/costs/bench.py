@@ -1,6 +1,7 @@
-"""python -m webdemo bench: the same fan-out, N fetches of one simulated page, in each style
-and at each N, each run in a fresh process (webdemo.bench.child); progress on stderr, a table
-or JSON on stdout, and the results merged into the file that the costs page charts."""
+"""python -m webdemo bench: the same fan-out, N fetches of one simulated page, in each
+style and at each N, each run in a fresh process (webdemo.costs.bench_child); progress on
+stderr, a table or JSON on stdout, and the results merged into the file that the costs page
+charts."""
 
 import json
 import os
@@ -18,12 +19,12 @@ from webdemo.costs.results import (
     progress_line,
     save_results,
 )
-from webdemo.styles import STYLES
+from webdemo.registry import STYLES
 
 SIZES = (10, 100, 1000)  # the Ns a bench runs unless told
 # The most fetches one run may ask of a page; the app's own limit is raised to it.
 MAX_BENCH_FETCHES = 1000
-CHILD = [sys.executable, "-m", "webdemo.bench.child"]
+CHILD = [sys.executable, "-m", "webdemo.costs.bench_child"]
 
 
 class Progress:

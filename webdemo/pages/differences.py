@@ -10,7 +10,7 @@ import inspect
 import re
 from dataclasses import dataclass, field
 
-from webdemo.styles import STYLES
+from webdemo.registry import STYLES
 
 
 @dataclass(frozen=True)

@@ -8,21 +8,20 @@ event loop (LoopSlots), where send() answers a Future and so does submit(); and 
 thread or a greenlet (ThreadSlots), where send() blocks and so does submit().
 
 The server's slots of each kind are shared fairly between runs and visitors: see
-webdemo/shares.py, where that design lives and says why.
+webdemo/run/shares.py, where that design lives and says why.
 """
 
 import concurrent.futures
-import contextlib
 import functools
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from typing import Any
 
 from tornado.concurrent import Future, chain_future
 from tornado.ioloop import IOLoop
 
-from webdemo.outcomes import NOT_SENT_LEFT, not_sent_in_time
-from webdemo.shares import Shares
+from webdemo.run.outcomes import NOT_SENT_LEFT, not_sent_in_time
+from webdemo.run.shares import Shares
 
 
 class NotSent(Exception):
@@ -133,38 +132,3 @@ class ThreadSlots:
             return send()
         finally:
             self.shares.release(self.account)
-
-
-class InFlight:
-    """Fetches started and not yet ended, across all runs and styles: GET /stats.
-
-    Of them, it knows those in the app's HTTP client, which holds any past its
-    max_clients in a line of its own.
-    """
-
-    def __init__(self, max_clients: int) -> None:
-        self.max_clients = max_clients
-        self.fetches = set()
-        self.client_fetches = set()
-
-    def __len__(self) -> int:
-        return len(self.fetches)
-
-    def client_is_full(self) -> bool:
-        """Whether a fetch handed to the HTTP client now would wait in its line."""
-        return len(self.client_fetches) >= self.max_clients
-
-    def add_client_fetch(self, fetched: Future) -> None:
-        for fetches in (self.fetches, self.client_fetches):
-            fetches.add(fetched)
-            fetched.add_done_callback(fetches.discard)
-
-    @contextlib.contextmanager
-    def counted(self) -> Iterator[None]:
-        """Counts a fetch that has no Future (a blocking one, a worker's job) while it runs."""
-        token = object()
-        self.fetches.add(token)  # a set's add and discard are atomic: threads may call them
-        try:
-            yield
-        finally:
-            self.fetches.discard(token)

@@ -12,8 +12,8 @@ from tornado.concurrent import Future
 from tornado.httpclient import HTTPClientError, HTTPRequest, HTTPResponse
 from tornado.simple_httpclient import HTTPStreamClosedError
 
-from webdemo.blocking import MAX_BODY_BYTES
 from webdemo.catalog import RUN_SECONDS
+from webdemo.run.blocking import MAX_BODY_BYTES
 
 # libcurl's words for these name the milliseconds it waited, which differ from run to
 # run; in Tornado's words (as its pure-Python client says them), the rows of two runs

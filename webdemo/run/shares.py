@@ -12,7 +12,7 @@ script's many runs, hold every slot while a seed run of 0.3 s waits 25 s. So:
   so a small run is never behind a large one's whole line, only behind one fetch of
   each other run;
 - capacity where it is cheap: a waiting fetch costs a socket or a sleeping thread, so
-  the slots are sized from the open-file limit at start (webdemo/capacity.py).
+  the slots are sized from the open-file limit at start (webdemo/run/capacity.py).
 Fairness rests on runs as much as on addresses: an address cannot tell the students
 of one school apart, and a cookie is whatever the visitor sends. A run waiting only
 for its own limit is in no line of the Shares: the fast path, with nobody waiting,

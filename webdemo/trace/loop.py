@@ -11,7 +11,7 @@ Which run a callback works for is read first from its context: a traced run sets
 in its request's Task, and asyncio hands a copy of the context to every callback
 scheduled from there. The HTTP client's sockets and timers serve every run, and a
 thread's result arrives from a thread's context: those are matched by the fetch they
-carry (webdemo/turns.py).
+carry (webdemo/trace/turns.py).
 """
 
 import asyncio

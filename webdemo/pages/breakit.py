@@ -1,7 +1,7 @@
 """Break it on purpose: three mistakes, each run for real, opt-in and bounded in time.
 
-DEMOS is their registry, read by the routes, the side-by-side page and its script. They
-live here so that the style files stay models of their styles:
+BREAK_IT_DEMOS is their registry, read by the routes, the side-by-side page and its script.
+They live here so that the style files stay models of their styles:
 
 - ForgottenCheckHandler: the callbacks handler with its response.error check left out;
   ForgottenChainCheckHandler: the same, in the callbacks chain.
@@ -22,9 +22,9 @@ from tornado.ioloop import IOLoop
 from webdemo.base import BaseHandler
 from webdemo.catalog import run_knob
 from webdemo.chains.callbacks import CallbacksChainHandler
-from webdemo.outcomes import outcome
 from webdemo.query import BadInput
-from webdemo.styles import STYLES
+from webdemo.registry import STYLES
+from webdemo.run.outcomes import outcome
 from webdemo.styles.callbacks import CallbacksHandler
 
 # How long the blocking demo sleeps, in ms: (lowest, highest, default).
@@ -163,7 +163,7 @@ def blocking_setup(styles):
 
 
 @dataclass(frozen=True)
-class Demo:
+class BreakItDemo:
     """A demo: its routes, and what the side-by-side page shows of it and gives its script."""
 
     name: str  # the article's id, its button's data-demo, the script's key
@@ -179,14 +179,14 @@ class Demo:
     jobs: tuple = ("aggregate",)  # the jobs of the pages that show it
 
 
-DEMOS = [
-    Demo("forgotten-check", "Forget the error check",
+BREAK_IT_DEMOS = [
+    BreakItDemo("forgotten-check", "Forget the error check",
          "The callbacks handler without its if response.error: check. Nothing is raised, "
          "so nothing complains: a failed fetch is counted as a success.",
          ForgottenCheckHandler.handle_response,
          [(r"/break/forgotten-check", ForgottenCheckHandler, {"style": "forgotten-check"})],
          lambda styles: {"page": "/break/forgotten-check?scenario=one-fails", "data": {}}),
-    Demo("forgotten-check-chain", "Forget the error check, in the chain",
+    BreakItDemo("forgotten-check-chain", "Forget the error check, in the chain",
          "The callbacks chain without the if response.error: check of its middle step. "
          "The failure flows on as if it were data: counted as a success, and a page the "
          "last step may choose from.",
@@ -196,14 +196,14 @@ DEMOS = [
          lambda styles: {"page": "/break/forgotten-check-chain?scenario=chain-link-fails",
                          "data": {}},
          jobs=("chain",)),
-    Demo("essay-2016", "The essay's 2016 call",
+    BreakItDemo("essay-2016", "The essay's 2016 call",
          "http_client.fetch(url, handle_response) on Tornado 6, which removed callback=: "
          "handle_response binds to raise_error, the fetch succeeds, and the callback never "
          "runs.",
          EssayCallHandler.get,
          [(r"/break/essay-2016", EssayCallHandler)],
          lambda styles: {"page": "/break/essay-2016", "data": {}}, jobs=("aggregate", "chain")),
-    Demo("blocking", "Block the loop",
+    BreakItDemo("blocking", "Block the loop",
          "time.sleep() in a handler whose code runs on the event loop's thread, as its "
          "first fetch succeeds. Every handler of the loop stops with it: the other column "
          "too.",
@@ -216,4 +216,4 @@ DEMOS = [
                     "callbacks, coroutines or generators to try it."),
 ]
 
-ROUTES = [route for demo in DEMOS for route in demo.routes]
+ROUTES = [route for demo in BREAK_IT_DEMOS for route in demo.routes]

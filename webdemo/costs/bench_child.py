@@ -1,9 +1,9 @@
 """The processes that `webdemo bench` starts, one job each; not run by hand.
 
-    python -m webdemo.bench.child upstream                     serve the simulated pages,
-                                                               print their address
-    python -m webdemo.bench.child run STYLE N UPSTREAM SETTINGS  one measured run, printed as
-                                                               one JSON line
+    python -m webdemo.costs.bench_child upstream
+        serve the simulated pages, print their address
+    python -m webdemo.costs.bench_child run STYLE N UPSTREAM SETTINGS
+        one measured run, printed as one JSON line
 
 A run is the app itself (App and its HTTP server), asked for the aggregate over HTTP by
 a client in that same process, as a visitor would ask, with the limit of fetches a page
@@ -31,8 +31,8 @@ from tornado.netutil import bind_sockets
 from tornado.web import Application
 
 from webdemo.app import LISTEN_BACKLOG, App, Config
-from webdemo.metrics import usage
-from webdemo.styles import STYLES
+from webdemo.registry import STYLES
+from webdemo.run.metrics import usage
 from webdemo.upstream import UpstreamHandler
 
 
@@ -106,7 +106,7 @@ async def measure(style, fetches, upstream, settings):
 
 def main(argv=None):
     parser = argparse.ArgumentParser(
-        prog="python -m webdemo.bench.child",
+        prog="python -m webdemo.costs.bench_child",
         description="The processes that webdemo bench starts: use python -m webdemo bench.")
     jobs = parser.add_subparsers(dest="job", required=True)
     jobs.add_parser("upstream", help="serve the simulated pages; print their address")

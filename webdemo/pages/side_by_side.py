@@ -11,16 +11,16 @@ from pygments.formatters import HtmlFormatter
 from pygments.lexers import PythonLexer
 from tornado.escape import json_encode, xhtml_escape
 
-from webdemo import breakit
-from webdemo.aggregate import EVENT_LABELS
 from webdemo.base import BaseHandler
 from webdemo.catalog import MAX_TIMEOUT, RUN_LIMITS, SIMULATOR_LIMITS, chosen_scenario
-from webdemo.chain import SKIPPED_TEXTS
-from webdemo.differences import POINTS, marked_lines
-from webdemo.outcomes import ERROR_TEXTS
+from webdemo.pages import breakit
+from webdemo.pages.differences import POINTS, marked_lines
 from webdemo.query import BadInput, one
+from webdemo.registry import JOBS, STYLES
+from webdemo.run.aggregate import EVENT_LABELS
+from webdemo.run.chain import SKIPPED_TEXTS
+from webdemo.run.outcomes import ERROR_TEXTS
 from webdemo.scenarios import BUILT_IN, CHAIN_SCENARIOS, SCENARIOS, SEED
-from webdemo.styles import JOBS, STYLES
 
 HIGHLIGHT_STYLE = "default"
 DEFAULT_PAIR = ("callbacks", "coroutines")
@@ -140,8 +140,8 @@ class IndexHandler(PageHandler):
                          source=functools.partial(highlighted_source, job=self.job),
                          highlight_css=HighlightStyleHandler.url,
                          setup=self.setup_sentence(left, right),
-                         demos=[self.demo_shown(demo, [left, right]) for demo in breakit.DEMOS
-                                if self.job in demo.jobs])
+                         demos=[self.demo_shown(demo, [left, right])
+                                for demo in breakit.BREAK_IT_DEMOS if self.job in demo.jobs])
 
     def setup_sentence(self, left, right):
         """How the two columns fetch, and the timeout each fetch has, as HTML."""

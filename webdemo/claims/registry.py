@@ -19,7 +19,7 @@ class Variant:
 
 
 @dataclass(frozen=True)
-class Demo:
+class ClaimDemo:
     name: str
     title: str
     claim: str  # what the essay claimed
@@ -31,8 +31,8 @@ def variants(*listed):
     return {variant.name: variant for variant in listed}
 
 
-DEMOS = {demo.name: demo for demo in [
-    Demo("race", "Races",
+CLAIM_DEMOS = {demo.name: demo for demo in [
+    ClaimDemo("race", "Races",
          "The essay: coroutines have no race conditions, since one runs at a time and "
          "switches happen only at defined points.",
          "Many visits at once each read a shared counter, fetch a page (real I/O, "
@@ -62,7 +62,7 @@ DEMOS = {demo.name: demo for demo in [
                      "with every other visit's callbacks run in between.",
                      (races.callbacks, races.callbacks_write), races.in_callbacks),
          )),
-    Demo("deadlock", "Deadlocks",
+    ClaimDemo("deadlock", "Deadlocks",
          "The essay: with coroutines, deadlocks are rare, since no locks are needed.",
          "Two workers take two locks in opposite order, with a fetch between their two "
          "acquisitions. Each waits at most %(seconds)s s for a lock: a wait that runs "
@@ -80,7 +80,7 @@ DEMOS = {demo.name: demo for demo in [
                      "a process of their own.",
                      (greenlets.deadlock,), gevent_process.deadlock),
          )),
-    Demo("one-fails", "When one fails",
+    ClaimDemo("one-fails", "When one fails",
          "The essay: callbacks cannot be collected; coroutines gather their results.",
          "Five fetches at once: the essay's three sites, one that fails at once and one "
          "that hangs until the timeout. The page answers as the style decides; each "
@@ -115,7 +115,7 @@ SELF_DEADLOCK = (
 def messages():
     """Every English string of the claims page outside its template, for translation."""
     found = {SELF_DEADLOCK, *script_messages("claims.js")}
-    for demo in DEMOS.values():
+    for demo in CLAIM_DEMOS.values():
         found |= {demo.title, demo.claim, demo.about}
         found |= {variant.about for variant in demo.variants.values()}
     return found

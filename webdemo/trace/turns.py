@@ -4,7 +4,7 @@ For each turn that did work for the run, when it began, how long it took, and wh
 ran in it, in order: a task step, a callback, I/O readiness, a timer, a thread's start
 and return (off the loop) and the loop learning of it (README.md has the JSON). What
 the loop cannot see is not guessed: a greenlet's lines are its worker's, and stay null.
-The loop is watched by webdemo/looptrace.py, only while a traced run is under way.
+The loop is watched by webdemo/trace/loop.py, only while a traced run is under way.
 """
 
 import asyncio
@@ -16,7 +16,8 @@ from dataclasses import dataclass, field
 
 from tornado import gen
 
-from webdemo.handles import (
+from webdemo.query import BadInput, one
+from webdemo.trace.callables import (
     awaited_frames,
     coroutine_of,
     def_line,
@@ -26,8 +27,7 @@ from webdemo.handles import (
     request_on_socket,
     unwrap,
 )
-from webdemo.looptrace import RUN, TRACER, can_trace
-from webdemo.query import BadInput, one
+from webdemo.trace.loop import RUN, TRACER, can_trace
 
 # A run records at most this many entries; the rest is cut, and the answer says so.
 MAX_ENTRIES = 3000

@@ -8,7 +8,7 @@ import time
 
 from webdemo.base import BaseHandler
 from webdemo.chains import callbacks as chain_callbacks
-from webdemo.metrics import rss_bytes
+from webdemo.run.metrics import rss_bytes
 from webdemo.styles import callbacks
 
 

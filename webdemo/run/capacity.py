@@ -3,7 +3,7 @@
 A fetch in flight costs descriptors, not CPU: the client's socket, and when the target
 is this server's own simulator, the simulator's end of it; a visitor's connection or
 live stream costs one more. A hang holds them for the whole timeout. So the slots that
-visitors share (webdemo/shares.py) are sized from what the limit allows.
+visitors share (webdemo/run/shares.py) are sized from what the limit allows.
 """
 
 import resource

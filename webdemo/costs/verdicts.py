@@ -110,7 +110,7 @@ def verdict_cpu(runs):
 
 
 @dataclass(frozen=True)
-class Claim:
+class Verdict:
     metric: str  # the chart's title
     unit: str
     parts: tuple  # what is stacked in one bar: functions of a run
@@ -124,22 +124,22 @@ class Claim:
         return "chart-" + self.metric.lower().replace(" ", "-")
 
 
-CLAIMS = [
-    Claim("Wall time", "ms", (field_of("wall_ms"),),
+VERDICTS = [
+    Verdict("Wall time", "ms", (field_of("wall_ms"),),
           "Waiting for many things at once is what all of this is for: fetches that "
           "wait together take about as long as the slowest of them; one after another "
           "(the sequential baseline), they take the sum.", verdict_concurrency),
-    Claim("Peak memory", "MB", (field_of("rss_before_mb"), growth),
+    Verdict("Peak memory", "MB", (field_of("rss_before_mb"), growth),
           "Threads pay for memory: every thread has a stack of its own, where a "
           "coroutine is one small object.", verdict_memory,
           legend=("before the run", "added by the run")),
-    Claim("Context switches", "",
+    Verdict("Context switches", "",
           (field_of("voluntary_switches"), field_of("involuntary_switches")),
           "Threads pay for context switches: the operating system switches between them "
           "whenever one blocks or whenever it decides to. Async code switches only at "
           "defined points (await, yield, a callback's return), inside one thread.",
           verdict_switches, legend=("voluntary", "involuntary")),
-    Claim("CPU time", "ms", (field_of("cpu_ms"),),
+    Verdict("CPU time", "ms", (field_of("cpu_ms"),),
           "The same switching costs CPU time, spent in the kernel and the scheduler "
           "rather than on the fetches.", verdict_cpu),
 ]
