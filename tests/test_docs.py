@@ -6,6 +6,7 @@ When one of these fails after a change to the code, the text is what to update: 
 message says which file and what it should now say.
 """
 
+import configparser
 import re
 import shlex
 from pathlib import Path
@@ -167,6 +168,16 @@ def test_the_readme_test_command_is_what_ci_runs():
     for package in ("chromium", "nginx-light", "fonts-nanum", "npm"):
         assert f"{package})" in text(".ci/run"), package
     assert "npm ci" in text(".ci/run")
+
+
+def test_the_readme_names_the_pythons_that_ci_runs():
+    setup = configparser.ConfigParser()
+    setup.read(REPO / "setup.cfg")
+    versions = re.findall(r"Python :: (3\.\d+)", setup["metadata"]["classifiers"])
+    assert setup["options"]["python_requires"] == f">={versions[0]}"
+    says("README.md", f"Python {versions[0]} to {versions[-1]}")
+    says("README.md", f"on each of Python {' and '.join(versions[1:])} that the machine has")
+    assert f"for version in {' '.join(versions[1:])}; do" in text(".ci/run")
 
 
 def test_the_readme_gives_the_address_it_serves():
