@@ -6,5 +6,4 @@ verdicts    the essay's claims, and the verdict each gets from the figures
 chart       the bars of one claim's chart, laid out for SVG
 handlers    /costs and /costs/bench
 live_bench  the small bench, run in a subprocess
-bench       python -m webdemo bench; bench_child, the processes it starts
 """
