@@ -98,8 +98,7 @@ class RevealHandler(BaseHandler):
             answer = sent["answer"]
             results = sent["results"]
         except (ValueError, TypeError, KeyError):
-            raise BadInput("send JSON: {\"answer\": ..., \"results\": [one run per path]}") \
-                from None
+            raise BadInput("send JSON with the answer and the results of the runs") from None
         if not isinstance(answer, str) or not isinstance(results, list) \
                 or len(results) != len(shown.runs):
             raise BadInput("send the answer and %(count)s runs' JSON", count=len(shown.runs))
