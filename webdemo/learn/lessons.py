@@ -156,9 +156,14 @@ def threads_facts(results):
 
 # 3 callbacks
 def rendering_target(run):
-    """The target whose callback rendered the page."""
-    return next(event["target"] for event in run["events"]
-                if event["kind"] == "callback" and event.get("remaining") == 0)
+    """The target whose callback rendered the page: the one whose count reached zero."""
+    called = None
+    for event in run["events"]:
+        if event["kind"] == "callback":
+            called = event["target"]
+        elif event["kind"] == "counter" and event["remaining"] == 0:
+            return called
+    raise ValueError("no callback counted down to zero")
 
 
 def renderer_answer(results):
