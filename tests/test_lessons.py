@@ -140,7 +140,8 @@ async def test_lesson_8_a_sleep_on_the_loop_stops_the_other_page(http_client, ba
     answer, facts = await right(http_client, base_url, 8,
                                 ["/callbacks", f"/break/blocking/coroutines?block_ms={block_ms}"])
     assert facts["slept_ms"] == block_ms
-    assert block_ms <= answer < block_ms + 150
+    # At least the sleep; more when what it held up runs late after it.
+    assert block_ms <= answer < 2 * block_ms + 150
 
 
 @pytest.mark.gen_test(timeout=20)
