@@ -165,7 +165,7 @@ def test_the_readme_test_command_is_what_ci_runs():
     assert test_command in ci, ".ci/run no longer runs the README's test command"
     says("README.md", "`bash .ci/run`")
     # What the README says .ci/run installs, it installs.
-    for package in ("chromium", "nginx-light", "fonts-nanum", "npm"):
+    for package in ("chromium", "nginx-light", "fonts-nanum", "npm", "poppler-utils"):
         assert f"{package})" in text(".ci/run"), package
     assert "npm ci" in text(".ci/run")
 

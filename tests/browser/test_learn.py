@@ -10,6 +10,7 @@ import pytest
 
 from webdemo.learn.lessons import LESSONS, lesson
 
+from .conftest import unavailable
 from .test_axe import LOCALES, WIDTHS, axe_source  # noqa: F401 (a fixture)
 from .test_narrow import PAGE_WIDTH_JS
 
@@ -91,7 +92,7 @@ def test_a_revealed_address_runs_again_and_reveals(page, problems):
 @pytest.fixture
 def pdf_text(tmp_path):
     if shutil.which("pdftotext") is None:
-        pytest.skip("no pdftotext: apt-get install -y poppler-utils")
+        unavailable("no pdftotext: apt-get install -y poppler-utils")
 
     def pdf_text(page):
         path = tmp_path / "printed.pdf"
