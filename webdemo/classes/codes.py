@@ -60,29 +60,22 @@ def read_nickname(text: str) -> str:
     return nickname
 
 
-class Guesses:
-    """Token buckets of wrong codes: per address (an IPv6 address's /64, which one
-    household holds) and for the whole server.
+class RateLimit:
+    """Token buckets: one per address (an IPv6 address's /64, which one household holds)
+    and one for the whole server. Each process counts its own."""
 
-    Only a wrong code is counted, so a class of 200 behind one school address, who all
-    type the right one, joins at once; 30 typos at once and one a second after that is
-    plenty for them. A guesser meets both limits: at most 300 wrong codes a minute
-    across the server is 2e5 in a class's 12 hours, against 1.2e11 codes: with 100
-    classes open, one chance in 5,000 of finding any. Each process counts its own.
-    """
-
-    PER_ADDRESS = (30, 1.0)  # at most that many at once, then one per that many seconds
-    SERVER = (300, 0.2)
     MAX_ADDRESSES = 10_000
 
-    def __init__(self, clock=time.monotonic):
+    def __init__(self, per_address, server, clock=time.monotonic):
+        # Each (burst, seconds): at most burst at once, then one per that many seconds.
+        self.limits = per_address, server
         self.clock = clock
         self.buckets = {}  # key -> (tokens, when)
 
     def allow(self, address: str) -> bool:
-        """Whether a wrong code from address may be tried now; counts it if so."""
+        """Whether one more may come from address now; counts it if so."""
         now = self.clock()
-        keys = ((self.group(address), self.PER_ADDRESS), ("*", self.SERVER))
+        keys = zip((self.group(address), "*"), self.limits, strict=True)
         levels = {key: self.level(key, limit, now) for key, limit in keys}
         if any(level < 1 for level in levels.values()):
             return False
@@ -107,3 +100,17 @@ class Guesses:
         if ip.version == 6:
             return str(ipaddress.ip_network(f"{ip}/64", strict=False))
         return str(ip)
+
+
+# Wrong join codes. Only a wrong code is counted, so a class of 200 behind one school
+# address, who all type the right one, joins at once; 30 typos at once and one a second
+# after that is plenty for them. A guesser meets both limits: at most 300 wrong codes a
+# minute across the server is 2e5 in a class's 12 hours, against 1.2e11 codes: with 100
+# classes open, one chance in 5,000 of finding any.
+def wrong_codes(clock=time.monotonic):
+    return RateLimit((30, 1.0), (300, 0.2), clock)
+
+
+# Classes opened: a teacher opens a few; a script would fill the disk.
+def openings(clock=time.monotonic):
+    return RateLimit((20, 60.0), (200, 1.0), clock)

@@ -52,11 +52,14 @@ class Hub:
         """Something changed here: tell the pages now, not at the next poll."""
         self.woken.set()
 
-    async def listen(self, code, stream) -> None:
-        """Adds a page of the class, and tells it where the class is now."""
+    async def listen(self, code, stream, member=None) -> None:
+        """Adds a page of the class, and tells it where the class is now, and a
+        student's page its own answer (after a reload, it would not know it)."""
         self.streams.setdefault(code, set()).add(stream)
         state = await self.call("state", code)
         if state is not None:
+            if member:
+                state["mine"] = await self.call("my_answer", code, member, state["lesson"])
             stream.send(message(state, stream.teacher))
 
     def forget(self, code, stream) -> None:

@@ -9,6 +9,7 @@ change by reading them (versions()), which costs one indexed read for all its cl
 """
 
 import json
+import os
 import sqlite3
 import time
 from pathlib import Path
@@ -50,6 +51,13 @@ CREATE TABLE IF NOT EXISTS runs (
 # A run claimed by a process that then died is claimed again after this long.
 RUN_CLAIM_SECONDS = 120
 BUSY_MS = 5000  # another process writing: wait for it, this long at most
+
+
+def default_data_dir() -> Path:
+    """Where a user's programs keep their data: $XDG_DATA_HOME/webdemo, by default
+    ~/.local/share/webdemo."""
+    base = os.environ.get("XDG_DATA_HOME", "").strip()
+    return (Path(base) if Path(base).is_absolute() else Path.home() / ".local/share") / "webdemo"
 
 
 class Store:
@@ -99,6 +107,12 @@ class Store:
         rows = self.read("SELECT * FROM classes WHERE code = ? AND expires_at > ?", code, now)
         return rows[0] if rows else None
 
+    def rename(self, code, member, nickname) -> None:
+        with Transaction(self.connection()) as db:
+            db.execute("UPDATE members SET nickname = ? WHERE code = ? AND member = ?",
+                       (nickname, code, member))
+            db.execute("UPDATE classes SET tally = tally + 1 WHERE code = ?", (code,))
+
     def join(self, code, member, nickname, max_members, now=None) -> str:
         """Adds a member: "joined", or why not: "no class", "full"."""
         now = time.time() if now is None else now
@@ -143,7 +157,7 @@ class Store:
 
     def claim_run(self, code, lesson, now=None) -> bool:
         """Whether this caller is the one to run the lesson for the class: the first to
-        ask, or the next after a claim whose process died before it ended."""
+        ask, or the next after a run that failed or whose process died before it ended."""
         now = time.time() if now is None else now
         db = self.connection()
         with Transaction(db):
@@ -151,8 +165,8 @@ class Store:
                                  (code, lesson, now)).rowcount
             if not claimed:
                 claimed = db.execute(
-                    "UPDATE runs SET started_at = ? WHERE code = ? AND lesson = ? "
-                    "AND run IS NULL AND started_at < ?",
+                    "UPDATE runs SET started_at = ?, run = NULL WHERE code = ? AND lesson = ? "
+                    "AND (run IS NULL AND started_at < ? OR run ->> '$.error' IS NOT NULL)",
                     (now, code, lesson, now - RUN_CLAIM_SECONDS)).rowcount
             if claimed:
                 db.execute("UPDATE classes SET version = version + 1 WHERE code = ?", (code,))
