@@ -1,7 +1,6 @@
 // A student's page: follows the class where the teacher leads it, takes the prediction,
 // and shows the spread and the run when the teacher shows them.
-import { choiceText, drawRun, drawSpread, follow, lessons, page, post, rightAnswerText, t }
-  from "./class_common.js";
+import { choiceText, drawRun, drawSpread, follow, lessons, page, post, rightAnswerText, t } from "./class_common.js";
 
 const $ = (selector) => page.querySelector(selector);
 const form = $(".prediction");

@@ -1,6 +1,5 @@
 // The teacher's page: leads the class (lesson, step, spread) and sees the room live.
-import { drawRun, drawSpread, follow, lessons, page, post, rightAnswerText, t }
-  from "./class_common.js";
+import { drawRun, drawSpread, follow, lessons, page, post, rightAnswerText, t } from "./class_common.js";
 
 const $ = (selector) => page.querySelector(selector);
 const form = $(".lead");
