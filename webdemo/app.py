@@ -26,6 +26,7 @@ from webdemo.classes.store import default_data_dir
 from webdemo.costs.handlers import CostsHandler, LiveBenchHandler
 from webdemo.costs.live_bench import LiveBench
 from webdemo.costs.results import default_results_path
+from webdemo.learn.handlers import ROUTES as LEARN_ROUTES
 from webdemo.loops import LOOPS
 from webdemo.pages import breakit
 from webdemo.pages.side_by_side import AllHandler, HighlightStyleHandler, IndexHandler
@@ -156,6 +157,7 @@ class App(Application):
                    for name, style in STYLES.items()]
         routes += breakit.ROUTES
         routes += claims_routes()
+        routes += LEARN_ROUTES
         routes += class_routes()
         super().__init__(
             routes,
