@@ -1,0 +1,136 @@
+"""Several machines: nginx sends each class to one of them by its code (`hash`), so that a
+class's store, its pages and its one run live on one machine. Two app instances, each
+with a store of its own as two machines would have, behind a real nginx."""
+
+import re
+import socket
+import sqlite3
+import subprocess
+
+import pytest
+from class_client import Visitor
+from server_process import running, until
+from test_proxy import NGINX, PUBLIC_NAME, free_port, in_ci
+
+# The README's configuration for several machines: the class's code is in its path
+# (/class/CODE/...) or in the query (/join?code=CODE, /class/new?code=CODE); any other
+# request has none, and nginx takes turns.
+CONFIG = """\
+worker_processes 1;
+pid {tmp}/nginx.pid;
+error_log {tmp}/error.log;
+events {{ worker_connections 1024; }}
+http {{
+    access_log off;
+    client_body_temp_path {tmp}/client_body;
+    proxy_temp_path {tmp}/proxy;
+    fastcgi_temp_path {tmp}/fastcgi;
+    uwsgi_temp_path {tmp}/uwsgi;
+    scgi_temp_path {tmp}/scgi;
+
+    map $uri $class_code {{
+        /class/new $arg_code;
+        ~^/class/([^/]+) $1;
+        default $arg_code;
+    }}
+    upstream webdemo {{
+        hash $class_code consistent;
+        server 127.0.0.1:{one};
+        server 127.0.0.1:{two};
+    }}
+    server {{
+        listen 127.0.0.1:{port};
+        server_name {name};
+        location / {{
+            proxy_pass http://webdemo;
+            proxy_http_version 1.1;
+            proxy_set_header Connection "";
+            proxy_set_header Host $host;
+            proxy_set_header X-Real-IP $remote_addr;
+            proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;
+            proxy_set_header X-Forwarded-Proto $scheme;
+            proxy_read_timeout 90s;
+        }}
+    }}
+}}
+"""
+
+
+@pytest.fixture(scope="module")
+def machines(tmp_path_factory):
+    """Two app instances, each with its own data directory: (server, its store's path)."""
+    found = []
+    with (running(tmp_path_factory.mktemp("one"), "--data-dir",
+                  str(tmp_path_factory.getbasetemp() / "one-data"), "--allowed-host",
+                  PUBLIC_NAME, "--xheaders") as one,
+          running(tmp_path_factory.mktemp("two"), "--data-dir",
+                  str(tmp_path_factory.getbasetemp() / "two-data"), "--allowed-host",
+                  PUBLIC_NAME, "--xheaders") as two):
+        for server in (one, two):
+            data = server.command[server.command.index("--data-dir") + 1]
+            found.append((server, f"{data}/classes.sqlite3"))
+        yield found
+
+
+@pytest.fixture(scope="module")
+def proxy(machines, tmp_path_factory):
+    if NGINX is None:
+        if in_ci():
+            pytest.fail("no nginx: apt-get install -y nginx-light", pytrace=False)
+        pytest.skip("no nginx: apt-get install -y nginx-light")
+    tmp = tmp_path_factory.mktemp("nginx")
+    port = free_port()
+    (tmp / "nginx.conf").write_text(CONFIG.format(
+        tmp=tmp, port=port, name=PUBLIC_NAME, one=machines[0][0].port,
+        two=machines[1][0].port))
+    process = subprocess.Popen([NGINX, "-p", str(tmp), "-c", str(tmp / "nginx.conf"),
+                                "-g", "daemon off;"], stderr=subprocess.PIPE)
+    try:
+        def listening():
+            assert process.poll() is None, process.stderr.read().decode()
+            with socket.socket() as sock:
+                return sock.connect_ex(("127.0.0.1", port)) == 0
+        until(listening, what="nginx listening")
+        yield f"http://127.0.0.1:{port}/"
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+        process.stderr.close()
+
+
+def classes_on(store):
+    with sqlite3.connect(store) as db:
+        try:
+            return {code for code, in db.execute("SELECT code FROM classes")}
+        except sqlite3.OperationalError:  # no class has been opened there yet
+            return set()
+
+
+def test_each_class_lives_on_one_machine(proxy, machines):
+    public = {"Host": PUBLIC_NAME}
+    codes = []
+    for _ in range(6):  # six classes: both machines get some, each class one machine
+        teacher = Visitor(proxy)
+        status, _, form = teacher.get("/join", headers=public | {"Accept": "text/html"})
+        # The form's address holds the code, drawn by whichever machine drew the form.
+        action = re.search(r'action="(/class/new\?code=\w+)"', form).group(1)
+        status, headers, body = teacher.post(action, {"lesson": 1}, headers=public)
+        assert status == 303, body
+        code = action.rsplit("=", 1)[1]
+        codes.append(code)
+        students = [Visitor(proxy) for _ in range(3)]
+        for student in students:
+            status, headers, _ = student.get(f"/join?code={code}", headers=public)
+            assert (status, headers["Location"]) == (303, f"/class/{code}")
+            assert student.post(f"/class/{code}/answer", {"lesson": 1, "answer": "sum"},
+                                headers=public)[0] == 200
+        board = teacher.stream(f"/class/{code}/teach/events")
+        assert board.until(lambda state: state["answered"] == 3)[0]["joined"] == 3
+        board.close()
+        # As typed, with dashes and in lower case: sent on to the class's own address.
+        status, headers, _ = Visitor(proxy).get(
+            f"/join?code={code[:3].lower()}-{code[3:6]}-{code[6:]}", headers=public)
+        assert (status, headers["Location"]) == (303, f"/join?code={code}")
+    stored = [classes_on(store) for _, store in machines]
+    assert stored[0] | stored[1] == set(codes) and not stored[0] & stored[1]
+    assert stored[0] and stored[1]  # six codes on one machine alone: one chance in 32
