@@ -212,8 +212,9 @@ def main():
 
             async def restart(server=server, port=port, data_dir=data_dir,
                               processes=processes):
-                stop(server[0])
-                server[0] = start(port, data_dir, processes)
+                # In a thread: the pages go on trying to connect meanwhile, as browsers do.
+                await asyncio.to_thread(stop, server[0])
+                server[0] = await asyncio.to_thread(start, port, data_dir, processes)
 
             try:
                 delays, sent, counted = asyncio.run(a_class_session(

@@ -28,11 +28,12 @@ function show(next) {
     joined: state.joined, answered: state.answered });
   $(".question").textContent = lesson.question;
   const right = state.run ? state.run.right_answer : undefined;
-  drawSpread($(".spread .bars"), lesson, state.spread, state.step === "reveal" || state.step === "change" ? right : undefined);
-  $(".run").hidden = !state.run;
-  if (state.run) drawRun($(".run-body"), state.run);
   const revealed = (state.step === "reveal" || state.step === "change") && right !== undefined
     && right !== null;
+  $(".spread").hidden = false;  // the teacher's, always: it is what the teacher leads by
+  drawSpread($(".spread .bars"), lesson, state.spread, revealed ? right : undefined);
+  $(".run").hidden = !state.run;
+  if (state.run) drawRun($(".run-body"), state.run);
   $(".right-answer").hidden = !revealed;
   if (revealed) $(".right-answer").textContent = rightAnswerText(lesson, right);
   $(".nicknames ul").replaceChildren(...state.nicknames.map((name) => {

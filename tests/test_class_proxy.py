@@ -3,14 +3,12 @@ class's store, its pages and its one run live on one machine. Two app instances,
 with a store of its own as two machines would have, behind a real nginx."""
 
 import re
-import socket
 import sqlite3
-import subprocess
 
 import pytest
 from class_client import Visitor
-from server_process import running, until
-from test_proxy import NGINX, PUBLIC_NAME, free_port, in_ci
+from server_process import running
+from test_proxy import PUBLIC_NAME, nginx
 
 # The README's configuration for several machines: the class's code is in its path
 # (/class/CODE/...) or in the query (/join?code=CODE, /class/new?code=CODE); any other
@@ -74,28 +72,9 @@ def machines(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def proxy(machines, tmp_path_factory):
-    if NGINX is None:
-        if in_ci():
-            pytest.fail("no nginx: apt-get install -y nginx-light", pytrace=False)
-        pytest.skip("no nginx: apt-get install -y nginx-light")
-    tmp = tmp_path_factory.mktemp("nginx")
-    port = free_port()
-    (tmp / "nginx.conf").write_text(CONFIG.format(
-        tmp=tmp, port=port, name=PUBLIC_NAME, one=machines[0][0].port,
-        two=machines[1][0].port))
-    process = subprocess.Popen([NGINX, "-p", str(tmp), "-c", str(tmp / "nginx.conf"),
-                                "-g", "daemon off;"], stderr=subprocess.PIPE)
-    try:
-        def listening():
-            assert process.poll() is None, process.stderr.read().decode()
-            with socket.socket() as sock:
-                return sock.connect_ex(("127.0.0.1", port)) == 0
-        until(listening, what="nginx listening")
-        yield f"http://127.0.0.1:{port}/"
-    finally:
-        process.terminate()
-        process.wait(timeout=10)
-        process.stderr.close()
+    with nginx(tmp_path_factory.mktemp("nginx"), CONFIG, one=machines[0][0].port,
+               two=machines[1][0].port) as url:
+        yield url
 
 
 def classes_on(store):

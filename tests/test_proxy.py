@@ -5,6 +5,7 @@ ports and a scratch directory for everything nginx writes. Without nginx the tes
 with CI set they fail instead, so a CI run cannot pass without running them.
 """
 
+import contextlib
 import os
 import shutil
 import socket
@@ -72,18 +73,18 @@ def app(tmp_path_factory):
         yield server
 
 
-@pytest.fixture(scope="module")
-def proxy(app, tmp_path_factory):
-    """nginx on a free loopback port, proxying to the app; answers its base URL."""
+@contextlib.contextmanager
+def nginx(tmp, config, **values):
+    """nginx with config (filled in with tmp, a free port and values), on loopback, until
+    the block ends; answers its base URL."""
     if NGINX is None:
         if in_ci():
             pytest.fail("no nginx: apt-get install -y nginx-light (CI is set: the proxy "
                         "tests must run, not skip)", pytrace=False)
         pytest.skip("no nginx: apt-get install -y nginx-light")
-    tmp = tmp_path_factory.mktemp("nginx")
     port = free_port()
-    (tmp / "nginx.conf").write_text(CONFIG.format(tmp=tmp, port=port, name=PUBLIC_NAME,
-                                                  app_port=app.port))
+    (tmp / "nginx.conf").write_text(config.format(tmp=tmp, port=port, name=PUBLIC_NAME,
+                                                  **values))
     process = subprocess.Popen([NGINX, "-p", str(tmp), "-c", str(tmp / "nginx.conf"),
                                 "-g", "daemon off;"], stderr=subprocess.PIPE)
     try:
@@ -97,6 +98,13 @@ def proxy(app, tmp_path_factory):
         process.terminate()
         process.wait(timeout=10)
         process.stderr.close()
+
+
+@pytest.fixture(scope="module")
+def proxy(app, tmp_path_factory):
+    """nginx on a free loopback port, proxying to the app; answers its base URL."""
+    with nginx(tmp_path_factory.mktemp("nginx"), CONFIG, app_port=app.port) as url:
+        yield url
 
 
 def public(**headers):

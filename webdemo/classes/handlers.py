@@ -58,6 +58,14 @@ class ClassHandler(BaseHandler):
             return member
         return None
 
+    async def member_only(self, code) -> tuple[str, str]:
+        """The class's code and the student's token, if this browser has joined; else a 403."""
+        code = read_code(code)
+        member = await self.member(code)
+        if not member:
+            raise BadInput("join the class first", status_code=403)
+        return code, member
+
     async def is_teacher(self, code, key) -> bool:
         found = await self.hub.call("find", code)
         return bool(key and found and hmac.compare_digest(found["key_hash"], key_hash(key)))
@@ -74,7 +82,7 @@ class ClassHandler(BaseHandler):
         # Path-scoped: sent only to the teacher's own addresses. Strict: no other site's
         # page can make this browser send it.
         self.set_cookie("teacher", key, path=f"/class/{code}/teach", httponly=True,
-                        samesite="Strict", expires_days=1)
+                        samesite="Strict", expires_days=self.hub.hours / 24)
         self.redirect(f"/class/{code}/teach", status=303)
 
     def lessons(self):
@@ -145,7 +153,7 @@ class JoinHandler(ClassHandler):
                            count=MAX_MEMBERS)
         self.hub.wake()
         self.set_cookie(self.member_cookie(code), member, httponly=True, samesite="Lax",
-                        expires_days=1)
+                        expires_days=self.hub.hours / 24)
         self.redirect(f"/class/{code}", status=303)
 
     def too_many(self):
@@ -155,10 +163,7 @@ class JoinHandler(ClassHandler):
 
 class NicknameHandler(ClassHandler):
     async def post(self, code):
-        code = read_code(code)
-        member = await self.member(code)
-        if not member:
-            raise BadInput("join the class first", status_code=403)
+        code, member = await self.member_only(code)
         nickname = read_nickname(self.get_body_argument("nickname", "", strip=False))
         await self.hub.call("rename", code, member, nickname)
         self.hub.wake()
@@ -222,10 +227,7 @@ class LeadHandler(ClassHandler):
 
 class AnswerHandler(ClassHandler):
     async def post(self, code):
-        code = read_code(code)
-        member = await self.member(code)
-        if not member:
-            raise BadInput("join the class first", status_code=403)
+        code, member = await self.member_only(code)
         number = read_lesson(self.get_body_argument("lesson", "", strip=False))
         text = self.get_body_argument("answer", "", strip=False)[:40]
         answer = lesson(number).prediction.parse(text)
@@ -242,15 +244,13 @@ class StreamHandler(ClassHandler):
     """A page's live stream: where the class is now, then each change as it happens."""
 
     teacher = False
+    SUPPORTED_METHODS = ("GET",)  # a HEAD would hold a stream open to send nothing
 
     async def get(self, code):
         if self.teacher:
             code, member = await self.teacher_only(code), None
         else:
-            code = read_code(code)
-            member = await self.member(code)
-            if not member:
-                raise BadInput("join the class first", status_code=403)
+            code, member = await self.member_only(code)
         if sum(map(len, self.hub.streams.values())) >= MAX_STREAMS:
             raise BadInput("the server has too many class pages open: try again in a "
                            "minute", status_code=503)

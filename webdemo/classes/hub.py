@@ -38,6 +38,7 @@ class Hub:
         self.executor = ThreadPoolExecutor(1, thread_name_prefix="classes")
         self.streams = {}  # code -> the pages of that class open on this process
         self.seen = {}  # code -> (version, tally) last told
+        self.reading = {}  # code -> the read of its state under way, for pages connecting
         self.woken = asyncio.Event()
         self.poller = None
 
@@ -56,10 +57,15 @@ class Hub:
         """Adds a page of the class, and tells it where the class is now, and a
         student's page its own answer (after a reload, it would not know it)."""
         self.streams.setdefault(code, set()).add(stream)
-        state = await self.call("state", code)
+        # A class of 200 whose pages connect at once (a restart) reads its state once.
+        if code not in self.reading:
+            self.reading[code] = asyncio.ensure_future(self.call("state", code))
+            self.reading[code].add_done_callback(lambda _: self.reading.pop(code, None))
+        state = await asyncio.shield(self.reading[code])
         if state is not None:
             if member:
-                state["mine"] = await self.call("my_answer", code, member, state["lesson"])
+                state = state | {"mine": await self.call("my_answer", code, member,
+                                                         state["lesson"])}
             stream.send(message(state, stream.teacher))
 
     def forget(self, code, stream) -> None:
@@ -95,22 +101,18 @@ class Hub:
             self.woken.clear()
 
     async def tell(self, versions: dict) -> None:
-        for code in list(self.streams):
-            counters = versions.get(code)
-            if counters is None:  # expired: its pages end
-                for stream in list(self.streams.get(code, ())):
-                    stream.end()
-                continue
-            seen = self.seen.get(code)
-            if counters == seen:
-                continue
-            state = await self.call("state", code)
-            if state is None:
-                continue
-            self.seen[code] = counters
+        for code in [code for code in self.streams if code not in versions]:
+            for stream in list(self.streams[code]):  # expired: its pages end
+                stream.end()
+        moved = [code for code in self.streams
+                 if code in versions and versions[code] != self.seen.get(code)]
+        # Every class that moved, read in one call: one trip to the store's thread.
+        states = await self.call("states", moved) if moved else {}
+        for code, state in states.items():
+            seen, self.seen[code] = self.seen.get(code), versions[code]
             # A join or an answer is news to the teacher; to the students only once
             # the spread is shown to them.
-            students_told = (seen is None or counters[0] != seen[0]
+            students_told = (seen is None or versions[code][0] != seen[0]
                              or spread_shown(state))
             # Each text is made once, whatever the number of pages it goes to.
             texts = {}

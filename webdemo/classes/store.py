@@ -201,6 +201,12 @@ class Store:
             "run": None if not run else json.loads(run[0]["run"] or "{}"),
         }
 
+    def states(self, codes) -> dict:
+        """{code: state()} of those of `codes` still open, read in one transaction."""
+        with Transaction(self.connection(), "BEGIN"):  # one snapshot, for reading
+            states = {code: self.state(code) for code in codes}
+        return {code: state for code, state in states.items() if state is not None}
+
     def versions(self, codes) -> dict:
         """{code: (version, tally)} of those of `codes` still open."""
         marks = ",".join("?" * len(codes))
@@ -215,14 +221,15 @@ class Store:
 
 
 class Transaction:
-    """BEGIN IMMEDIATE ... COMMIT, or ROLLBACK on an exception: IMMEDIATE takes the write
-    lock first, so a read-then-write cannot be overtaken by another process's write."""
+    """BEGIN IMMEDIATE ... COMMIT, or ROLLBACK on an exception. IMMEDIATE takes the write
+    lock first, so a read-then-write cannot be overtaken by another process's write;
+    a plain BEGIN reads one snapshot."""
 
-    def __init__(self, db):
-        self.db = db
+    def __init__(self, db, begin="BEGIN IMMEDIATE"):
+        self.db, self.begin = db, begin
 
     def __enter__(self):
-        self.db.execute("BEGIN IMMEDIATE")
+        self.db.execute(self.begin)
         return self.db
 
     def __exit__(self, kind, value, traceback):
