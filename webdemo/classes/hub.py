@@ -63,6 +63,8 @@ class Hub:
             self.reading[code].add_done_callback(lambda _: self.reading.pop(code, None))
         state = await asyncio.shield(self.reading[code])
         if state is not None:
+            # Told now: the next poll tells it only what has changed since.
+            self.seen.setdefault(code, (state["version"], state["tally"]))
             if member:
                 state = state | {"mine": await self.call("my_answer", code, member,
                                                          state["lesson"])}
