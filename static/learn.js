@@ -66,6 +66,9 @@ function show(said) {
   link.hidden = !line;
   if (line) {
     line.classList.add("lit");
+    const box = line.closest(".source");  // its own scrolling box: the page stays where it is
+    box.scrollTop += line.getBoundingClientRect().top - box.getBoundingClientRect().top
+      - box.clientHeight / 3;
     link.href = `#${said.lit}`;
     link.textContent = t("The lit line: line {line} of {module}", { line: said.line, module: said.module });
   }

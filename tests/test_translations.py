@@ -23,6 +23,7 @@ from webdemo.claims.registry import messages as claims_messages
 from webdemo.costs.handlers import BENCH_FAILED
 from webdemo.costs.results import SKIPPED, save_results
 from webdemo.costs.verdicts import RULES, SEEN, VERDICTS
+from webdemo.learn.lessons import messages as lesson_messages
 from webdemo.pages.breakit import BREAK_IT_DEMOS
 from webdemo.pages.differences import POINTS
 from webdemo.pages.side_by_side import JOB_LABELS, SCENARIO_LABELS, SETUP_SENTENCES
@@ -34,7 +35,7 @@ from webdemo.run.outcomes import ERROR_TEXTS
 TEMPLATE_STRING = re.compile(r"""\b_\((?:"((?:[^"\\]|\\.)*)"|'((?:[^'\\]|\\.)*)')""")
 PLACEHOLDER = re.compile(r"%\(\w+\)[srg]|\{\w+\}")
 # The script each page loads: the module it names, which imports the rest.
-ENTRY_SCRIPTS = ["index.js", "all.js", "costs.js", "claims.js", "class_student.js",
+ENTRY_SCRIPTS = ["index.js", "all.js", "costs.js", "claims.js", "learn.js", "class_student.js",
                   "class_teacher.js"]
 DEMO_TEXTS = {text for demo in BREAK_IT_DEMOS
               for text in (demo.title, demo.explanation, demo.try_it, demo.cannot_run) if text}
@@ -69,6 +70,7 @@ def messages():
     found |= set(ERROR_MESSAGES) | set(ERROR_REASONS)
     found |= {message.value for message in bad_input_calls()}
     found |= claims_messages()  # the claims page's registry and script (issue 14)
+    found |= lesson_messages()  # the lessons' registry (issue 23)
     return found
 
 

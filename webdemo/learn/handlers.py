@@ -12,7 +12,12 @@ from webdemo.base import BaseHandler
 from webdemo.claims.handlers import source as claims_source
 from webdemo.claims.registry import CLAIM_DEMOS
 from webdemo.learn.lessons import LESSONS, STEPS, UNSURE, lesson, style_of
-from webdemo.pages.side_by_side import HighlightStyleHandler, PageHandler, highlighted_source
+from webdemo.pages.side_by_side import (
+    HighlightStyleHandler,
+    PageHandler,
+    highlighted,
+    highlighted_source,
+)
 from webdemo.query import BadInput, one
 from webdemo.registry import STYLES
 from webdemo.run.aggregate import EVENT_LABELS
@@ -61,7 +66,9 @@ class LessonHandler(PageHandler):
         if slug != shown.slug:  # an old or mistyped name: the lesson's own address
             self.redirect(shown.path + (f"?{self.request.query}" if self.request.query else ""))
             return
-        arguments = self.query_arguments()
+        # Only the arguments read are decoded: a page ignores the rest, ?lang=%ff included.
+        arguments = {name: self.get_query_arguments(name, strip=False)
+                     for name in ("step", "answer", "unsure")}
         step = one(arguments, "step", "predict")
         if step not in STEPS:
             raise BadInput("unknown step %(step)r: use %(steps)s", step=step[:40],
@@ -98,8 +105,7 @@ class RevealHandler(BaseHandler):
             answer = sent["answer"]
             results = sent["results"]
         except (ValueError, TypeError, KeyError):
-            raise BadInput("send JSON: {\"answer\": ..., \"results\": [one run per path]}") \
-                from None
+            raise BadInput("send JSON with the answer and the results of the runs") from None
         if not isinstance(answer, str) or not isinstance(results, list) \
                 or len(results) != len(shown.runs):
             raise BadInput("send the answer and %(count)s runs' JSON", count=len(shown.runs))
@@ -121,15 +127,39 @@ class RevealHandler(BaseHandler):
             "why": translate(shown.why), "lit": lit, "line": line, "module": module})
 
 
+@functools.cache
+def printed_sources():
+    """{lesson number: [(file, its source as HTML, or None where an earlier lesson printed
+    it, the id of its title)]}: each source of the course once, whole, with ids of its own."""
+    printed, sources = set(), {}
+    for each in LESSONS:
+        sources[each.number] = []
+        for run in each.runs:
+            style = style_of(run)
+            if style is None:
+                _, demo, variant = run.partition("?")[0].strip("/").split("/")
+                functions = CLAIM_DEMOS[demo].variants[variant].code
+                name = (functions[0].__module__.replace(".", "/") + ".py: "
+                        + ", ".join(function.__name__ for function in functions))
+                code = "\n\n".join(inspect.getsource(function) for function in functions)
+            else:
+                module = STYLES[style[0]].source_module(style[1])
+                name = module.__name__.replace(".", "/") + ".py"
+                code = inspect.getsource(module)
+            box = f"print-{len(printed)}"
+            html = None if name in printed else highlighted(code, box, linenos="inline")
+            printed.add(name)
+            sources[each.number].append((name, html, f"{box}-title"))
+    return sources
+
+
 class PrintHandler(BaseHandler):
     """The whole course as a handout: each lesson's words, its question with room to
     write, and the sources its runs show, whole."""
 
     def get(self):
         self.render("learn_print.html", lessons=LESSONS, unsure=UNSURE,
-                    columns={each.number: [column(run) for run in each.runs]
-                             for each in LESSONS},
-                    highlight_css=HighlightStyleHandler.url)
+                    sources=printed_sources(), highlight_css=HighlightStyleHandler.url)
 
 
 ROUTES = [

@@ -17,7 +17,6 @@ from webdemo.query import BadInput
 UNSURE = "unsure"  # every question accepts "I don't know"
 UNSURE_TEXT = "I don't know"
 STEPS = ("predict", "run", "reveal", "change")
-ESSAY = "“Asynchronous Python” (2016)"  # cited by title and year, in the lessons' words
 
 
 @dataclass(frozen=True)
@@ -157,9 +156,14 @@ def threads_facts(results):
 
 # 3 callbacks
 def rendering_target(run):
-    """The target whose callback rendered the page."""
-    return next(event["target"] for event in run["events"]
-                if event["kind"] == "callback" and event.get("remaining") == 0)
+    """The target whose callback rendered the page: the one whose count reached zero."""
+    called = None
+    for event in run["events"]:
+        if event["kind"] == "callback":
+            called = event["target"]
+        elif event["kind"] == "counter" and event["remaining"] == 0:
+            return called
+    raise ValueError("no callback counted down to zero")
 
 
 def renderer_answer(results):
@@ -400,8 +404,8 @@ LESSONS = [
         "A coroutine resumes at its await with the fetch's outcome: a value, or an exception "
         "raised right there, at the lit line, with a traceback through its own lines. "
         "Callbacks are handed an object, and must check its error by hand.",
-        "Try the break-it demo “forgotten check” on the side-by-side page: callbacks without "
-        "the check count a failure as a success.",
+        "Try “Forget the error check”, under “Break it on purpose”: callbacks without the "
+        "check count a failure as a success.",
         "/?left=callbacks&right=coroutines&scenario=one-fails#break-it",
         lit=(1, "await self.fetch(")),
     Lesson(
@@ -464,8 +468,8 @@ LESSONS = [
         "socket is read and no callback runs, in any page, for any visitor: the callbacks "
         "page's events stop for as long. Await asyncio.sleep(), or run blocking work in a "
         "thread.",
-        "Try the break-it demo “blocking” with other pairs: threads keep fetching, but their "
-        "results still come back through the stopped loop.",
+        "Try “Block the loop”, under “Break it on purpose”, with other pairs: threads keep "
+        "fetching, but their results still come back through the stopped loop.",
         "/?left=callbacks&right=coroutines#break-it"),
     Lesson(
         9, "races", "Races: a switch between a read and a write",
