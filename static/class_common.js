@@ -106,6 +106,14 @@ export function drawRun(element, run) {
     title.textContent = t("{style}: {ms} ms", {
       style: result.style || result.demo || "", ms: Math.round(result.elapsed_ms || 0) });
     box.append(title);
+    if (!result.results) {  // a claims run: its findings, by their names in its JSON
+      const facts = document.createElement("p");
+      facts.className = "run-facts";
+      facts.textContent = Object.entries(result)
+        .filter(([name, value]) => !["style", "demo", "elapsed_ms"].includes(name) && value !== null)
+        .map(([name, value]) => `${name}: ${value}`).join(" · ");
+      box.append(facts);
+    }
     const scale = Math.max(1, ...(result.results || []).map((row) => row.end_ms || 0));
     for (const row of result.results || []) {
       const line = document.createElement("p");

@@ -15,6 +15,7 @@ from server_process import running
 
 from webdemo.classes.codes import ALPHABET, CODE_LENGTH, RateLimit, read_code, shown
 from webdemo.classes.store import Store
+from webdemo.learn.lessons import LESSONS
 from webdemo.query import BadInput
 
 # Within this long a page shows what the teacher did, from any process (the 1 s).
@@ -109,6 +110,24 @@ def test_a_class_from_joining_to_the_reveal(server):
     assert again.until(lambda state: "mine" in state)[0]["mine"] == "slowest"
     for page in [*pages, board, late_page, again]:
         page.close()
+
+
+def test_every_lesson_runs_once_for_its_class(server):
+    teacher = Visitor(server.url)
+    code = teacher.open_class()
+    board = teacher.stream(f"/class/{code}/teach/events")
+    for lesson in LESSONS:
+        lead(teacher, code, "reveal", lesson=lesson.number)
+        lead(teacher, code, "change", lesson=lesson.number)  # asked again: still one run
+        state, _ = board.until(lambda state, number=lesson.number: state["lesson"] == number
+                               and (state["run"] or {}).get("results"), seconds=30)
+        assert "error" not in state["run"]
+        assert len(state["run"]["results"]) == len(lesson.runs)
+        assert state["run"]["right_answer"] is not None
+    board.close()
+    with sqlite3.connect(server_data(server)) as db:
+        runs = db.execute("SELECT count(*) FROM runs WHERE code = ?", (code,)).fetchone()
+    assert runs == (len(LESSONS),)
 
 
 def server_data(server):
