@@ -99,6 +99,9 @@ export function drawRun(element, run) {
       : t("Running, once, for the whole class…");
     return;
   }
+  // One time scale for the whole run: the pages it compares are drawn to the same ms.
+  const scale = Math.max(1, ...run.results.flatMap((result) => (result.results || [])
+    .map((row) => row.end_ms || 0)));
   element.replaceChildren(...run.results.map((result) => {
     const box = document.createElement("div");
     box.className = "run-result";
@@ -114,7 +117,6 @@ export function drawRun(element, run) {
         .map(([name, value]) => `${name}: ${value}`).join(" · ");
       box.append(facts);
     }
-    const scale = Math.max(1, ...(result.results || []).map((row) => row.end_ms || 0));
     for (const row of result.results || []) {
       const line = document.createElement("p");
       line.className = "run-row";

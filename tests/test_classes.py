@@ -12,6 +12,7 @@ from urllib.parse import quote
 import pytest
 from class_client import Visitor
 from server_process import running
+from test_translations import english_left, template_messages
 
 from webdemo.classes.codes import ALPHABET, CODE_LENGTH, RateLimit, read_code, shown
 from webdemo.classes.store import Store
@@ -128,6 +129,22 @@ def test_every_lesson_runs_once_for_its_class(server):
     with sqlite3.connect(server_data(server)) as db:
         runs = db.execute("SELECT count(*) FROM runs WHERE code = ?", (code,)).fetchone()
     assert runs == (len(LESSONS),)
+
+
+def test_the_class_pages_speak_korean(server):
+    # A Korean student in an English teacher's class: each page in its reader's language.
+    teacher, student = Visitor(server.url), Visitor(server.url, language="ko")
+    code = teacher.open_class()
+    student.join(code)
+    html = {"Accept": "text/html"}
+    pages = {"join": student.get("/join", headers=html)[2],
+             "student": student.get(f"/class/{code}", headers=html)[2]}
+    assert all('<html lang="ko">' in page for page in pages.values())
+    assert english_left(pages["join"], template_messages("class_join.html")
+                        | template_messages("class_open.html")) == []
+    assert english_left(pages["student"], template_messages("class_student.html")
+                        | template_messages("class_results.html")) == []
+    assert '<html lang="en">' in teacher.get(f"/class/{code}/teach", headers=html)[2]
 
 
 def server_data(server):
