@@ -222,8 +222,12 @@ def main():
             async def restart(server=server, port=port, data_dir=data_dir,
                               processes=processes):
                 # In a thread: the pages go on trying to connect meanwhile, as browsers do.
+                began = time.perf_counter()
                 await asyncio.to_thread(stop, server[0])
+                stopped = time.perf_counter()
                 server[0] = await asyncio.to_thread(start, port, data_dir, processes)
+                print(f"restart: stopped in {stopped - began:.1f} s, started in "
+                      f"{time.perf_counter() - stopped:.1f} s", file=sys.stderr)
 
             try:
                 delays, sent, counted, reconnected = asyncio.run(a_class_session(

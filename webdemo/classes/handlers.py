@@ -51,20 +51,21 @@ class ClassHandler(BaseHandler):
     def member_cookie(self, code):
         return f"member_{code}"
 
-    async def member(self, code) -> str | None:
-        """The student's token, if this browser has joined the class."""
+    async def member(self, code) -> tuple[str, dict] | None:
+        """The student's token and own part of the class (store.member_view()), if this
+        browser has joined the class."""
         member = self.get_cookie(self.member_cookie(code), "")
-        if member and await self.hub.call("is_member", code, member):
-            return member
-        return None
+        own = member and await self.hub.call("member_view", code, member)
+        return (member, own) if own else None
 
-    async def member_only(self, code) -> tuple[str, str]:
-        """The class's code and the student's token, if this browser has joined; else a 403."""
+    async def member_only(self, code) -> tuple[str, str, dict]:
+        """The class's code, the student's token and own part, if this browser has
+        joined; else a 403."""
         code = read_code(code)
-        member = await self.member(code)
-        if not member:
+        found = await self.member(code)
+        if not found:
             raise BadInput("join the class first", status_code=403)
-        return code, member
+        return code, *found
 
     async def is_teacher(self, code, key) -> bool:
         found = await self.hub.call("find", code)
@@ -163,7 +164,7 @@ class JoinHandler(ClassHandler):
 
 class NicknameHandler(ClassHandler):
     async def post(self, code):
-        code, member = await self.member_only(code)
+        code, member, _ = await self.member_only(code)
         nickname = read_nickname(self.get_body_argument("nickname", "", strip=False))
         await self.hub.call("rename", code, member, nickname)
         self.hub.wake()
@@ -227,7 +228,7 @@ class LeadHandler(ClassHandler):
 
 class AnswerHandler(ClassHandler):
     async def post(self, code):
-        code, member = await self.member_only(code)
+        code, member, _ = await self.member_only(code)
         number = read_lesson(self.get_body_argument("lesson", "", strip=False))
         text = self.get_body_argument("answer", "", strip=False)[:40]
         answer = lesson(number).prediction.parse(text)
@@ -248,9 +249,9 @@ class StreamHandler(ClassHandler):
 
     async def get(self, code):
         if self.teacher:
-            code, member = await self.teacher_only(code), None
+            code, own = await self.teacher_only(code), None
         else:
-            code, member = await self.member_only(code)
+            code, _, own = await self.member_only(code)
         if sum(map(len, self.hub.streams.values())) >= MAX_STREAMS:
             raise BadInput("the server has too many class pages open: try again in a "
                            "minute", status_code=503)
@@ -258,8 +259,8 @@ class StreamHandler(ClassHandler):
         self.set_header("Cache-Control", "no-cache")
         self.set_header("X-Accel-Buffering", "no")  # nginx: no holding the events back
         self.ended = asyncio.Event()
-        await self.hub.listen(code, self, member)
         try:
+            await self.hub.listen(code, self, own)
             await self.ended.wait()
         finally:
             self.hub.forget(code, self)

@@ -53,9 +53,9 @@ class Hub:
         """Something changed here: tell the pages now, not at the next poll."""
         self.woken.set()
 
-    async def listen(self, code, stream, member=None) -> None:
-        """Adds a page of the class, and tells it where the class is now, and a
-        student's page its own answer (after a reload, it would not know it)."""
+    async def listen(self, code, stream, own=None) -> None:
+        """Adds a page of the class, and tells it where the class is now, with `own`:
+        a student's own answer (after a reload, the page would not know it)."""
         self.streams.setdefault(code, set()).add(stream)
         # A class of 200 whose pages connect at once (a restart) reads its state once.
         if code not in self.reading:
@@ -65,10 +65,7 @@ class Hub:
         if state is not None:
             # Told now: the next poll tells it only what has changed since.
             self.seen.setdefault(code, (state["version"], state["tally"]))
-            if member:
-                state = state | {"mine": await self.call("my_answer", code, member,
-                                                         state["lesson"])}
-            stream.send(message(state, stream.teacher))
+            stream.send(message(state | (own or {}), stream.teacher))
 
     def forget(self, code, stream) -> None:
         streams = self.streams.get(code, set())
