@@ -10,47 +10,20 @@ from class_client import Visitor
 from server_process import running
 from test_proxy import PUBLIC_NAME, nginx
 
-# The README's configuration for several machines: the class's code is in its path
-# (/class/CODE/...) or in the query (/join?code=CODE, /class/new?code=CODE); any other
-# request has none, and nginx takes turns.
-CONFIG = """\
-worker_processes 1;
-pid {tmp}/nginx.pid;
-error_log {tmp}/error.log;
-events {{ worker_connections 1024; }}
-http {{
-    access_log off;
-    client_body_temp_path {tmp}/client_body;
-    proxy_temp_path {tmp}/proxy;
-    fastcgi_temp_path {tmp}/fastcgi;
-    uwsgi_temp_path {tmp}/uwsgi;
-    scgi_temp_path {tmp}/scgi;
-
-    map $uri $class_code {{
+# What the README's configuration adds for several machines: the class's code is in its
+# path (/class/CODE/...) or in its query (/join?code=CODE, /class/new?code=CODE); other
+# requests have none, and nginx takes turns.
+UPSTREAMS = """
+    map $uri $class_code {
         /class/new $arg_code;
         ~^/class/([^/]+) $1;
         default $arg_code;
-    }}
-    upstream webdemo {{
+    }
+    upstream webdemo {
         hash $class_code consistent;
-        server 127.0.0.1:{one};
-        server 127.0.0.1:{two};
-    }}
-    server {{
-        listen 127.0.0.1:{port};
-        server_name {name};
-        location / {{
-            proxy_pass http://webdemo;
-            proxy_http_version 1.1;
-            proxy_set_header Connection "";
-            proxy_set_header Host $host;
-            proxy_set_header X-Real-IP $remote_addr;
-            proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;
-            proxy_set_header X-Forwarded-Proto $scheme;
-            proxy_read_timeout 90s;
-        }}
-    }}
-}}
+        server 127.0.0.1:%d;
+        server 127.0.0.1:%d;
+    }
 """
 
 
@@ -72,8 +45,8 @@ def machines(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def proxy(machines, tmp_path_factory):
-    with nginx(tmp_path_factory.mktemp("nginx"), CONFIG, one=machines[0][0].port,
-               two=machines[1][0].port) as url:
+    ports = tuple(server.port for server, _ in machines)
+    with nginx(tmp_path_factory.mktemp("nginx"), "webdemo", UPSTREAMS % ports) as url:
         yield url
 
 

@@ -18,7 +18,8 @@ from server_process import EventStream, get, get_json, running, until
 NGINX = shutil.which("nginx") or shutil.which("/usr/sbin/nginx")
 PUBLIC_NAME = "demo.example"
 
-# The README's server block; the scratch paths keep nginx out of /var and /run.
+# The README's server block; the scratch paths keep nginx out of /var and /run. Several
+# machines (test_class_proxy.py) add their upstream block, and pass to it.
 CONFIG = """\
 worker_processes 1;
 pid {tmp}/nginx.pid;
@@ -35,13 +36,13 @@ http {{
     fastcgi_temp_path {tmp}/fastcgi;
     uwsgi_temp_path {tmp}/uwsgi;
     scgi_temp_path {tmp}/scgi;
-
+{upstreams}
     server {{
         listen 127.0.0.1:{port};
         server_name {name};
 
         location / {{
-            proxy_pass http://127.0.0.1:{app_port};
+            proxy_pass http://{upstream};
             proxy_http_version 1.1;
             proxy_set_header Connection "";
             proxy_set_header Host $host;
@@ -74,17 +75,17 @@ def app(tmp_path_factory):
 
 
 @contextlib.contextmanager
-def nginx(tmp, config, **values):
-    """nginx with config (filled in with tmp, a free port and values), on loopback, until
-    the block ends; answers its base URL."""
+def nginx(tmp, upstream, upstreams=""):
+    """nginx with CONFIG, passing to upstream (an address, or the name of one of
+    upstreams), on a free loopback port, until the block ends; answers its base URL."""
     if NGINX is None:
         if in_ci():
             pytest.fail("no nginx: apt-get install -y nginx-light (CI is set: the proxy "
                         "tests must run, not skip)", pytrace=False)
         pytest.skip("no nginx: apt-get install -y nginx-light")
     port = free_port()
-    (tmp / "nginx.conf").write_text(config.format(tmp=tmp, port=port, name=PUBLIC_NAME,
-                                                  **values))
+    (tmp / "nginx.conf").write_text(CONFIG.format(tmp=tmp, port=port, name=PUBLIC_NAME,
+                                                  upstream=upstream, upstreams=upstreams))
     process = subprocess.Popen([NGINX, "-p", str(tmp), "-c", str(tmp / "nginx.conf"),
                                 "-g", "daemon off;"], stderr=subprocess.PIPE)
     try:
@@ -103,7 +104,7 @@ def nginx(tmp, config, **values):
 @pytest.fixture(scope="module")
 def proxy(app, tmp_path_factory):
     """nginx on a free loopback port, proxying to the app; answers its base URL."""
-    with nginx(tmp_path_factory.mktemp("nginx"), CONFIG, app_port=app.port) as url:
+    with nginx(tmp_path_factory.mktemp("nginx"), f"127.0.0.1:{app.port}") as url:
         yield url
 
 

@@ -195,6 +195,7 @@ class TeacherHandler(ClassHandler):
             self.let_lead(code, key)  # and the key leaves the address bar
             return
         code = await self.teacher_only(code)
+        self.set_header("Cache-Control", "no-store")  # it holds the teacher's link
         base = f"{self.request.protocol}://{self.request.host}"
         join = f"{base}/join?code={code}"
         self.render("class_teacher.html", class_code=shown(code), join=join,
