@@ -92,8 +92,12 @@ export function drawSpread(element, lesson, spread, right) {
   }));
 }
 
-// Draws the one run the class shares: each page it fetched, its rows' times.
+// Draws the one run the class shares: each page it fetched, its rows' times, each bar
+// growing over the very milliseconds its fetch took (once: a later state redraws nothing).
 export function drawRun(element, run) {
+  const drawn = JSON.stringify(run);
+  if (element.dataset.drawn === drawn) return;
+  element.dataset.drawn = drawn;
   if (!run || !run.results) {
     element.textContent = run && run.error ? t("The run failed: {error}", { error: run.error })
       : t("Running, once, for the whole class…");
@@ -126,6 +130,8 @@ export function drawRun(element, run) {
       bar.className = "span";
       bar.style.marginLeft = `${(100 * row.start_ms) / scale}%`;
       bar.style.width = `${Math.max(0.5, (100 * (row.end_ms - row.start_ms)) / scale)}%`;
+      bar.style.animationDelay = `${row.start_ms}ms`;
+      bar.style.animationDuration = `${Math.max(1, row.end_ms - row.start_ms)}ms`;
       bar.title = `${Math.round(row.start_ms)}–${Math.round(row.end_ms)} ms`;
       line.append(label, bar);
       box.append(line);

@@ -93,6 +93,9 @@ def test_a_teacher_and_three_students(open_page, problems, screenshot):
     times = {student.locator(".run-result h3").first.inner_text().split(": ")[-1]
              for student in students[:2]}
     assert len(times) == 1
+    for page in (teacher, *students):  # the run's bars have grown over its real times
+        page.wait_for_function(
+            "() => document.getAnimations().every(a => a.playState == 'finished')")
     screenshot(korean, "class-student-phone-after-reveal-ko.png")
     screenshot(students[0], "class-student-phone-after-reveal-en.png")
     screenshot(teacher, "class-teacher-after-reveal-1440.png")
