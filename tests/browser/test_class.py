@@ -103,6 +103,12 @@ def test_a_teacher_and_three_students(open_page, problems, screenshot):
     found += axe(korean, "Korean student, revealed")
     found += axe(students[1], "student, revealed")
 
+    teacher.set_viewport_size(PHONE)  # a teacher walking the room, phone in hand
+    screenshot(teacher, "class-teacher-phone-after-reveal.png")
+    for page in (teacher, *students):  # nothing wider than the screen
+        assert page.evaluate("() => document.documentElement.scrollWidth") <= page.viewport_size[
+            "width"]
+    found += axe(teacher, "teacher on a phone, revealed")
     assert found == []
     assert problems == []
 
