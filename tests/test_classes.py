@@ -11,7 +11,7 @@ from urllib.parse import quote
 
 import pytest
 from class_client import Visitor
-from server_process import running
+from server_process import running, until
 from test_translations import english_left, template_messages
 
 from webdemo.classes.codes import ALPHABET, CODE_LENGTH, RateLimit, read_code, shown
@@ -267,6 +267,20 @@ def test_expired_classes_are_deleted_with_everything_in_them(tmp_path):
         assert rows == [], table
     assert store.find("FFFFFFFFF", now=3601) is not None
     store.close()
+
+
+def test_the_server_deletes_expired_classes(tmp_path):
+    store = Store(tmp_path / "data" / "classes.sqlite3")
+    store.open_class("AAAAAAAAA", "hash", 1, "predict", hours=1, now=time.time() - 7200)
+    assert store.join("AAAAAAAAA", "m1", "", 10, now=time.time() - 7000) == "joined"
+    store.close()
+    with running(tmp_path, "--data-dir", str(tmp_path / "data")) as server:
+        status, _, body = Visitor(server.url).get("/join?code=AAAAAAAAA")
+        assert status == 404 and "no class" in body  # gone for visitors at once
+        store = Store(tmp_path / "data" / "classes.sqlite3")
+        until(lambda: not store.read("SELECT * FROM members"), what="the class deleted")
+        assert store.read("SELECT * FROM classes") == []
+        store.close()
 
 
 def test_a_restart_keeps_the_class(tmp_path):
