@@ -32,7 +32,8 @@ ADDRESS = re.compile(r"webdemo: open (http://127\.0\.0\.1:\d+/)")
 ACTIONS = [("predict", "1"), ("predict", "0"), ("run", "0"), ("reveal", "0"),
            ("change", "0")]
 WAIT_SECONDS = 30  # for any one thing: a start, a join, every page to follow
-RETRY_SECONDS = 0.5  # a page whose stream ended connects again after this long
+RETRY_SECONDS = 1.0  # a page whose stream ended connects again after 1 to 2 times this, as
+# the page's script does (static/class_common.js)
 
 
 def free_port():
@@ -95,7 +96,7 @@ class Page:
                                               "1" if state["spread_shown"] else "0"))
             except aiohttp.ClientError:
                 pass
-            await asyncio.sleep(RETRY_SECONDS)
+            await asyncio.sleep(RETRY_SECONDS * random.uniform(1, 2))
 
     async def answer(self):
         choice = random.choice(["sum", "slowest", "fastest", "unsure"])

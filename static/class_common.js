@@ -16,7 +16,9 @@ export function follow(onState, onMine = () => {}) {
     source.addEventListener("class", (event) => onState(JSON.parse(event.data)));
     source.onerror = () => {
       status.textContent = t("Reconnecting…");
-      if (source.readyState === EventSource.CLOSED) setTimeout(open, RETRY_MS);
+      // Each page after its own while: a class whose server restarts does not knock
+      // all at once.
+      if (source.readyState === EventSource.CLOSED) setTimeout(open, RETRY_MS * (1 + Math.random()));
     };
   };
   open();
