@@ -179,6 +179,32 @@ def test_only_the_teacher_leads(server):
     assert status == 403 and "_xsrf" in body
 
 
+def test_a_class_sees_nothing_of_another(server):
+    ones, twos = (Visitor(server.url), Visitor(server.url)), (Visitor(server.url),
+                                                               Visitor(server.url))
+    codes = [teacher.open_class() for teacher, _ in (ones, twos)]
+    for (_, student), code, nickname in zip((ones, twos), codes, ("Ana", "Bo"), strict=True):
+        student.join(code)
+        student.post(f"/class/{code}/nickname", {"nickname": nickname})
+        assert answer(student, code, "sum")[0] == 200
+    # Each class's members and teacher, only in their own class.
+    one_student, two_teacher = ones[1], twos[0]
+    assert one_student.get(f"/class/{codes[1]}/events")[0] == 403
+    assert answer(one_student, codes[1], "fastest")[0] == 403
+    assert two_teacher.get(f"/class/{codes[0]}/teach")[0] == 403
+    board = ones[0].stream(f"/class/{codes[0]}/teach/events")
+    state, _ = board.until(lambda state: state["answered"] == 1)
+    assert state["nicknames"] == ["Ana"] and state["spread"] == {"sum": 1}
+    board.close()
+
+
+def test_opening_classes_is_limited_per_address(server):
+    teacher = Visitor(server.url, source="127.0.0.30")
+    statuses = [teacher.post("/class/new", {"lesson": 1})[0] for _ in range(21)]
+    assert statuses[:20] == [303] * 20 and statuses[20] == 429
+    assert Visitor(server.url, source="127.0.0.31").post("/class/new")[0] == 303
+
+
 @pytest.mark.parametrize("code", ["", "abc", "0000OOOOO", "AAAAAAAAAA", "AAAA AAAA ÄA",
                                   "A" * 41, "%00", "../../etc"])
 def test_a_bad_code_is_refused_clearly(server, code):
