@@ -152,6 +152,7 @@ async def test_korean_from_accept_language_leaves_no_english(http_client, base_u
     assert "둘 다 실행" in page and "한 페이지, 기다리는 두 가지 방법" in page
     shown = template_messages("index.html") | set(SCENARIO_LABELS.values())
     shown |= template_messages("timeline_key.html") | template_messages("demo.html")
+    shown |= template_messages("column_parts.html")
     shown |= set(SETUP_SENTENCES) | DEMO_TEXTS
     shown |= {text for point in POINTS for text in (point.title, point.explanation)}
     assert english_left(page, shown) == []

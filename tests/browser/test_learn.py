@@ -11,6 +11,7 @@ import pytest
 from webdemo.learn.lessons import LESSONS, lesson
 
 from .test_axe import LOCALES, WIDTHS, axe_source  # noqa: F401 (a fixture)
+from .test_narrow import PAGE_WIDTH_JS
 
 try:
     from playwright.sync_api import expect
@@ -149,4 +150,16 @@ def test_axe_finds_nothing_in_any_state(open_page, problems, axe_source,  # noqa
     page.goto("/learn/print")
     check("the handout")
     assert found == [], "\n".join(found)
+    assert problems == []
+
+
+@pytest.mark.parametrize("language", ["en", "ko"])
+@pytest.mark.parametrize("width", [1280, 390])
+def test_a_lesson_fits_the_window(open_page, problems, language, width):
+    page = open_page(locale=LOCALES[language])
+    page.set_viewport_size({"width": width, "height": 844})
+    for number in (1, 4, 7, 9):
+        page.goto(f"{lesson(number).path}?answer=unsure&step=reveal")
+        expect(page.locator("#reveal-title")).to_be_focused(timeout=RUN_MS)
+        assert page.evaluate(PAGE_WIDTH_JS) <= width, lesson(number).path
     assert problems == []
