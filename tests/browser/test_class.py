@@ -117,3 +117,25 @@ def test_a_teacher_and_three_students(open_page, problems, screenshot):
     expect(students[1].locator(".right-answer")).to_have_text(
         students[0].locator(".right-answer").inner_text())
     assert [problem for problem in problems if "/events: net::ERR_ABORTED" not in problem] == []
+
+
+def test_a_number_question(open_page, problems):
+    teacher, student = visitor(open_page, "en-US", DESKTOP), visitor(open_page, "ko-KR", PHONE)
+    teacher.goto("/join")
+    teacher.get_by_role("button", name="Teach this as a class").click()
+    code = teacher.locator(".big-code").inner_text()
+    student.goto(f"/join?code={code.replace('-', '')}")
+    teacher.get_by_label("Lesson").select_option("2")  # how many threads: a number
+    expect(student.locator(".lesson-title")).to_contain_text("2")
+    number = student.locator("input[name=number]")
+    expect(number).to_be_visible()
+    number.fill("20")
+    student.locator(".prediction button[type=submit]").click()
+    expect(student.locator(".sent")).to_contain_text("20")
+    expect(teacher.locator(".counts")).to_have_text("1 joined, 1 answered")
+    teacher.get_by_role("button", name="Reveal").click()
+    expect(student.locator(".right-answer")).to_be_visible(timeout=20_000)
+    # The spread's range that holds the run's answer is marked, on both pages.
+    expect(teacher.locator(".bar-row.right")).to_have_count(1)
+    expect(student.locator(".bar-row.right")).to_have_count(1)
+    assert problems == []
