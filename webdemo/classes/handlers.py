@@ -126,7 +126,7 @@ class JoinHandler(ClassHandler):
 
     async def get(self):
         if "code" not in self.request.query_arguments:
-            self.render("class_join.html", lessons=LESSONS)
+            self.render("class_join.html")
             return
         text = self.get_query_argument("code", strip=False)
         guesses = self.application.class_guesses
@@ -203,7 +203,7 @@ class TeacherHandler(ClassHandler):
                                                                omitsize=True),
                     link=f"{base}/class/{code}/teach?key={self.get_cookie('teacher')}",
                     events=f"/class/{code}/teach/events", lead=f"/class/{code}/teach/lead",
-                    lessons=self.lessons(), steps=STEPS, all_lessons=LESSONS,
+                    lessons=self.lessons(), steps=STEPS,
                     messages=self.script_translations("class_teacher.js"))
 
 
