@@ -12,7 +12,7 @@ from test_proxy import PUBLIC_NAME, nginx
 
 # What the README's configuration adds for several machines: the class's code is in its
 # path (/class/CODE/...) or in its query (/join?code=CODE, /class/new?code=CODE); other
-# requests have none, and nginx takes turns.
+# requests have none, and any machine answers them alike.
 UPSTREAMS = """
     map $uri $class_code {
         /class/new $arg_code;
