@@ -50,6 +50,6 @@ def test_greenlets_are_gevent_code_that_never_patches_the_server():
 
 def test_every_style_file_is_short_and_fits_two_side_by_side():
     for style in STYLES.values():
-        lines = source(style.module).splitlines()
+        lines = style.source("aggregate").splitlines()
         assert len(lines) < 160, style.name
         assert max(map(len, lines)) <= 80, style.name

@@ -141,8 +141,9 @@ class App(Application):
             (r"/costs/bench", LiveBenchHandler),
             (r"/upstream/([^/]*)", UpstreamHandler),
             (r"/stats", StatsHandler),
-        ] + [(rf"/{name}", style.handler, {"style": name}) for name, style in STYLES.items()]
-        routes += [(rf"/chain/{name}", style.chain, {"style": name})
+        ] + [(rf"/{name}", style.aggregate_handler, {"style": name})
+             for name, style in STYLES.items()]
+        routes += [(rf"/chain/{name}", style.chain_handler, {"style": name})
                    for name, style in STYLES.items()]
         routes += breakit.ROUTES
         routes += claims_routes()

@@ -1,11 +1,19 @@
 """WorkerJob: one aggregate inside a worker process, told to the server step by step;
-ChainJob: one chain there, which asks the server which links to follow."""
+ChainJob: one chain there, which asks the server which links to follow.
 
+Each implements the contract a style's code calls (webdemo/run/contract.py), keeping
+its run in a RunRecord as the server's handlers do. Light on purpose: the worker
+process imports this, and never the server's handlers or its registry.
+"""
+
+import itertools
 import queue
-from collections import namedtuple
+import time
 
-from webdemo.run.chain import START, read_links
+from webdemo.run.contract import START
+from webdemo.run.links import read_links
 from webdemo.run.outcomes import outcome, seen_as
+from webdemo.run.record import Row, RunRecord
 from webdemo.run.slots import ThreadSlots
 
 
@@ -13,7 +21,8 @@ class WorkerJob:
     """One aggregate in the worker process, with the names a handler has for its steps.
 
     fetch_blocking(), failed(), succeeded() and render_results() send each step to the
-    server as it happens; the server makes the rows (webdemo/workers/handler.py).
+    server as it happens; the server makes the rows it answers, on its own clock
+    (webdemo/workers/server_side.py).
     """
 
     def __init__(self, send, request, client_shares, fetch_url):
@@ -23,6 +32,7 @@ class WorkerJob:
         self.targets = request["targets"]  # URLs
         self.timeout = request["timeout"]
         self.max_body = request["max_body"]
+        self.record = RunRecord(len(self.targets))
         # At most `limit` fetches at once, as in every style, within the visitor's fair
         # share of the worker's --max-clients across its jobs; the others wait in line.
         self.slots = ThreadSlots(request["limit"], request["run_seconds"],
@@ -33,32 +43,42 @@ class WorkerJob:
         self.send({"job": self.job, "kind": kind} | details)
 
     def fetch_blocking(self, index):
+        self.record.started_fetch(index)
         self.tell("fetch-start", index=index)
         return self.slots.submit(lambda: self.send_blocking(index),
-                                 lambda why: self.tell(why, index=index),
-                                 lambda: self.tell("sent", index=index))
+                                 lambda why: self.queued(index, why),
+                                 lambda: self.sent(index))
+
+    def queued(self, index, why):
+        self.record.queued(index)
+        self.tell(why, index=index)
+
+    def sent(self, index):
+        self.record.sent(index)
+        self.tell("sent", index=index)
 
     def send_blocking(self, index):
         return self.fetch_url(self.targets[index], self.timeout, self.max_body)
 
     def succeeded(self, index, response):
-        return self.row(index, outcome(response))
+        return self.row(index, *outcome(response), began=response.start_time)
 
     def failed(self, index, error):
-        return self.row(index, outcome(None, error, self.max_body), seen_as(error))
+        # Only the run's first failures show how they looked: the rest are not formatted.
+        failure = seen_as(error) if self.record.may_show_failure() else None
+        return self.row(index, *outcome(None, error, self.max_body), failure=failure)
 
-    def row(self, index, fetched, failure=None):
-        status, size, error = fetched
+    def row(self, index, status, size, error, failure=None, began=None) -> Row:
         self.tell("row", index=index, status=status, bytes=size, error=error, failure=failure)
-        return fetched
+        url = self.targets[index]
+        return self.record.row(index, url, url, status, size, error, failure, began)
+
+    def visitor_left(self):
+        return False  # the server knows, and stops answering: see ChainJob.ask()
 
     def render_results(self, rows):
         # The rows went to the server as they came: this says that all are in.
         self.tell("done")
-
-
-# A row as the job's code sees it; the server keeps the real one.
-Page = namedtuple("Page", "index status bytes error")
 
 
 class ChainJob(WorkerJob):
@@ -70,32 +90,47 @@ class ChainJob(WorkerJob):
         super().__init__(send, request, client_shares, fetch_url)
         self.targets = dict(enumerate(self.targets))  # index -> URL; answers add to it
         # gevent's, once patched: a greenlet that waits for its answer lets others run.
-        self.answers = queue.SimpleQueue()
+        self.answers = queue.SimpleQueue()  # (question id, answer), as the server sends them
+        self.question_ids = itertools.count()
         self.answer_seconds = request["run_seconds"]
+        self.gave_up = False  # a question went unanswered: nobody waits for the rest
 
     def succeeded(self, index, response):
         self.tell("links", index=index, links=read_links(response.body))
         return super().succeeded(index, response)
 
-    def row(self, index, fetched, failure=None):
-        return Page(index, *super().row(index, fetched, failure))
+    def links(self, start: Row) -> list[int]:
+        return self.ask("links", index=self.index_of(start))
 
-    def links(self, start: Page) -> list[int]:
-        return self.ask("links", index=start.index)
-
-    def choose_last(self, pages: list[Page]) -> int | None:
-        last = self.ask("last", pages=[page.index for page in pages])
+    def choose_last(self, pages: list[Row]) -> int | None:
+        last = self.ask("last", pages=[self.index_of(page) for page in pages])
         return last[0] if last else None
+
+    def index_of(self, row: Row) -> int:
+        """The index of one of this run's rows: the server knows its rows by index."""
+        return next(index for index, kept in self.record.rows.items() if kept is row)
 
     def ask(self, question: str, **details) -> list[int]:
         """The indices the server answers, their URLs kept; none if it has given up."""
-        self.tell("ask", question=question, **details)
-        try:
-            answer = self.answers.get(timeout=self.answer_seconds)
-        except queue.Empty:
-            return []
-        self.targets.update(answer)
-        return [index for index, _ in answer]
+        question_id = next(self.question_ids)
+        self.tell("ask", question=question, question_id=question_id, **details)
+        deadline = time.monotonic() + self.answer_seconds
+        while not self.gave_up:
+            try:
+                answered, answer = self.answers.get(
+                    timeout=max(0.0, deadline - time.monotonic()))
+            except queue.Empty:
+                self.gave_up = True
+            else:
+                if answered == question_id:  # an answer to a question given up on is late
+                    for index, url in answer:  # numbered by the server, refused links too
+                        self.targets[index] = url
+                        self.record.add_fetch(index)
+                    return [index for index, _ in answer]
+        return []
+
+    def visitor_left(self):
+        return self.gave_up
 
     def render_chain(self) -> None:
         self.tell("done")
