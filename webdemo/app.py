@@ -31,7 +31,7 @@ from webdemo.run.blocking import MAX_BODY_BYTES
 from webdemo.run.metrics import InFlight
 from webdemo.run.shares import FairPool, Shares
 from webdemo.upstream import UpstreamHandler
-from webdemo.workers.supervisor import Workers
+from webdemo.workers.supervisor import GRACE_SECONDS, Workers
 
 # The app connects to its own simulator once per fetch, up to 200 at once per visitor:
 # Tornado's default listen backlog of 128 would drop connections past it.
@@ -70,6 +70,9 @@ class Config:
     # On a stop, how long the runs under way may take to finish: by default as long as
     # any run can take, all its fetches sent within RUN_SECONDS, each within the timeout.
     drain_seconds: float = RUN_SECONDS + MAX_TIMEOUT
+    # Past the fetch timeout, how long a worker process's job may say nothing before it
+    # fails (webdemo/workers/supervisor.py).
+    worker_grace_seconds: float = GRACE_SECONDS
 
     @property
     def url(self):
@@ -122,7 +125,8 @@ class App(Application):
         self.thread_pool = FairPool(config.max_clients)
         self.workers = Workers(config.timeout, config.max_clients,
                                {name: style.worker_module for name, style in STYLES.items()
-                                if style.worker_module})
+                                if style.worker_module},
+                               config.worker_grace_seconds)
         self.live_bench = LiveBench(config.bench_results)
         self.live_streams = set()  # the handlers streaming a live run now
         # What a stop lets finish (webdemo/serving.py): every request under way, and

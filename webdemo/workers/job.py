@@ -74,7 +74,9 @@ class WorkerJob:
         return self.record.row(index, url, url, status, size, error, failure, began)
 
     def visitor_left(self):
-        return False  # the server knows, and stops answering: see ChainJob.ask()
+        # Only the server can tell; a chain's next step, which it decides, is then
+        # none (ChainHandler.follow()).
+        return False
 
     def render_results(self, rows):
         # The rows went to the server as they came: this says that all are in.
@@ -93,7 +95,6 @@ class ChainJob(WorkerJob):
         self.answers = queue.SimpleQueue()  # (question id, answer), as the server sends them
         self.question_ids = itertools.count()
         self.answer_seconds = request["run_seconds"]
-        self.gave_up = False  # a question went unanswered: nobody waits for the rest
 
     def succeeded(self, index, response):
         self.tell("links", index=index, links=read_links(response.body))
@@ -115,22 +116,17 @@ class ChainJob(WorkerJob):
         question_id = next(self.question_ids)
         self.tell("ask", question=question, question_id=question_id, **details)
         deadline = time.monotonic() + self.answer_seconds
-        while not self.gave_up:
+        while True:
             try:
                 answered, answer = self.answers.get(
                     timeout=max(0.0, deadline - time.monotonic()))
             except queue.Empty:
-                self.gave_up = True
-            else:
-                if answered == question_id:  # an answer to a question given up on is late
-                    for index, url in answer:  # numbered by the server, refused links too
-                        self.targets[index] = url
-                        self.record.add_fetch(index)
-                    return [index for index, _ in answer]
-        return []
-
-    def visitor_left(self):
-        return self.gave_up
+                return []
+            if answered == question_id:  # not a late answer, to a question given up on
+                for index, url in answer:  # numbered by the server, refused links too
+                    self.targets[index] = url
+                    self.record.add_fetch(index)
+                return [index for index, _ in answer]
 
     def render_chain(self) -> None:
         self.tell("done")
