@@ -66,7 +66,7 @@ def test_every_style_file_is_short_and_fits_two_side_by_side():
 STYLE_FILES = sorted(Path("webdemo").glob("styles/[!_]*.py")) + \
     sorted(Path("webdemo").glob("chains/[!_]*.py"))
 # The base a style's code stands on: a handler on the loop, or the worker's job.
-BASES = {"webdemo.run.aggregate", "webdemo.run.chain", "webdemo.workers.job"}
+BASES = {"webdemo.run.aggregate", "webdemo.run.chain", "webdemo.run.job"}
 
 
 def imported(path):

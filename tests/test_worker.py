@@ -12,7 +12,7 @@ import pytest
 from helpers import aggregate, started, until
 
 from webdemo.app import Config
-from webdemo.workers.job import ChainJob
+from webdemo.run.job import ChainJob
 from webdemo.workers.supervisor import WorkerError, Workers
 
 SLOW = "/upstream/slow?delay_ms=2000"

@@ -3,7 +3,7 @@
 A style file (webdemo/styles/, webdemo/chains/) holds only its style; everything else
 it asks of its run, by these names and no others (tests/test_styles.py reads the files
 to check). The loop's handlers implement them (webdemo/run/aggregate.py, chain.py), and
-so do the greenlet worker's jobs (webdemo/workers/job.py), which have no loop.
+so do the greenlet worker's jobs (webdemo/run/job.py), which have no loop.
 """
 
 from __future__ import annotations

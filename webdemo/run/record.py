@@ -1,6 +1,6 @@
 """RunRecord: one run's times, events and rows, kept alike on the loop and in a worker.
 
-The loop's handlers (webdemo/run/aggregate.py) and the worker's jobs (webdemo/workers/job.py)
+The loop's handlers (webdemo/run/aggregate.py) and the worker's jobs (webdemo/run/job.py)
 keep their run in one of these, so that a row is made the same way wherever its style ran.
 Light on purpose: the greenlet worker imports it, and must not import the server.
 """

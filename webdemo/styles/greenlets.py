@@ -16,7 +16,7 @@ to it and makes the rows of what it sends back (webdemo/workers/server_side.py).
 
 import gevent
 
-from webdemo.workers.job import WorkerJob
+from webdemo.run.job import WorkerJob
 
 
 class GreenletsJob(WorkerJob):

@@ -67,7 +67,7 @@ class ChainWorkerHandler(ChainHandler, WorkerHandler):
 
     A link read from a page must pass the gate, and the gate is the server's: so the
     job there sends each page's links here, and asks which pages to fetch next, as the
-    other styles ask their handler (webdemo/workers/job.py, ChainJob).
+    other styles ask their handler (webdemo/run/job.py, ChainJob).
     """
 
     async def get(self):
