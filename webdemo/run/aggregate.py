@@ -101,10 +101,9 @@ class AggregateHandler(LiveStream):
         return self.record.times
 
     def log_event(self, kind: str, index: int | None = None, **details) -> None:
-        if index is not None:
-            details = {"index": index, "target": self.targets[index].name} | details
+        target = None if index is None else self.targets[index].name
         with self.record.lock:
-            event = self.record.log(kind, **details)
+            event = self.record.log(kind, index, target, details)
             if self.turns:
                 self.turns.event(kind, index, details)
             if self.live:

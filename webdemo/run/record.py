@@ -67,10 +67,15 @@ class RunRecord:
             self.times.append(FetchTimes())
         return index
 
-    def log(self, kind: str, **details) -> dict:
-        """Logs an event and answers it; the caller holds `lock`, so that whatever it
-        does with the event (sends it live, traces it) keeps the log's order."""
-        event = {"t_ms": self.elapsed_ms(), "kind": kind} | details
+    def log(self, kind: str, index: int | None, target: str | None, details: dict) -> dict:
+        """Logs an event, of fetch `index` if given, and answers it; the caller holds
+        `lock`, so that whatever it does with the event (sends it live, traces it)
+        keeps the log's order."""
+        event = {"t_ms": self.elapsed_ms(), "kind": kind}
+        if index is not None:
+            event["index"] = index
+            event["target"] = target
+        event |= details
         event["thread"] = threading.current_thread().name
         self.events.append(event)
         return event
