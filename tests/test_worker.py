@@ -12,7 +12,8 @@ import pytest
 from helpers import aggregate, started, until
 
 from webdemo.app import Config
-from webdemo.run.job import ChainJob
+from webdemo.run.job import ChainJob, WorkerJob
+from webdemo.run.record import MAX_FAILURES_SHOWN
 from webdemo.workers.supervisor import WorkerError, Workers
 
 SLOW = "/upstream/slow?delay_ms=2000"
@@ -268,3 +269,17 @@ def test_a_chain_job_takes_only_the_answer_to_its_own_question():
     assert job.ask("links", index=0) == []  # question 0: no answer in time
     assert job.ask("last", pages=[]) == [2]
     assert job.targets == {0: "start", 2: "asked"}
+
+
+def test_a_worker_job_formats_only_the_failures_a_run_shows():
+    told = []
+    job = WorkerJob(told.append, {"job": 0, "targets": ["refused"] * (MAX_FAILURES_SHOWN + 2),
+                                  "timeout": 1, "max_body": 1, "limit": 1, "run_seconds": 1,
+                                  "seconds_to_deadline": 1}, None, None)
+    for index in range(len(job.targets)):
+        try:
+            raise ConnectionRefusedError(111, "Connection refused")
+        except ConnectionRefusedError as error:
+            job.failed(index, error)
+    shown = [message["failure"] is not None for message in told]
+    assert shown == [True] * MAX_FAILURES_SHOWN + [False] * 2

@@ -1,10 +1,12 @@
-"""AggregateHandler: one run of fetches, the same for every style, and its answer.
+"""AggregateHandler: one run of fetches on the event loop, the same for every style, and
+its answer.
 
-A style's handler keeps only its style: it starts each fetch with fetch() (the app's
-Tornado client, a Future) or fetch_blocking() (urllib, in a thread), makes its row
-with succeeded() or failed(), and hands the rows to render_results(). The run lives
-here: its line of fetches, each fetch's times, the event log, the rows, and the answer
-as HTML or JSON, or live as server-sent events (webdemo/run/live.py).
+A style's handler keeps only its style, and calls only what webdemo/run/contract.py
+names: it starts each fetch with fetch() (the app's Tornado client, a Future) or
+fetch_blocking() (urllib, in a thread), makes its row with succeeded() or failed(),
+and hands the rows to render_results(). The run lives here: its line of fetches, its
+record (each fetch's times, the event log, the rows: webdemo/run/record.py), and the
+answer as HTML or JSON, or live as server-sent events (webdemo/run/live.py).
 """
 
 import time
