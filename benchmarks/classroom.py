@@ -22,7 +22,7 @@ from urllib.parse import urlencode
 import aiohttp
 from fanout import CORE_STYLES, add_webdemo_args, start_webdemo, stop
 
-from webdemo.catalog import SCENARIOS
+from webdemo.scenarios import SCENARIOS
 
 
 async def live_run(session, url):

@@ -30,8 +30,9 @@ from collections import Counter, defaultdict
 from urllib.parse import urlencode
 
 from webdemo.app import Config
-from webdemo.catalog import RUN_SECONDS, SCENARIOS
+from webdemo.catalog import RUN_SECONDS
 from webdemo.registry import STYLES
+from webdemo.scenarios import SCENARIOS
 
 SERVER_TIMEOUT = Config.timeout  # the server's default --timeout; one-hangs waits this long
 # The server ends every run by RUN_SECONDS + its timeout, whatever the style: a

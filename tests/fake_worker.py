@@ -4,10 +4,11 @@ It speaks the protocol of webdemo/workers/supervisor.py and does what each job's
 so that the server's side can be tested against answers a real worker gives only by
 chance: "rows:N" sends N rows and "done" in one write, "drip" sends a row every
 0.8 s for 3.2 s, "split" sends its row in two writes, "huge" sends a line with no
-end, and "never" is never answered.
+end, "linger" closes its end and exits 0.6 s later, and "never" is never answered.
 """
 
 import json
+import os
 import socket
 import sys
 import time
@@ -40,6 +41,10 @@ def main(fd):
                 connection.sendall(row[5:] + done)
             elif what == "huge":
                 connection.sendall(b"x" * (2**20 + 1))
+            elif what == "linger":
+                connection.shutdown(socket.SHUT_RDWR)
+                time.sleep(0.6)
+                os._exit(0)
 
 
 if __name__ == "__main__":

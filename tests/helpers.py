@@ -15,7 +15,7 @@ CONCURRENT = [name for name, style in STYLES.items() if style.concurrent]
 
 def resumed(aggregate_json):
     """The targets in the order the style's code took up their results."""
-    kind = STYLES[aggregate_json["style"]].handler.resume_event
+    kind = STYLES[aggregate_json["style"]].aggregate_handler.resume_event
     return [event["target"] for event in aggregate_json["events"] if event["kind"] == kind]
 
 

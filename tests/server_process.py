@@ -93,7 +93,7 @@ def get(url, headers=None, source=None, timeout=30):
         connection.close()
 
 
-def get_json(url, headers=None, **options):
+def get_json_blocking(url, headers=None, **options):
     status, _, body = get(url, headers={"Accept": "application/json"} | (headers or {}),
                           **options)
     return status, json.loads(body)
@@ -143,8 +143,9 @@ def refused(url):
     return False
 
 
-def until(condition, seconds=10.0, what="the condition"):
-    """Waits, bounded, for something the server does on its own."""
+def until_blocking(condition, seconds=10.0, what="the condition"):
+    """Waits, bounded, for something the server does on its own; blocks this thread
+    (helpers.until() is the same, awaited on the loop)."""
     deadline = time.monotonic() + seconds
     while not condition():
         assert time.monotonic() < deadline, f"{what} did not come true within {seconds} s"

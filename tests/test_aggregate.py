@@ -4,8 +4,8 @@ import pytest
 from helpers import CONCURRENT, STYLE_NAMES, aggregate, resumed, started
 
 from webdemo.app import HTTP_CLIENTS, Config
-from webdemo.catalog import SEED
 from webdemo.registry import STYLES
+from webdemo.scenarios import SEED
 
 ROW_FIELDS = {"target", "url", "status", "bytes", "error", "start_ms", "end_ms", "queued_ms",
               "failure"}

@@ -15,7 +15,7 @@ from test_faults import leave_mid_fetch
 
 from webdemo.app import Config
 from webdemo.chains import callbacks, coroutines, generators, greenlets, sequential, threads
-from webdemo.run.chain import read_links
+from webdemo.run.links import read_links
 from webdemo.scenarios import MAX_LINKS
 
 TIMEOUT = 1.0  # seconds: the hanging page's row comes this long after it is sent

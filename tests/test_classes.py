@@ -11,7 +11,7 @@ from urllib.parse import quote
 
 import pytest
 from class_client import Visitor
-from server_process import running, until
+from server_process import running, until_blocking
 from test_translations import english_left, template_messages
 
 from webdemo.classes.codes import ALPHABET, CODE_LENGTH, RateLimit, read_code, shown
@@ -304,7 +304,7 @@ def test_the_server_deletes_expired_classes(tmp_path):
         status, _, body = Visitor(server.url).get("/join?code=AAAAAAAAA")
         assert status == 404 and "no class" in body  # gone for visitors at once
         store = Store(tmp_path / "data" / "classes.sqlite3")
-        until(lambda: not store.read("SELECT * FROM members"), what="the class deleted")
+        until_blocking(lambda: not store.read("SELECT * FROM members"), what="the class deleted")
         assert store.read("SELECT * FROM classes") == []
         store.close()
 

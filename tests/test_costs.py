@@ -7,7 +7,7 @@ import time
 from pathlib import Path
 
 import pytest
-from test_callback_state import until
+from helpers import until
 from test_worker import gone
 
 from webdemo.app import Config

@@ -26,11 +26,11 @@ from webdemo.claims import one_fails, races
 from webdemo.claims.handlers import MAX_RUNS
 from webdemo.cli import bench_parser, serve_parser
 from webdemo.pages.breakit import BLOCK_EVERY_SECONDS, BLOCK_LIMITS, CALLBACK_GRACE_SECONDS
-from webdemo.run.aggregate import MAX_FAILURES_SHOWN
 from webdemo.run.blocking import MAX_BODY_BYTES
 from webdemo.run.capacity import FILES_PER_FETCH, FILES_RESERVED, MAX_CLIENTS
-from webdemo.run.chain import MAX_READ_BYTES
+from webdemo.run.links import MAX_READ_BYTES
 from webdemo.run.live import MAX_LIVE_STREAMS
+from webdemo.run.record import MAX_FAILURES_SHOWN
 from webdemo.scenarios import MAX_LINKS
 from webdemo.serving import MAX_RESTARTS
 from webdemo.trace.turns import MAX_ENTRIES

@@ -16,8 +16,9 @@ from tornado.iostream import IOStream, StreamClosedError
 
 from webdemo.app import Config
 from webdemo.base import is_loopback
-from webdemo.catalog import MAX_FETCHES, REFUSED, SCENARIOS, SEED
+from webdemo.catalog import MAX_FETCHES
 from webdemo.run import aggregate
+from webdemo.scenarios import REFUSED, SCENARIOS, SEED
 from webdemo.workers import supervisor
 
 TIMEOUT = 0.5

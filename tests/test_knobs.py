@@ -5,8 +5,8 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 from helpers import STYLE_NAMES, aggregate, started
 
-from webdemo.catalog import SEED
 from webdemo.run import aggregate as shared
+from webdemo.scenarios import SEED
 
 # The styles that honour limit=N: every one but sequential, which fetches one at a time
 # anyway.

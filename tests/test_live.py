@@ -57,7 +57,7 @@ async def test_each_completion_arrives_as_it_happens(base_url, http_server, styl
     names = [name for name, _, _ in messages]
     assert names[0] == "run" and names[-1] == "aggregate"
     assert set(names[1:-1]) == {"event"}
-    resume = STYLES[style].handler.resume_event
+    resume = STYLES[style].aggregate_handler.resume_event
     resumed = [(data["target"], at) for name, data, at in messages
                if name == "event" and data["kind"] == resume]
     concurrent = STYLES[style].concurrent
@@ -83,7 +83,7 @@ async def test_the_stream_carries_the_same_events_as_the_json(base_url, http_ser
     times = [event["t_ms"] for event in streamed]
     assert times == sorted(times)
     # One resume per fetch, each after its own start.
-    resume = STYLES[style].handler.resume_event
+    resume = STYLES[style].aggregate_handler.resume_event
     for index in range(3):
         kinds = [event["kind"] for event in streamed if event.get("index") == index]
         assert kinds == ["fetch-start", resume]

@@ -13,7 +13,7 @@ import subprocess
 import time
 
 import pytest
-from server_process import EventStream, get, get_json, running, until
+from server_process import EventStream, get, get_json_blocking, running, until_blocking
 
 NGINX = shutil.which("nginx") or shutil.which("/usr/sbin/nginx")
 PUBLIC_NAME = "demo.example"
@@ -93,7 +93,7 @@ def nginx(tmp, upstream, upstreams=""):
             assert process.poll() is None, process.stderr.read().decode()
             with socket.socket() as sock:
                 return sock.connect_ex(("127.0.0.1", port)) == 0
-        until(listening, what="nginx listening")
+        until_blocking(listening, what="nginx listening")
         yield f"http://127.0.0.1:{port}/"
     finally:
         process.terminate()
@@ -134,7 +134,7 @@ def test_the_app_sees_the_visitors_address_and_scheme(proxy):
     # nginx passes on the address the visitor connected from; the app takes it with
     # --xheaders, and so do its fair shares and its log.
     for address in ("127.0.0.2", "127.0.0.3"):
-        status, stats = get_json(f"{proxy}stats", source=address, headers=public())
+        status, stats = get_json_blocking(f"{proxy}stats", source=address, headers=public())
         assert status == 200
         assert (stats["your_address"], stats["scheme"]) == (address, "http")
 

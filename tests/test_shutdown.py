@@ -5,7 +5,14 @@ import signal
 import threading
 
 import pytest
-from server_process import EventStream, get, get_json, refused, running, until
+from server_process import (
+    EventStream,
+    get,
+    get_json_blocking,
+    refused,
+    running,
+    until_blocking,
+)
 
 # The first fetch answers after 1.5 s, the second is sent only then (limit=1): both go
 # after the signal, to the simulator the stopping server still serves.
@@ -28,21 +35,21 @@ def in_background(call):
 
 def fetches_in_flight(server):
     # With two processes, /stats answers from either: asked again until one says so.
-    return get_json(f"{server.url}stats")[1]["fetches_in_flight"] > 0
+    return get_json_blocking(f"{server.url}stats")[1]["fetches_in_flight"] > 0
 
 
 @PROCESSES
 @pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGINT])
 def test_a_run_in_flight_at_a_stop_is_answered_in_full(tmp_path, processes, signum):
     with running(tmp_path, "--processes", str(processes)) as server:
-        answer = in_background(lambda: get_json(f"{server.url}{SLOW_RUN}"))
-        until(lambda: fetches_in_flight(server), what="the run's fetch")
+        answer = in_background(lambda: get_json_blocking(f"{server.url}{SLOW_RUN}"))
+        until_blocking(lambda: fetches_in_flight(server), what="the run's fetch")
         server.signal(signum)
         # Stopping: no new run is taken, and the visitor is told why. (With two
         # processes, each hears of the stop in its turn: asked until one has.)
         answers = []
-        until(lambda: answers.append(get_json(f"{server.url}coroutines?lang=ko"))
-              or answers[-1][0] == 503, what="a 503")
+        until_blocking(lambda: answers.append(get_json_blocking(
+            f"{server.url}coroutines?lang=ko")) or answers[-1][0] == 503, what="a 503")
         assert answers[-1][1]["error"] == "서버가 멈추는 중입니다: 잠시 뒤에 다시 해 보세요"
         status, result = answer()
         assert status == 200
@@ -90,7 +97,7 @@ def test_a_second_signal_stops_at_once(tmp_path, processes, style):
         stream = EventStream(f"{server.url}{style}?scenario=one-hangs&format=events")
         assert stream.next()[0] == "run"
         server.signal(signal.SIGTERM)
-        until(lambda: get(f"{server.url}stats")[0] == 503, what="a 503")
+        until_blocking(lambda: get(f"{server.url}stats")[0] == 503, what="a 503")
         assert server.process.poll() is None  # draining, for the hang
         server.signal(signal.SIGTERM)
         assert server.wait(seconds=5) == 0

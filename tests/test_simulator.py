@@ -1,11 +1,13 @@
 """The simulated upstreams that let the demo run offline."""
 
 import time
+import tracemalloc
 
 import pytest
 from helpers import STYLE_NAMES, aggregate, errors_logged, get_json
 from tornado.simple_httpclient import HTTPTimeoutError
 
+from webdemo import upstream
 from webdemo.catalog import SIMULATOR_LIMITS
 
 
@@ -92,3 +94,19 @@ async def test_out_of_range_or_malformed_values_are_400(http_client, base_url, q
 async def test_a_bad_name_is_400(http_client, base_url):
     result = await get_json(http_client, f"{base_url}/upstream/..", expect=400)
     assert "simulator name '..' is not allowed" in result["error"]
+
+
+def test_a_page_is_its_head_then_filler_to_the_size_asked_in_one_copy():
+    head = b'<!doctype html>\n<title>a&amp;b</title>\n<a href="x">x</a>\n'
+    for size in (0, 10, len(head), 1000, 70_000):
+        expected = (head + upstream.FILLER * (size // len(upstream.FILLER) + 1))[:size]
+        assert upstream.page("a&b", size, ["x"]) == expected
+    largest = SIMULATOR_LIMITS["bytes"][1]
+    upstream.page("big", largest)  # the filler grows to the largest page once
+    tracemalloc.start()
+    try:
+        assert len(upstream.page("big", largest)) == largest
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert peak < 1.5 * largest  # the page itself, and no copy on the way

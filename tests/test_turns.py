@@ -1,7 +1,6 @@
 """trace=turns: the loop's turns of a run, read from the running loop, in the style's terms."""
 
 import asyncio
-import inspect
 from asyncio import events
 
 import pytest
@@ -19,7 +18,7 @@ def entries(answer, **match):
 
 def line_of(style, text):
     """The line of the style's file that holds `text`, exactly once."""
-    lines = inspect.getsource(STYLES[style].module).splitlines()
+    lines = STYLES[style].source("aggregate").splitlines()
     found = [number for number, line in enumerate(lines, 1) if text in line]
     assert len(found) == 1, (text, found)
     return found[0]

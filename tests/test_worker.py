@@ -9,12 +9,22 @@ import time
 from pathlib import Path
 
 import pytest
-from helpers import aggregate, started
-from test_callback_state import until
+from helpers import aggregate, started, until
 
+from webdemo.app import Config
+from webdemo.run.job import ChainJob, WorkerJob
+from webdemo.run.record import MAX_FAILURES_SHOWN
 from webdemo.workers.supervisor import WorkerError, Workers
 
 SLOW = "/upstream/slow?delay_ms=2000"
+# Past the fetch timeout, how long a job may be silent: short, so that the tests of a
+# stuck worker are quick; long enough for "drip" (tests/fake_worker.py).
+GRACE = 1.0
+
+
+@pytest.fixture
+def config(http_port):
+    return Config(port=http_port, timeout=1.0, worker_grace_seconds=GRACE)
 
 
 def worker(app):
@@ -83,8 +93,8 @@ async def test_a_stuck_worker_fails_its_rows_within_the_timeout_and_a_grace(
         if stuck.process.poll() is None:
             os.kill(stuck.process.pid, signal.SIGCONT)
     assert {row["error"] for row in result["results"]} == {
-        "the greenlets worker process did not answer within 3 s"}  # timeout 1 + grace 2
-    assert 3 <= waited < config.timeout + 2 + 2
+        "the greenlets worker process did not answer within 2 s"}  # timeout 1 + grace 1
+    assert config.timeout + GRACE <= waited < config.timeout + GRACE + 2
     assert stuck.process.poll() == -signal.SIGKILL  # ended, for a new one to start
 
 
@@ -113,13 +123,14 @@ def test_the_worker_exits_when_the_server_process_dies(tmp_path):
 
 # The server's side of the protocol, against tests/fake_worker.py.
 
-TIMEOUT = 0.2  # the worker's fetch timeout: a job is given up 2 s (the grace) after it
+TIMEOUT = 0.2  # the worker's fetch timeout: a job is given up GRACE after it
 
 
 @pytest.fixture
 def fake(io_loop, monkeypatch):
     monkeypatch.setenv("PYTHONPATH", str(Path(__file__).parent))
-    workers = Workers(TIMEOUT, max_clients=10, modules={"fake": "fake_worker"})
+    workers = Workers(TIMEOUT, max_clients=10, modules={"fake": "fake_worker"},
+                      grace_seconds=GRACE)
     yield lambda: workers.get("fake")
     workers.close()
 
@@ -140,7 +151,7 @@ async def test_a_worker_still_talking_is_busy_not_stuck_so_only_the_late_job_fai
         answered += 1
         await asyncio.sleep(0.1)
 
-    with pytest.raises(WorkerError, match="did not answer within 2.2 s"):
+    with pytest.raises(WorkerError, match="did not answer within 1.2 s"):
         never.result()
     assert answered >= 3  # about 20 on a quiet machine
     assert fake() is worker and worker.process.poll() is None  # not stopped, not replaced
@@ -153,14 +164,14 @@ async def test_a_job_may_outlast_its_timeout_and_grace_while_it_keeps_talking(fa
     answer, rows = ask(fake(), "drip")
     started = time.monotonic()
     assert (await answer)["kind"] == "done"
-    assert time.monotonic() - started > TIMEOUT + 2
+    assert time.monotonic() - started > TIMEOUT + GRACE
     assert [row["index"] for row in rows] == [0, 1, 2, 3]
 
 
 @pytest.mark.gen_test(timeout=10)
 async def test_a_silent_worker_is_stopped_and_the_next_job_starts_a_new_one(fake):
     worker = fake()
-    with pytest.raises(WorkerError, match="did not answer within 2.2 s"):
+    with pytest.raises(WorkerError, match="did not answer within 1.2 s"):
         await ask(worker, "never")[0]
     assert worker.process.poll() is not None
     assert fake() is not worker and (await ask(fake(), "rows:1")[0])["kind"] == "done"
@@ -214,3 +225,61 @@ async def test_a_handler_that_fails_on_a_message_fails_its_own_job_only(fake):
     with pytest.raises(KeyError):
         await worker.run({"targets": ["rows:1"]}, broken_handler)
     assert (await ask(worker, "rows:2")[0])["kind"] == "done"  # still read, at once
+
+
+@pytest.mark.gen_test(timeout=10)
+async def test_a_worker_that_closed_its_end_is_waited_for_without_blocking_the_loop(fake):
+    worker = fake()
+    await ask(worker, "rows:1")[0]  # started
+    longest_turn, last = 0.0, time.monotonic()
+
+    def tick():
+        nonlocal longest_turn, last
+        longest_turn = max(longest_turn, time.monotonic() - last)
+        last = time.monotonic()
+        if not asking.done():
+            asyncio.get_running_loop().call_soon(tick)
+
+    asking = asyncio.ensure_future(ask(worker, "linger")[0])
+    tick()
+    with pytest.raises(WorkerError, match="the fake worker process stopped: exit status 0"):
+        await asking
+    assert longest_turn < 0.4  # it exits 0.6 s after closing its end: waited for, not on
+
+
+@pytest.mark.gen_test(timeout=10)
+async def test_an_answer_to_a_worker_that_has_gone_is_dropped_quietly(fake, caplog):
+    worker = fake()
+    await ask(worker, "rows:1")[0]
+    worker.stop("stopped by the test")
+    worker.answer(0, 0, [])  # a chain's question, answered as its worker went
+    assert not worker.alive() and [record for record in caplog.records
+                                   if record.levelname == "ERROR"] == []
+
+
+def test_a_chain_job_takes_only_the_answer_to_its_own_question():
+    def send(message):
+        if message["kind"] == "ask" and message["question_id"] == 1:
+            job.answers.put((0, [[1, "late"]]))  # question 0's, which was given up on
+            job.answers.put((1, [[2, "asked"]]))
+
+    job = ChainJob(send, {"job": 0, "targets": ["start"], "timeout": 1, "max_body": 1,
+                          "limit": 1, "run_seconds": 0.05, "seconds_to_deadline": 1},
+                   None, None)
+    assert job.ask("links", index=0) == []  # question 0: no answer in time
+    assert job.ask("last", pages=[]) == [2]
+    assert job.targets == {0: "start", 2: "asked"}
+
+
+def test_a_worker_job_formats_only_the_failures_a_run_shows():
+    told = []
+    job = WorkerJob(told.append, {"job": 0, "targets": ["refused"] * (MAX_FAILURES_SHOWN + 2),
+                                  "timeout": 1, "max_body": 1, "limit": 1, "run_seconds": 1,
+                                  "seconds_to_deadline": 1}, None, None)
+    for index in range(len(job.targets)):
+        try:
+            raise ConnectionRefusedError(111, "Connection refused")
+        except ConnectionRefusedError as error:
+            job.failed(index, error)
+    shown = [message["failure"] is not None for message in told]
+    assert shown == [True] * MAX_FAILURES_SHOWN + [False] * 2

@@ -36,7 +36,7 @@ from webdemo.run.blocking import MAX_BODY_BYTES
 from webdemo.run.metrics import InFlight
 from webdemo.run.shares import FairPool, Shares
 from webdemo.upstream import UpstreamHandler
-from webdemo.workers.supervisor import Workers
+from webdemo.workers.supervisor import GRACE_SECONDS, Workers
 
 # The app connects to its own simulator once per fetch, up to 200 at once per visitor:
 # Tornado's default listen backlog of 128 would drop connections past it.
@@ -78,6 +78,9 @@ class Config:
     # Class mode's store (webdemo/classes/), and how long a class lasts before it is deleted.
     data_dir: Path = field(default_factory=default_data_dir)
     class_hours: float = 12.0
+    # Past the fetch timeout, how long a worker process's job may say nothing before it
+    # fails (webdemo/workers/supervisor.py).
+    worker_grace_seconds: float = GRACE_SECONDS
 
     @property
     def url(self):
@@ -130,7 +133,8 @@ class App(Application):
         self.thread_pool = FairPool(config.max_clients)
         self.workers = Workers(config.timeout, config.max_clients,
                                {name: style.worker_module for name, style in STYLES.items()
-                                if style.worker_module})
+                                if style.worker_module},
+                               config.worker_grace_seconds)
         self.live_bench = LiveBench(config.bench_results)
         self.live_streams = set()  # the handlers streaming a live run now
         # What a stop lets finish (webdemo/serving.py): every request under way, and
@@ -152,8 +156,9 @@ class App(Application):
             (r"/costs/bench", LiveBenchHandler),
             (r"/upstream/([^/]*)", UpstreamHandler),
             (r"/stats", StatsHandler),
-        ] + [(rf"/{name}", style.handler, {"style": name}) for name, style in STYLES.items()]
-        routes += [(rf"/chain/{name}", style.chain, {"style": name})
+        ] + [(rf"/{name}", style.aggregate_handler, {"style": name})
+             for name, style in STYLES.items()]
+        routes += [(rf"/chain/{name}", style.chain_handler, {"style": name})
                    for name, style in STYLES.items()]
         routes += breakit.ROUTES
         routes += claims_routes()

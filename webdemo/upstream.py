@@ -13,14 +13,21 @@ from webdemo.base import BaseHandler
 from webdemo.catalog import check_name, simulator_params
 
 FILLER = b"<p>Simulated content, to make up the size that was asked for.</p>\n"
+# FILLER repeated, as long as the longest page asked for so far (at most the simulator's
+# largest): each page is its head and a slice of it, made in one copy.
+filler = memoryview(b"")
 
 
 def page(name, size, links=()):
+    global filler
     head = f"<!doctype html>\n<title>{xhtml_escape(name)}</title>\n".encode()
     head += "".join(f'<a href="{xhtml_escape(link)}">{xhtml_escape(link)}</a>\n'
                     for link in links).encode()
-    filler = FILLER * (size // len(FILLER) + 1)
-    return (head + filler)[:size]
+    head = head[:size]
+    rest = size - len(head)
+    if len(filler) < rest:
+        filler = memoryview(FILLER * (rest // len(FILLER) + 1))
+    return head + filler[:rest]
 
 
 class UpstreamHandler(BaseHandler):

@@ -37,7 +37,7 @@ class CallbacksChainHandler(ChainHandler):
         return self.done
 
     def handle_start(self, future):
-        if self.done.done():  # the visitor left: start nothing more
+        if self.visitor_left():  # start nothing more
             return
         response = future.result()
         # The first link's check: a failed start ends the chain.
@@ -69,7 +69,7 @@ class CallbacksChainHandler(ChainHandler):
         self.count_page(position, row)
 
     def count_page(self, position, row):
-        if self.request_id not in remaining:  # the visitor left
+        if self.visitor_left():  # its entry is gone: see on_connection_close()
             return
         results[self.request_id][position] = row
         remaining[self.request_id] -= 1
@@ -88,7 +88,7 @@ class CallbacksChainHandler(ChainHandler):
         IOLoop.current().add_future(future, callback)
 
     def handle_last(self, last, future):
-        if self.done.done():  # the visitor left
+        if self.visitor_left():
             return
         response = future.result()
         # The third link's check.

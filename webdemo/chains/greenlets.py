@@ -8,17 +8,12 @@ in the coroutines' chain, and a failure is an exception caught in one place.
 The patch changes the whole process, so this code runs in the greenlet
 style's worker process (webdemo/workers/gevent_main.py). The links it
 reads are the server's to pass or refuse: links() and choose_last() ask it,
-and wait (ChainJob and ChainWorkerHandler, in webdemo/workers/).
+and wait (ChainJob, in webdemo/run/job.py).
 """
 
 import gevent
 
-from webdemo.workers.handler import ChainWorkerHandler
-from webdemo.workers.job import ChainJob
-
-
-class GreenletsChainHandler(ChainWorkerHandler):
-    resume_event = "returned"
+from webdemo.run.job import ChainJob
 
 
 class GreenletsChainJob(ChainJob):

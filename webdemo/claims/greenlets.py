@@ -12,14 +12,15 @@ if __name__ == "__main__":  # first: the patch must come before anything imports
     from gevent import monkey
 
     monkey.patch_all()
+    # Only here: the server imports this module for the variants' source, and must not
+    # import gevent (the runs below, which need it, run only in this process).
+    import gevent
 
 import functools  # noqa: E402
 import json  # noqa: E402
 import sys  # noqa: E402
 import threading  # noqa: E402
 import time  # noqa: E402
-
-import gevent  # noqa: E402
 
 from webdemo.claims.deadlocks import ORDER, WAIT_SECONDS, report  # noqa: E402
 from webdemo.run.blocking import blocking_fetch  # noqa: E402

@@ -12,17 +12,18 @@ from tornado.httpclient import HTTPClientError
 from webdemo.base import BaseHandler
 from webdemo.catalog import run_knob
 from webdemo.claims import deadlocks, one_fails, races
-from webdemo.claims.gevent_process import ProcessFailed
 from webdemo.claims.registry import CLAIM_DEMOS, SELF_DEADLOCK
 from webdemo.pages.side_by_side import HighlightStyleHandler, highlighted
 from webdemo.query import BadInput, one
 from webdemo.run.blocking import blocking_fetch
 from webdemo.run.outcomes import describe
+from webdemo.workers.launcher import ProcessFailed
 
 # Runs at once across the server; more are told to come back. Each run is bounded in
 # time, and in fetches and pool threads (30 at most, a race's).
 MAX_RUNS = 4
-RUN_LIMITS = {"n": races.VISITS, "leave_ms": one_fails.LEAVE_MS}
+# The claims' own knobs, bounded as the runs' (catalog.RUN_LIMITS) are.
+CLAIM_KNOB_LIMITS = {"n": races.VISITS, "leave_ms": one_fails.LEAVE_MS}
 RACE_PAGE = "/upstream/counter?delay_ms=50&bytes=64"
 LEAVE_MS = 60  # the page's choice: before the first of the essay's sites answers
 DEADLOCK_PAGE = "/upstream/lock-step?delay_ms=100&bytes=64"
@@ -79,7 +80,7 @@ class RunHandler(BaseHandler):
         if not self.wants_json():  # the page runs it and explains it
             self.redirect(f"/claims#{demo}-{name}")
             return
-        n = run_knob(self.query_arguments(), "n", RUN_LIMITS)
+        n = run_knob(self.query_arguments(), "n", CLAIM_KNOB_LIMITS)
         variant = CLAIM_DEMOS[demo].variants[name]
         # The page of a run whose visitor leaves is part of that run: counted once. Only
         # a run under way can be named; any other run= is counted, and then refused.
@@ -139,7 +140,7 @@ class RunHandler(BaseHandler):
                 raise BadInput("unknown run %(run)r", run=run[:40])
             await one_fails.answer(variant.code[0], variant.run, self.watched, **resources)
             return {"answered_ms": self.watched.answered_ms}
-        leave_ms = run_knob(arguments, "leave_ms", RUN_LIMITS)
+        leave_ms = run_knob(arguments, "leave_ms", CLAIM_KNOB_LIMITS)
         targets = one_fails.TARGETS if leave_ms is None else one_fails.LEFT_TARGETS
         watched = one_fails.Watched([catalog.target(spec, 1) for spec in targets])
         if leave_ms is None:

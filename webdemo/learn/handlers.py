@@ -36,7 +36,7 @@ def column(run):
                 "module": "webdemo/claims/", "source": claims_source(demo, variant)}
     name, job = style
     return {"path": path, "query": query, "style": name, "title": STYLES[name].title,
-            "module": STYLES[name].source_module(job).__name__.replace(".", "/") + ".py",
+            "module": STYLES[name].source_file(job),
             "source": highlighted_source(name, job)}
 
 
@@ -48,10 +48,9 @@ def lit_line(number):
         return None, None, None
     at, text = shown.lit
     name, job = style_of(shown.runs[at])
-    module = STYLES[name].source_module(job)
-    lines = inspect.getsource(module).splitlines()
+    lines = STYLES[name].source(job).splitlines()
     line = next(n for n, code in enumerate(lines, 1) if text in code)
-    return f"{name}-line-{line}", line, module.__name__.replace(".", "/") + ".py"
+    return f"{name}-line-{line}", line, STYLES[name].source_file(job)
 
 
 class CourseHandler(BaseHandler):
@@ -143,9 +142,8 @@ def printed_sources():
                         + ", ".join(function.__name__ for function in functions))
                 code = "\n\n".join(inspect.getsource(function) for function in functions)
             else:
-                module = STYLES[style[0]].source_module(style[1])
-                name = module.__name__.replace(".", "/") + ".py"
-                code = inspect.getsource(module)
+                name = STYLES[style[0]].source_file(style[1])
+                code = STYLES[style[0]].source(style[1])
             box = f"print-{len(printed)}"
             html = None if name in printed else highlighted(code, box, linenos="inline")
             printed.add(name)

@@ -208,7 +208,7 @@ BREAK_IT_DEMOS = [
          "first fetch succeeds. Every handler of the loop stops with it: the other column "
          "too.",
          Blocking.succeeded,
-         [(rf"/break/blocking/{name}", blocking(STYLES[name].handler), {"style": name})
+         [(rf"/break/blocking/{name}", blocking(STYLES[name].aggregate_handler), {"style": name})
           for name in ON_THE_LOOP],
          blocking_setup,
          try_it="Try it in both columns",

@@ -6,7 +6,6 @@ that loses them fails loudly (tests/test_differences.py), never silently unmarke
 """
 
 import functools
-import inspect
 import re
 from dataclasses import dataclass, field
 
@@ -106,7 +105,7 @@ POINTS = [
 
 
 def source_lines(style, job="aggregate"):
-    return inspect.getsource(STYLES[style].source_module(job)).splitlines()
+    return STYLES[style].source(job).splitlines()
 
 
 @functools.cache

@@ -71,7 +71,7 @@ def highlighted_source(name, job="aggregate"):
     Lines that show a point of comparison carry its names, for their marks and for the
     script that lights them up.
     """
-    html = highlighted(inspect.getsource(STYLES[name].source_module(job)), f"{name}-source",
+    html = highlighted(STYLES[name].source(job), f"{name}-source",
                        linenos="inline", linespans=f"{name}-line")
     for line, points in marked_lines(name, job).items():
         span = f'<span id="{name}-line-{line}">'

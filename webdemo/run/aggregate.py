@@ -1,15 +1,15 @@
-"""AggregateHandler: one run of fetches, the same for every style, and its answer.
+"""AggregateHandler: one run of fetches on the event loop, the same for every style, and
+its answer.
 
-A style's handler keeps only its style: it starts each fetch with fetch() (the app's
-Tornado client, a Future) or fetch_blocking() (urllib, in a thread), makes its row
-with succeeded() or failed(), and hands the rows to render_results(). The run lives
-here: its line of fetches, each fetch's times, the event log, the rows, and the answer
-as HTML or JSON, or live as server-sent events (webdemo/run/live.py).
+A style's handler keeps only its style, and calls only what webdemo/run/contract.py
+names: it starts each fetch with fetch() (the app's Tornado client, a Future) or
+fetch_blocking() (urllib, in a thread), makes its row with succeeded() or failed(),
+and hands the rows to render_results(). The run lives here: its line of fetches, its
+record (each fetch's times, the event log, the rows: webdemo/run/record.py), and the
+answer as HTML or JSON, or live as server-sent events (webdemo/run/live.py).
 """
 
-import threading
 import time
-from dataclasses import dataclass
 
 from tornado.concurrent import Future
 from tornado.httpclient import HTTPRequest, HTTPResponse
@@ -19,12 +19,11 @@ from webdemo.query import BadInput, one
 from webdemo.run.blocking import blocking_fetch
 from webdemo.run.live import LiveStream
 from webdemo.run.outcomes import as_response, outcome, seen_as
+from webdemo.run.record import Row, RunRecord
 from webdemo.run.slots import LoopSlots, ThreadSlots
 from webdemo.trace.turns import Turns, asked
 
 FORMATS = ("html", "json", "events")
-# What a failure looked like is kept for this many failed rows of a run.
-MAX_FAILURES_SHOWN = 10
 # What every kind of event is called on the pages (the styles', and the break-it
 # demos'), in English: the templates and the pages' script translate it. A kind not
 # in it shows as it is.
@@ -43,30 +42,6 @@ EVENT_LABELS = {
 }
 
 
-@dataclass(slots=True)
-class FetchTimes:
-    """One fetch's times: when it started, and when it was sent from the run's line."""
-    start_ms: float = 0.0  # ms into the run
-    sent_ms: float | None = None  # ms into the run; None while it waits for a slot
-    # Wall-clock seconds (time.time(), the clock of HTTPResponse.start_time) when it was
-    # handed to an HTTP client with no slot free, which then held it in its own line.
-    sent_wall_s: float | None = None
-
-
-@dataclass
-class Row:
-    target: str
-    url: str
-    status: int | None
-    bytes: int
-    error: str | None
-    start_ms: float
-    end_ms: float
-    queued_ms: float  # of start_ms..end_ms, the time spent waiting for a free slot
-    # (the run's own, then the HTTP client's)
-    failure: dict | None  # how the failure reached the style's code, see seen_as()
-
-
 class AggregateHandler(LiveStream):
     # How a fetch's result re-enters the style's code; each style names it.
     resume_event = None
@@ -83,13 +58,8 @@ class AggregateHandler(LiveStream):
                            some=", ".join(FORMATS[:-1]), last=FORMATS[-1])
         self.plan = self.plan_run(arguments)
         self.targets = self.plan.targets
-        self.started = time.perf_counter()
-        self.times = [FetchTimes() for _ in self.targets]
-        self.events = []
-        # Styles that fetch in threads log from them: an entry's time and its place
-        # in the log must be taken together. Their failures are counted under it too.
-        self.events_lock = threading.Lock()
-        self.failures_shown = 0
+        self.record = RunRecord(len(self.targets))
+        self.rows = self.record.rows  # index -> its row, as each is made
         app = self.application
         self.visitor = app.visitor(self.request)
         self.loop_slots = LoopSlots(self.plan.limit, RUN_SECONDS, self.visitor_left,
@@ -123,33 +93,37 @@ class AggregateHandler(LiveStream):
         sent.add_done_callback(lambda _: self.application.runs.discard(self))
         return sent
 
+    # What the recorder (webdemo/trace/) reads of the run, as every handler has them.
+    @property
+    def started(self) -> float:
+        return self.record.started
+
+    @property
+    def times(self) -> list:
+        return self.record.times
+
     def log_event(self, kind: str, index: int | None = None, **details) -> None:
-        with self.events_lock:
-            event = {"t_ms": self.elapsed_ms(), "kind": kind}
-            if index is not None:
-                event |= {"index": index, "target": self.targets[index].name}
-            event |= details
-            event["thread"] = threading.current_thread().name
-            self.events.append(event)
+        target = None if index is None else self.targets[index].name
+        with self.record.lock:
+            event = self.record.log(kind, index, target, details)
             if self.turns:
                 self.turns.event(kind, index, details)
             if self.live:
                 self.send_message("event", event)
 
     def fetch_started(self, index: int) -> None:
-        times = self.times[index]
-        times.start_ms = times.sent_ms = self.elapsed_ms()
+        self.record.started_fetch(index)
         self.log_event("fetch-start", index)
 
     def fetch_queued(self, index: int, why: str = "queued") -> None:
         """No slot was free: the fetch waits in line, for the run's limit ("queued") or
         for its fair share of the server's slots ("shared")."""
-        self.times[index].sent_ms = None
+        self.record.queued(index)
         self.log_event(why, index)
 
     def fetch_sent(self, index: int) -> None:
         """A slot came free for a fetch that waited in line: it goes now."""
-        self.times[index].sent_ms = self.elapsed_ms()
+        self.record.sent(index)
         self.log_event("sent", index)
 
     def fetch(self, index: int, raise_error: bool = True) -> Future:
@@ -196,32 +170,19 @@ class AggregateHandler(LiveStream):
         return self.row(index, *outcome(response), began=response.start_time)
 
     def failed(self, index: int, error: BaseException) -> Row:
-        failure = seen_as(error) if self.may_show_failure() else None
+        failure = seen_as(error) if self.record.may_show_failure() else None
         response = getattr(error, "response", None)
         return self.row(index, *outcome(None, error, self.application.config.max_body_bytes),
                         failure=failure, began=response.start_time if response else None)
 
-    def may_show_failure(self) -> bool:
-        """Counts a failure: True for a run's first MAX_FAILURES_SHOWN, which show how
-        they reached the style's code."""
-        with self.events_lock:  # threads fail at once: a read, then a write
-            self.failures_shown += 1
-            return self.failures_shown <= MAX_FAILURES_SHOWN
-
     def row(self, index: int, status: int | None, size: int, error: str | None,
             failure: dict | None = None, began: float | None = None) -> Row:
-        """The row of a fetch; `began` is when the HTTP client began it (wall-clock
-        seconds), if it says."""
+        """The row of a fetch, kept in `rows`; `began` is when the HTTP client began it
+        (wall-clock seconds), if it says."""
         self.log_event(self.resume_event, index, status=status, error=error)
-        target, times = self.targets[index], self.times[index]
-        end_ms = self.elapsed_ms()
-        sent_ms = end_ms if times.sent_ms is None else times.sent_ms
-        # Then, past the run's own line, the HTTP client's (--max-clients).
-        if began and times.sent_wall_s:
-            sent_ms += max(0.0, began - times.sent_wall_s) * 1000
-        queued_ms = min(sent_ms, end_ms) - times.start_ms
-        return Row(target.name, target.url, status, size, error, times.start_ms, end_ms,
-                   round(queued_ms, 1), failure)
+        target = self.targets[index]
+        return self.record.row(index, target.name, target.url, status, size, error,
+                               failure, began)
 
     def render_results(self, rows: list[Row], **fields) -> None:
         """Answers the rows with their totals; `fields` are what a job adds to them."""
@@ -233,7 +194,7 @@ class AggregateHandler(LiveStream):
             "failed": sum(row.error is not None for row in rows),
             "total_bytes": sum(row.bytes for row in rows),
             "results": [vars(row) for row in rows],  # asdict() deep-copies: 15% slower
-            "events": self.events,
+            "events": self.record.events,
         } | fields | self.knobs()
         if self.turns:
             aggregate |= self.turns.finish()

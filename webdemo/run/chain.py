@@ -7,59 +7,21 @@ page's links, passing each through the catalog's gate, the step of every fetch,
 choosing the last page, and the rows, in step order then link order, with the totals.
 """
 
-from dataclasses import dataclass
-from html.parser import HTMLParser
-
-from webdemo.catalog import MAX_SPEC_LENGTH, Plan, Target
+from webdemo.catalog import Plan, Target
 from webdemo.query import BadInput
-from webdemo.run.aggregate import AggregateHandler, FetchTimes, Row
+from webdemo.run.aggregate import AggregateHandler
+from webdemo.run.contract import START
+from webdemo.run.links import read_links
+from webdemo.run.record import ChainRow
 from webdemo.scenarios import MAX_LINKS
 
-# A page's links are read from its first this many bytes: a crawler reads no further.
-# html.parser takes up to ~70 ms on 64 KiB of a hostile page's "<<<<", on the loop.
-MAX_READ_BYTES = 64 * 1024
-# Read in pieces, so that reading stops soon after the last link it keeps.
-READ_CHUNK_CHARS = 16 * 1024
 # A refused link's row names it by its first this many characters.
 MAX_REFUSED_NAME_CHARS = 80
-START = 0  # the start page is the chain's first fetch: its index, in every style
 # Why the last step was not taken, in fixed words the pages translate (the third
 # reason names a page, and shows as it is).
 START_FAILED = "the start page failed"
 NO_PAGE_ANSWERED = "no linked page answered"
 SKIPPED_TEXTS = [START_FAILED, NO_PAGE_ANSWERED]
-
-
-@dataclass
-class ChainRow(Row):
-    step: int  # 1 the start page, 2 a page it links to, 3 the last page
-    links: list  # the links read from the page's body, as written there
-
-
-class LinkReader(HTMLParser):
-    """The href of each <a>, in page order, as a crawler reads them; at most `most`."""
-
-    def __init__(self, most):
-        super().__init__()
-        self.most = most
-        self.links = []
-
-    def handle_starttag(self, tag, attrs):
-        href = dict(attrs).get("href") if tag == "a" else None
-        if href is not None and len(self.links) < self.most:
-            # One character past the gate's longest spec: the gate still says "too long".
-            self.links.append(href[:MAX_SPEC_LENGTH + 1])
-
-
-def read_links(body: bytes) -> list[str]:
-    """A page's links, at most one past MAX_LINKS: that one says there were more."""
-    reader = LinkReader(MAX_LINKS + 1)
-    text = body[:MAX_READ_BYTES].decode("utf-8", "replace")
-    for offset in range(0, len(text), READ_CHUNK_CHARS):
-        if len(reader.links) == reader.most:
-            break
-        reader.feed(text[offset:offset + READ_CHUNK_CHARS])
-    return reader.links
 
 
 class ChainHandler(AggregateHandler):
@@ -74,7 +36,6 @@ class ChainHandler(AggregateHandler):
         super().prepare()
         self.targets = list(self.targets)  # the links read are added as they are read
         self.steps = [1]  # each target's step
-        self.rows = {}  # target index -> its row, as each is made
         self.links_read = {}  # target index -> its page's links, until its row is made
         self.skipped = None  # why the last step was not taken, if it was not
 
@@ -82,8 +43,7 @@ class ChainHandler(AggregateHandler):
         """A page to fetch (or a link refused) in `step`; answers its index."""
         self.targets.append(target)
         self.steps.append(step)
-        self.times.append(FetchTimes())
-        return len(self.targets) - 1
+        return self.record.add_fetch()
 
     def log_event(self, kind, index=None, **details):
         if index is not None:
@@ -94,11 +54,10 @@ class ChainHandler(AggregateHandler):
         self.links_read[index] = read_links(response.body)
         return super().succeeded(index, response)
 
-    def row(self, index, *outcome, **details):
-        row = super().row(index, *outcome, **details)
-        row = ChainRow(**vars(row), step=self.steps[index],
-                       links=self.links_read.pop(index, []))
-        self.rows[index] = row
+    def row(self, index, status, size, error, failure=None, began=None):
+        row = super().row(index, status, size, error, failure, began)
+        row = self.rows[index] = ChainRow(**vars(row), step=self.steps[index],
+                                          links=self.links_read.pop(index, []))
         return row
 
     def links(self, start: ChainRow) -> list[int]:

@@ -173,7 +173,7 @@ class Lane:
         self.waiting = waiting
 
     def submit(self, fn: Callable, *args: Any) -> concurrent.futures.Future:
-        task = Task(self, functools.partial(fn, *args))
+        task = QueuedCall(self, functools.partial(fn, *args))
         if self.pool.shares.take(self.account):
             task.set_result(None)
         elif self.pool.shares.enqueue(self.account, task) is not None:
@@ -181,8 +181,9 @@ class Lane:
         return task.future
 
 
-class Task:
-    """A call waiting for a thread of the pool; set_result() is the Shares saying go."""
+class QueuedCall:
+    """A call waiting for a thread of the pool (not an asyncio Task): a Shares waiter,
+    whose set_result() is the Shares saying go, and submits the call."""
 
     def __init__(self, lane: Lane, call: Callable) -> None:
         self.lane = lane

@@ -49,7 +49,7 @@ class CallbacksHandler(AggregateHandler):
         self.count_response(index, row)
 
     def count_response(self, index, row):
-        if self.request_id not in remaining:  # the visitor left
+        if self.visitor_left():  # its entry is gone: see on_connection_close()
             return
         results[self.request_id][index] = row
         remaining[self.request_id] -= 1

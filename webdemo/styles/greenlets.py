@@ -10,18 +10,13 @@ State lives in each greenlet's local variables, and its value.
 
 The patch changes the whole process, Tornado's own sockets included. So
 this code runs in a worker process of its own, patched before anything else
-(webdemo/workers/gevent_main.py); the Tornado handler forwards the targets
-to it and makes the rows of what it sends back (webdemo/workers/handler.py).
+(webdemo/workers/gevent_main.py); the server's handler forwards the targets
+to it and makes the rows of what it sends back (webdemo/workers/server_side.py).
 """
 
 import gevent
 
-from webdemo.workers.handler import WorkerHandler
-from webdemo.workers.job import WorkerJob
-
-
-class GreenletsHandler(WorkerHandler):
-    resume_event = "returned"
+from webdemo.run.job import WorkerJob
 
 
 class GreenletsJob(WorkerJob):

@@ -1,5 +1,9 @@
 """The greenlet style's worker process: python -m webdemo.workers.gevent_main FD MAX_CLIENTS.
 
+It runs the greenlet style's jobs, from its style files (webdemo/styles/greenlets.py,
+webdemo/chains/greenlets.py), which import only what a job needs: never the server's
+handlers, its registry or tornado.web.
+
 gevent's monkey.patch_all() swaps socket, ssl, threading and time for the whole
 process, and must come before anything imports them: so it is the first thing this
 process does, and the Tornado server never does it. The supervisor starts this
@@ -67,7 +71,7 @@ def main(fd, max_clients):
                 send({"job": request["job"], "kind": "done", "usage": usage()})
             elif "answer" in request:
                 if request["job"] in jobs:
-                    jobs[request["job"]].answers.put(request["answer"])
+                    jobs[request["job"]].answers.put((request["question_id"], request["answer"]))
             else:
                 kind = GreenletsChainJob if request.get("chain") else GreenletsJob
                 job = jobs[request["job"]] = kind(send, request, client_shares,

@@ -24,7 +24,10 @@ A chain ("chain": true in its job) asks the server which links to follow, and wa
     worker -> server  {"job": 7, "kind": "links", "index": 0, "links": [href, ...]}
                       {"job": 7, "kind": "ask", "question": "links", "index": 0}
                       {"job": 7, "kind": "ask", "question": "last", "pages": [1, 2]}
-    server -> worker  {"job": 7, "answer": [[1, url], [2, url]]}   (index, URL) to fetch
+                      ("question_id": n on each ask, numbered in its job)
+    server -> worker  {"job": 7, "question_id": 0, "answer": [[1, url], [2, url]]}
+                      (index, URL) to fetch; a late answer, to a question given up on,
+                      is known by its id and ignored
 
 A worker starts on first use and again after it died. If it dies, or a job of it says
 nothing for the fetch timeout and a grace, the rows it still owed fail with a row that
@@ -37,16 +40,18 @@ import itertools
 import json
 import signal
 import socket
-import subprocess
-import sys
 import time
 
 from tornado.ioloop import IOLoop
 from tornado.iostream import IOStream, StreamClosedError
 
-START_SECONDS = 15  # to import gevent and Tornado, on a busy machine
+from webdemo.workers import launcher
+
 GRACE_SECONDS = 2  # past the fetch timeout, for a job's next message to arrive
 MAX_LINE_BYTES = 1024 * 1024
+# A worker that closed its end exits by itself: it is waited for this long, then killed.
+EXIT_SECONDS = 1
+EXIT_POLL_SECONDS = 0.01
 
 
 class WorkerError(Exception):
@@ -60,14 +65,14 @@ def how_it_ended(process):
 
 
 class WorkerProcess:
-    def __init__(self, name, module, timeout, max_clients):
+    def __init__(self, name, module, timeout, max_clients, grace_seconds=GRACE_SECONDS):
         self.name = name
         self.timeout = timeout
+        self.grace_seconds = grace_seconds
         ours, theirs = socket.socketpair()
         with theirs:
-            self.process = subprocess.Popen(
-                [sys.executable, "-m", module, str(theirs.fileno()), str(max_clients)],
-                pass_fds=[theirs.fileno()], stdin=subprocess.DEVNULL)
+            self.process = launcher.start(module, theirs.fileno(), max_clients,
+                                          pass_fds=(theirs.fileno(),))
         self.stream = IOStream(ours)
         self.jobs = {}  # job id -> its Job, from when it is sent until it ends
         self.job_ids = itertools.count()
@@ -126,16 +131,33 @@ class WorkerProcess:
                 job.finished.set_exception(error)
 
     def stop(self, reason=None):
-        """Ends the process; whatever it still owed fails with the reason."""
+        """Ends the process; whatever it still owed fails with the reason.
+
+        With no reason it has closed its end, and is exiting: what it owed fails once
+        it has, saying how it ended. Never waits on the loop.
+        """
         self.stopped = True
         self.stream.close()
-        try:
-            self.process.wait(timeout=1)  # it exits by itself at the end of its socket
-        except subprocess.TimeoutExpired:
+        if reason is None:
+            self.when_exited(time.monotonic() + EXIT_SECONDS)
+            return
+        # Stuck, misbehaving, or stopped with the server: a kill ends it at once.
+        self.process.kill()
+        self.process.wait()
+        self.fail_jobs(reason)
+
+    def when_exited(self, deadline):
+        if self.process.poll() is None and time.monotonic() < deadline:
+            IOLoop.current().call_later(EXIT_POLL_SECONDS, self.when_exited, deadline)
+            return
+        if self.process.poll() is None:  # it closed its end, but does not exit
             self.process.kill()
             self.process.wait()
-        error = WorkerError(reason or f"the {self.name} worker process stopped: "
-                                      f"{how_it_ended(self.process)}")
+        self.fail_jobs(f"the {self.name} worker process stopped: "
+                       f"{how_it_ended(self.process)}")
+
+    def fail_jobs(self, reason):
+        error = WorkerError(reason)
         if not self.ready.done():
             self.ready.set_exception(error)
             self.ready.exception()  # seen here, if no job is waiting for it
@@ -150,13 +172,13 @@ class WorkerProcess:
         one another), but fails once it has said nothing for its fetch timeout (the
         request's, or the server's) and a grace.
         """
-        await self.wait(asyncio.shield(self.ready), START_SECONDS, "start")
+        await self.wait(asyncio.shield(self.ready), launcher.START_SECONDS, "start")
         job = Job(on_message)
         job_id = next(self.job_ids)
         self.jobs[job_id] = job
         try:
             await self.stream.write(json.dumps({"job": job_id} | request).encode() + b"\n")
-            allowed = request.get("timeout", self.timeout) + GRACE_SECONDS
+            allowed = request.get("timeout", self.timeout) + self.grace_seconds
             job.last_heard = time.monotonic()
             while not job.finished.done():
                 quiet = time.monotonic() - job.last_heard
@@ -174,9 +196,15 @@ class WorkerProcess:
             if job.finished.done() and not job.finished.cancelled():
                 job.finished.exception()  # seen, if this request was cancelled meanwhile
 
-    def answer(self, job_id, answer):
+    def answer(self, job_id, question_id, answer):
         """Answers a job's question while it runs: a chain asks which links to follow."""
-        self.stream.write(json.dumps({"job": job_id, "answer": answer}).encode() + b"\n")
+        line = json.dumps({"job": job_id, "question_id": question_id, "answer": answer})
+        try:
+            written = self.stream.write(line.encode() + b"\n")
+        except StreamClosedError:  # gone: the reading side fails its jobs, saying how
+            return
+        # The same, if it goes while the line is being written.
+        written.add_done_callback(lambda written: written.exception())
 
     async def wait(self, awaitable, seconds, what):
         try:
@@ -206,8 +234,9 @@ class Job:
 class Workers:
     """The app's worker processes, one per style that needs one, started on first use."""
 
-    def __init__(self, timeout, max_clients, modules):
+    def __init__(self, timeout, max_clients, modules, grace_seconds=GRACE_SECONDS):
         self.timeout = timeout
+        self.grace_seconds = grace_seconds  # past the fetch timeout: see WorkerProcess.run()
         self.max_clients = max_clients  # fetches at once in each worker, across its jobs
         self.modules = modules  # style name -> what its process runs: python -m module
         self.running = {}
@@ -217,7 +246,8 @@ class Workers:
         worker = self.running.get(name)
         if worker is None or not worker.alive():
             worker = self.running[name] = WorkerProcess(name, self.modules[name],
-                                                        self.timeout, self.max_clients)
+                                                        self.timeout, self.max_clients,
+                                                        self.grace_seconds)
         return worker
 
     def close(self):

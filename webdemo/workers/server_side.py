@@ -1,5 +1,10 @@
-"""WorkerHandler: the Tornado side of a style that runs in a worker process; ChainWorkerHandler,
-of a chain there."""
+"""The server's side of the styles that run in a worker process: WorkerHandler, the Tornado
+handler of an aggregate there, and ChainWorkerHandler, of a chain.
+
+The registry routes to these; the style's own code, which the worker runs, is the job in
+its style file (webdemo/styles/greenlets.py, webdemo/chains/greenlets.py), never imported
+here: it imports gevent, and the server must not.
+"""
 
 import time
 
@@ -14,18 +19,24 @@ class WorkerHandler(AggregateHandler):
     it sends back as it comes, on this server's clock: so its rows and events are those
     of any style."""
 
+    # The job's code is blocking code: each fetch's result comes back as its call returns.
+    resume_event = "returned"
+
     async def get(self):
-        self.rows = [None] * len(self.targets)
         worker = self.application.workers.get(self.style)
         try:
             # The whole job counts as one in /stats: its fetches are not this process's.
             with self.application.in_flight.counted():
                 await worker.run(self.job_request(), self.take_message)
         except WorkerError as error:
-            for index, row in enumerate(self.rows):
-                if row is None:
-                    self.rows[index] = self.failed(index, error)
-        self.render_results(self.rows)
+            self.fail_the_rest(error)
+        self.render_results([self.rows[index] for index in range(len(self.targets))])
+
+    def fail_the_rest(self, error: WorkerError) -> None:
+        """The rows the worker still owed, failed with why."""
+        for index in range(len(self.targets)):
+            if index not in self.rows:
+                self.failed(index, error)
 
     def job_request(self) -> dict:
         """What the worker is sent: the targets' URLs, and the run's limits."""
@@ -47,9 +58,8 @@ class WorkerHandler(AggregateHandler):
             self.fetch_sent(index)
         else:
             failure = message.get("failure")  # from the worker, which met the error
-            self.rows[index] = self.row(
-                index, message["status"], message["bytes"], message["error"],
-                failure=failure if failure and self.may_show_failure() else None)
+            self.row(index, message["status"], message["bytes"], message["error"],
+                     failure=failure if failure and self.record.may_show_failure() else None)
 
 
 class ChainWorkerHandler(ChainHandler, WorkerHandler):
@@ -57,7 +67,7 @@ class ChainWorkerHandler(ChainHandler, WorkerHandler):
 
     A link read from a page must pass the gate, and the gate is the server's: so the
     job there sends each page's links here, and asks which pages to fetch next, as the
-    other styles ask their handler (workers/job.py, ChainJob).
+    other styles ask their handler (webdemo/run/job.py, ChainJob).
     """
 
     async def get(self):
@@ -66,16 +76,14 @@ class ChainWorkerHandler(ChainHandler, WorkerHandler):
             with self.application.in_flight.counted():
                 await self.worker.run(self.job_request() | {"chain": True}, self.take_message)
         except WorkerError as error:
-            for index in range(len(self.targets)):
-                if index not in self.rows:
-                    self.failed(index, error)
+            self.fail_the_rest(error)
         self.render_chain()
 
     def take_message(self, message):
         if message["kind"] == "links":
             self.links_read[message["index"]] = message["links"][:MAX_LINKS + 1]
         elif message["kind"] == "ask":
-            self.worker.answer(message["job"], self.answer(message))
+            self.worker.answer(message["job"], message["question_id"], self.answer(message))
         else:
             super().take_message(message)
 
