@@ -3,16 +3,38 @@
 import { start } from "./app.js";
 import { startDemos } from "./demos.js";
 import { startTurns } from "./turns.js";
+import { read, write } from "./view-state.js";
 
 // A point of comparison opened: its lines light up in every source; closed, they go out.
+// The page stays where the reader is, by the text just opened: its line numbers link to
+// the lines, for whoever wants to go and see. The address names the open point.
 function lightUp() {
   const open = document.querySelector("details.point[open]");
   for (const line of document.querySelectorAll(".source .marked")) {
     const lit = open !== null && line.dataset.points.split(" ").includes(open.dataset.point);
     line.classList.toggle("lit", lit);
   }
-  const first = document.querySelector(".source .lit");
-  if (first) first.scrollIntoView({ block: "center", behavior: "smooth" });
+  write({ point: open && open.dataset.point });
+}
+
+// The view the address names: its open point, the break-it demo it shows.
+function restoreView() {
+  const point = document.querySelector(`details.point[data-point="${CSS.escape(read("point") || "")}"]`);
+  if (point) point.open = true;
+  const demo = document.getElementById(`demo-${read("break")}`);
+  if (demo) {
+    demo.closest("details").open = true;
+    demo.scrollIntoView({ block: "start" });
+  }
+}
+
+// Another pair keeps the rest of the view: the address, with the two styles chosen.
+function choosePair(event) {
+  event.preventDefault();
+  const address = new URL(window.location);
+  for (const [name, value] of new FormData(event.target)) address.searchParams.set(name, value);
+  address.searchParams.delete("point");  // another pair has other points
+  window.location.assign(address);
 }
 
 // The setup line says the timeout the run will have: slow motion stretches it, up to a cap.
@@ -37,6 +59,11 @@ startTurns();
 for (const point of document.querySelectorAll("details.point")) {
   point.addEventListener("toggle", lightUp);
 }
+document.getElementById("break-it").addEventListener("toggle", (event) => {
+  if (!event.target.open) write({ break: null });
+});
+document.querySelector("form.choose").addEventListener("submit", choosePair);
+restoreView();
 const setupTimeout = document.getElementById("setup-timeout");
 const slowMotion = document.getElementById("slow");
 slowMotion.addEventListener("change", () => stretchTimeout(setupTimeout, slowMotion));

@@ -26,15 +26,24 @@ function table(aggregate) {
     th.scope = "col";
     return th;
   }));
-  const rows = aggregate.results.map((row) => el("tr", row.error ? "failed" : "ok",
+  const rows = aggregate.results.map((row, index) => el("tr", row.error ? "failed" : "ok",
     ...(steps ? [el("td", "num", String(row.step))] : []),
     el("td", "", el("code", "", row.target)),
     el("td", "", row.status === null ? "–" : String(row.status)),
     el("td", "num", String(row.bytes)),
-    el("td", "num", ms(row.end_ms - row.start_ms)),
+    el("td", "num", ms(row.end_ms - row.start_ms), ...readLate(aggregate, index)),
     el("td", "error", row.error ? errorText(row.error) : ""),
     el("td", "num", row.queued_ms ? ms(row.queued_ms) : "–")));
   return el("table", "results", el("thead", "", head), el("tbody", "", ...rows));
+}
+
+// A row whose answer came before the handler read it (the blocking demo's sleep between):
+// both times, the answer's and the handler's.
+function readLate(aggregate, index) {
+  const blocked = (aggregate.events || []).find((event) => event.kind === "blocked" && event.index === index);
+  const row = aggregate.results[index];
+  return blocked ? [el("br"), el("span", "help", t("answered at {answered}, read at {read}, after the sleep",
+    { answered: ms(blocked.t_ms), read: ms(row.end_ms) }))] : [];
 }
 
 function skipped(aggregate) {

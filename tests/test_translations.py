@@ -132,8 +132,9 @@ def english_left(page, shown):
     in English, placeholders aside."""
     shown = shown | template_messages("base.html") | template_messages("controls.html")
     # The words of the page, without the sources and names in code, and the markup.
+    # Code in running text (future.result()) and in a <pre> is code too.
     words = re.sub(r'<section class="code".*?</section>|<div class="source"[^>]*>.*?</pre></div>'
-                   r"|<code>.*?</code>", "", page, flags=re.DOTALL)
+                   r"|<code>.*?</code>|<pre[^>]*>.*?</pre>|[\w.]+\(\)", "", page, flags=re.DOTALL)
     words = re.sub(r"<[^>]*>", " ", words)
     return sorted(message for message in shown
                   if any(re.search("[A-Za-z]", part) and part.strip(" :") != "webdemo"  # a name

@@ -4,7 +4,7 @@ points of comparison, beside its live timeline, event log and results."""
 import functools
 import hashlib
 import inspect
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import parse_qs, urlencode, urlsplit
 
 from pygments import highlight
 from pygments.formatters import HtmlFormatter
@@ -14,7 +14,7 @@ from tornado.escape import json_encode, xhtml_escape
 from webdemo.base import BaseHandler
 from webdemo.catalog import MAX_TIMEOUT, RUN_LIMITS, SIMULATOR_LIMITS, chosen_scenario
 from webdemo.pages import breakit
-from webdemo.pages.differences import POINTS, marked_lines
+from webdemo.pages.differences import POINTS, callback_traceback, marked_lines
 from webdemo.query import BadInput, one
 from webdemo.registry import JOBS, STYLES
 from webdemo.run.aggregate import EVENT_LABELS
@@ -94,6 +94,11 @@ def seed_delays():
             for name in SEED]
 
 
+def point_lines(point, style, job="aggregate"):
+    """The numbers of the lines of a style's source that show a point."""
+    return [line for line, points in marked_lines(style, job).items() if point in points]
+
+
 class PageHandler(BaseHandler):
     """A page that runs styles live: the scenario controls, and the script's words."""
 
@@ -136,12 +141,22 @@ class IndexHandler(PageHandler):
         points = [point for point in POINTS
                   if {left.name, right.name} <= set(point.patterns_of(self.job))]
         self.render_page("index.html", "index.js", styles=[left, right], all_styles=STYLES.values(),
-                         points=points,
+                         points=points, point_lines=functools.partial(point_lines, job=self.job),
+                         callback_traceback=callback_traceback() if points else "",
+                         points_pair_url=self.pair_url(*DEFAULT_PAIR),
                          source=functools.partial(highlighted_source, job=self.job),
                          highlight_css=HighlightStyleHandler.url,
                          setup=self.setup_sentence(left, right),
                          demos=[self.demo_shown(demo, [left, right])
                                 for demo in breakit.BREAK_IT_DEMOS if self.job in demo.jobs])
+
+    def pair_url(self, left, right):
+        """This page's address with another pair: the rest of the view kept."""
+        # As sent, undecoded: a page ignores what it does not read, ?lang=%ff included.
+        query = self.request.query_arguments | {"left": [left], "right": [right]}
+        query.pop("point", None)
+        return "/?" + urlencode([(name, value) for name, values in query.items()
+                                 for value in values])
 
     def setup_sentence(self, left, right):
         """How the two columns fetch, and the timeout each fetch has, as HTML."""
