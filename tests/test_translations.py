@@ -63,7 +63,8 @@ def messages():
     found |= {text for point in POINTS
               for text in (point.title, point.explanation, point.chain_explanation) if text}
     found |= {text for style in STYLES.values() for text in (style.title, style.blurb)}
-    found |= {text for claim in VERDICTS for text in (claim.metric, claim.essay, *claim.legend)}
+    found |= {text for claim in VERDICTS
+              for text in (claim.metric, claim.essay, claim.qualified, *claim.legend) if text}
     found |= set(SEEN) | set(RULES) | set(BENCH_FAILED.values()) | {SKIPPED}
     found |= set(ERROR_MESSAGES) | set(ERROR_REASONS)
     found |= {message.value for message in bad_input_calls()}
