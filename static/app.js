@@ -98,8 +98,10 @@ export function runColumns(chosen, paths = {}, extra = {}) {
 const KNOBS = ["scenario", "n", "delay_ms", "limit", "slow"];
 
 function keepKnobs() {
-  const changed = (field) => (field.tagName === "SELECT"
-    ? !field.options[field.selectedIndex]?.defaultSelected : field.value !== field.defaultValue);
+  const byDefault = (select) => [...select.options].find((option) => option.defaultSelected)
+    ?? select.options[0];
+  const changed = (field) => field.value !== (field.tagName === "SELECT"
+    ? byDefault(field).value : field.defaultValue);
   write(Object.fromEntries(KNOBS.map((name) => {
     const fields = [...form.querySelectorAll(`[name="${name}"]`)].filter((field) => !field.disabled);
     const kept = name === "scenario" || fields.some(changed);

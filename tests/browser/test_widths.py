@@ -81,6 +81,7 @@ def test_a_phone_reads_each_row_as_a_card_with_its_labels(page, problems, screen
     # Every cell of the row in sight, one under another: none off to the right.
     boxes = cells.evaluate_all("cells => cells.map(cell => cell.getBoundingClientRect().right)")
     assert max(boxes) <= WIDTHS["phone"]["width"]
-    expect(row.locator("td.error")).to_be_in_viewport()
+    row.scroll_into_view_if_needed()
+    expect(row.locator("td.error")).to_be_in_viewport(ratio=1)
     screenshot(page, "phone-cards.png")
     assert problems == []
