@@ -28,7 +28,7 @@ from webdemo.pages.differences import POINTS
 from webdemo.pages.side_by_side import JOB_LABELS, SCENARIO_LABELS, SETUP_SENTENCES
 from webdemo.registry import STYLES
 from webdemo.run.aggregate import EVENT_LABELS
-from webdemo.run.chain import SKIPPED_TEXTS
+from webdemo.run.chain import PATTERN_TEXTS, SKIPPED_TEXTS
 from webdemo.run.outcomes import ERROR_TEXTS
 
 TEMPLATE_STRING = re.compile(r"""\b_\((?:"((?:[^"\\]|\\.)*)"|'((?:[^'\\]|\\.)*)')""")
@@ -59,7 +59,7 @@ def messages():
     found |= {message for script in ENTRY_SCRIPTS for message in script_messages(script)}
     found |= set(SCENARIO_LABELS.values()) | set(EVENT_LABELS.values()) | set(SETUP_SENTENCES)
     found |= DEMO_TEXTS
-    found |= set(ERROR_TEXTS) | set(SKIPPED_TEXTS) | set(JOB_LABELS.values())
+    found |= set(ERROR_TEXTS) | set(SKIPPED_TEXTS) | set(PATTERN_TEXTS) | set(JOB_LABELS.values())
     found |= {text for point in POINTS
               for text in (point.title, point.explanation, point.chain_explanation) if text}
     found |= {text for style in STYLES.values() for text in (style.title, style.blurb)}

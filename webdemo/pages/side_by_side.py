@@ -4,6 +4,7 @@ points of comparison, beside its live timeline, event log and results."""
 import functools
 import hashlib
 import inspect
+import re
 from urllib.parse import parse_qs, urlencode, urlsplit
 
 from pygments import highlight
@@ -18,7 +19,7 @@ from webdemo.pages.differences import POINTS, callback_traceback, marked_lines
 from webdemo.query import BadInput, one
 from webdemo.registry import JOBS, STYLES
 from webdemo.run.aggregate import EVENT_LABELS
-from webdemo.run.chain import SKIPPED_TEXTS
+from webdemo.run.chain import PATTERN_TEXTS, SKIPPED_TEXTS
 from webdemo.run.outcomes import ERROR_TEXTS
 from webdemo.scenarios import BUILT_IN, CHAIN_SCENARIOS, SCENARIOS, SEED
 
@@ -94,6 +95,13 @@ def seed_delays():
             for name in SEED]
 
 
+def as_pattern(text):
+    """A message with %(name)s in it as a JavaScript regular expression, a group each."""
+    parts = re.split(r"%\((\w+)\)s", text)
+    return "^" + "".join(re.escape(part) if number % 2 == 0 else f"(?<{part}>.*)"
+                         for number, part in enumerate(parts)) + "$"
+
+
 def point_lines(point, style, job="aggregate"):
     """The numbers of the lines of a style's source that show a point."""
     return [line for line, points in marked_lines(style, job).items() if point in points]
@@ -106,6 +114,7 @@ class PageHandler(BaseHandler):
         kinds = {kind: self.locale.translate(label)
                  for kind, label in EVENT_LABELS.items()}
         errors = {text: self.locale.translate(text) for text in ERROR_TEXTS + SKIPPED_TEXTS}
+        patterns = [[as_pattern(text), self.locale.translate(text)] for text in PATTERN_TEXTS]
         # ?job=chain&scenario=NAME: the job and scenario chosen, so that a comparison
         # can be shared. Only the arguments read are decoded: a page ignores the rest,
         # ?lang=%ff included.
@@ -117,7 +126,8 @@ class PageHandler(BaseHandler):
                     seed_delays=seed_delays(), delay_limits=SIMULATOR_LIMITS["delay_ms"],
                     limits=RUN_LIMITS, slow_motion=SLOW_MOTION,
                     messages=self.script_translations(script), kinds=json_encode(kinds),
-                    errors=json_encode(errors), config=self.application.config, **kwargs)
+                    errors=json_encode(errors), patterns=json_encode(patterns),
+                    config=self.application.config, **kwargs)
 
 
     @functools.cached_property
