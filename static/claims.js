@@ -38,8 +38,8 @@ const EXPLAIN = {
     const answered = !run.error
       ? t("The page answered after {ms} ms, with every result.", { ms: ms(run.answered_ms) })
       : run.group
-        ? t("The page answered after {ms} ms: the TaskGroup raised an ExceptionGroup of {count}, {errors}. except* HTTPClientError catches it; except HTTPClientError would miss it.",
-          { ms: ms(run.answered_ms), count: run.group.length, errors: run.group.join("; ") })
+        ? t("The page answered after {ms} ms: the TaskGroup raised an ExceptionGroup of the failures ({errors}). except* HTTPClientError catches it; except HTTPClientError would miss it.",
+          { ms: ms(run.answered_ms), errors: run.group.join("; ") })
         : t("The page answered after {ms} ms, with the failure: {error}.", { ms: ms(run.answered_ms), error: run.error });
     const left = run.left_ms === null ? ""
       : `${t("The visitor had left after {ms} ms: nothing was stopped, and the page answered nobody.", { ms: ms(run.left_ms) })} ${

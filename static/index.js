@@ -2,8 +2,10 @@
 // lit in both, the break-it demos, and the choice of the two styles.
 import { start } from "./app.js";
 import { startDemos } from "./demos.js";
+import { el } from "./dom.js";
 import { startTurns } from "./turns.js";
 import { read, write } from "./view-state.js";
+import { t } from "./words.js";
 
 // A point of comparison opened: its lines light up in every source; closed, they go out.
 // The page stays where the reader is, by the text just opened: its line numbers link to
@@ -14,7 +16,26 @@ function lightUp() {
     const lit = open !== null && line.dataset.points.split(" ").includes(open.dataset.point);
     line.classList.toggle("lit", lit);
   }
+  if (open) linkLines(open);
   write({ point: open && open.dataset.point });
+}
+
+// The open point's line numbers, each source's, as links to the lines.
+function linkLines(point) {
+  const lines = point.querySelector(".lines");
+  const links = [];
+  for (const source of document.querySelectorAll(".code .source")) {
+    const lit = [...source.querySelectorAll(".lit")];
+    if (!lit.length) continue;
+    links.push(links.length ? " · " : "", el("code", "", source.closest("article").dataset.style));
+    for (const line of lit) {
+      const link = el("a", "", line.id.split("-").pop());
+      link.href = `#${line.id}`;
+      links.push(" ", link);
+    }
+  }
+  lines.replaceChildren(t("Its lines:"), " ", ...links);
+  lines.hidden = false;
 }
 
 // The view the address names: its open point, the break-it demo it shows.

@@ -44,12 +44,12 @@ function labelled(row, names) {
 }
 
 // A row whose answer came before the handler read it (the blocking demo's sleep between):
-// both times, the answer's and the handler's.
+// both times from its start, the handler's in the column, the answer's under it.
 function readLate(aggregate, index) {
   const blocked = (aggregate.events || []).find((event) => event.kind === "blocked" && event.index === index);
   const row = aggregate.results[index];
-  return blocked ? [el("br"), el("span", "help", t("answered at {answered}, read at {read}, after the sleep",
-    { answered: ms(blocked.t_ms), read: ms(row.end_ms) }))] : [];
+  return blocked ? [el("span", "help read-late", t("answered after {ms}, read after the sleep",
+    { ms: ms(blocked.t_ms - row.start_ms) }))] : [];
 }
 
 function skipped(aggregate) {

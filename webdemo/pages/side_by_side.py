@@ -102,11 +102,6 @@ def as_pattern(text):
                          for number, part in enumerate(parts)) + "$"
 
 
-def point_lines(point, style, job="aggregate"):
-    """The numbers of the lines of a style's source that show a point."""
-    return [line for line, points in marked_lines(style, job).items() if point in points]
-
-
 class PageHandler(BaseHandler):
     """A page that runs styles live: the scenario controls, and the script's words."""
 
@@ -151,7 +146,7 @@ class IndexHandler(PageHandler):
         points = [point for point in POINTS
                   if {left.name, right.name} <= set(point.patterns_of(self.job))]
         self.render_page("index.html", "index.js", styles=[left, right], all_styles=STYLES.values(),
-                         points=points, point_lines=functools.partial(point_lines, job=self.job),
+                         points=points,
                          callback_traceback=callback_traceback() if points else "",
                          points_pair_url=self.pair_url(*DEFAULT_PAIR),
                          source=functools.partial(highlighted_source, job=self.job),
