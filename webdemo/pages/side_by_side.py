@@ -4,7 +4,6 @@ points of comparison, beside its live timeline, event log and results."""
 import functools
 import hashlib
 import inspect
-import re
 from urllib.parse import parse_qs, urlencode, urlsplit
 
 from pygments import highlight
@@ -20,7 +19,7 @@ from webdemo.query import BadInput, one
 from webdemo.registry import JOBS, STYLES
 from webdemo.run.aggregate import EVENT_LABELS
 from webdemo.run.chain import PATTERN_TEXTS, SKIPPED_TEXTS
-from webdemo.run.outcomes import ERROR_TEXTS
+from webdemo.run.outcomes import ERROR_TEXTS, message_pattern
 from webdemo.scenarios import BUILT_IN, CHAIN_SCENARIOS, SCENARIOS, SEED
 
 HIGHLIGHT_STYLE = "default"
@@ -95,13 +94,6 @@ def seed_delays():
             for name in SEED]
 
 
-def as_pattern(text):
-    """A message with %(name)s in it as a JavaScript regular expression, a group each."""
-    parts = re.split(r"%\((\w+)\)s", text)
-    return "^" + "".join(re.escape(part) if number % 2 == 0 else f"(?<{part}>.*)"
-                         for number, part in enumerate(parts)) + "$"
-
-
 class PageHandler(BaseHandler):
     """A page that runs styles live: the scenario controls, and the script's words."""
 
@@ -109,7 +101,9 @@ class PageHandler(BaseHandler):
         kinds = {kind: self.locale.translate(label)
                  for kind, label in EVENT_LABELS.items()}
         errors = {text: self.locale.translate(text) for text in ERROR_TEXTS + SKIPPED_TEXTS}
-        patterns = [[as_pattern(text), self.locale.translate(text)] for text in PATTERN_TEXTS]
+        # As JavaScript writes a named group.
+        patterns = [["^" + message_pattern(text).replace("(?P<", "(?<") + "$",
+                     self.locale.translate(text)] for text in PATTERN_TEXTS]
         # ?job=chain&scenario=NAME: the job and scenario chosen, so that a comparison
         # can be shared. Only the arguments read are decoded: a page ignores the rest,
         # ?lang=%ff included.

@@ -69,6 +69,7 @@ def read_links(body: bytes) -> list[str]:
 class ChainHandler(AggregateHandler):
     """A chain's run. The style's get() fetches; the steps' bookkeeping is here."""
 
+    pattern_texts = PATTERN_TEXTS
     start = START
 
     def plan_run(self, arguments: dict) -> Plan:
