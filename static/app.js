@@ -5,6 +5,7 @@ import { niceCeiling } from "./chart.js";
 import { Column } from "./column.js";
 import { el } from "./dom.js";
 import { messages } from "./sse.js";
+import { readAll, startLinkControl, write } from "./view-state.js";
 import { t } from "./words.js";
 
 const REDRAW_MS = 50;  // at most 20 redraws a second: the server may share the CPU
@@ -30,6 +31,7 @@ export function redraw() {
 
 async function run(column, query, path = column.path) {
   const { result } = column;
+  column.failure = null;
   result.setAttribute("aria-busy", "true");
   result.replaceChildren(el("p", "placeholder",
     t("Running {scenario}…", { scenario: query.get("scenario") })));
@@ -54,6 +56,7 @@ async function run(column, query, path = column.path) {
     return true;
   } catch (error) {
     column.run.stop();
+    column.failure = error.message;  // why, for a demo that reports it in words of its own
     result.replaceChildren(el("p", "error", t("Could not run: {reason}", { reason: error.message })));
     return false;
   } finally {
@@ -91,6 +94,34 @@ export function runColumns(chosen, paths = {}, extra = {}) {
   }));
 }
 
+// The knobs a view's address keeps: the scenario always, the others when not as they came.
+const KNOBS = ["scenario", "n", "delay_ms", "limit", "slow"];
+
+function keepKnobs() {
+  const byDefault = (select) => [...select.options].find((option) => option.defaultSelected)
+    ?? select.options[0];
+  const changed = (field) => field.value !== (field.tagName === "SELECT"
+    ? byDefault(field).value : field.defaultValue);
+  write(Object.fromEntries(KNOBS.map((name) => {
+    const fields = [...form.querySelectorAll(`[name="${name}"]`)].filter((field) => !field.disabled);
+    const kept = name === "scenario" || fields.some(changed);
+    return [name, kept ? fields.map((field) => field.value) : null];
+  })));
+}
+
+// The knobs as the address names them, where it names them: a value no option has is left.
+function restoreKnobs() {
+  for (const name of KNOBS.slice(1)) {
+    const values = readAll(name);
+    form.querySelectorAll(`[name="${name}"]`).forEach((field, index) => {
+      const value = values[index];
+      if (value === undefined) return;
+      if (field.tagName === "SELECT" && ![...field.options].some((option) => option.value === value)) return;
+      field.value = value;
+    });
+  }
+}
+
 // Only the knobs of the chosen scenario show (site.css), and only theirs are sent.
 function sendOnlyShownKnobs(scenario) {
   for (const knob of form.querySelectorAll("[data-scenario]")) {
@@ -120,13 +151,11 @@ export function start() {
     window.location.assign(address);
   });
   const scenario = document.getElementById("scenario");
-  scenario.addEventListener("change", () => {
-    sendOnlyShownKnobs(scenario.value);
-    // The address names the chosen scenario, so that a comparison can be shared.
-    const address = new URL(window.location);
-    address.searchParams.set("scenario", scenario.value);
-    window.history.replaceState(null, "", address);
-  });
+  scenario.addEventListener("change", () => sendOnlyShownKnobs(scenario.value));
+  // The address names the scenario and its knobs, so that a comparison can be shared.
+  restoreKnobs();
   sendOnlyShownKnobs(scenario.value);
+  form.addEventListener("change", keepKnobs);
+  startLinkControl(document.getElementById("view-link"), t);
   window.addEventListener("resize", redraw);
 }

@@ -35,19 +35,30 @@ export const EXPLAIN = {
   },
   "one-fails"(run) {
     const ms = (value) => Math.round(value);
-    const answered = run.error
-      ? t("The page answered after {ms} ms, with the failure: {error}.", { ms: ms(run.answered_ms), error: run.error })
-      : t("The page answered after {ms} ms, with every result.", { ms: ms(run.answered_ms) });
+    const answered = !run.error
+      ? t("The page answered after {ms} ms, with every result.", { ms: ms(run.answered_ms) })
+      : run.group
+        ? t("The page answered after {ms} ms: the TaskGroup raised an ExceptionGroup of the failures ({errors}). except* HTTPClientError catches it; except HTTPClientError would miss it.",
+          { ms: ms(run.answered_ms), errors: run.group.join("; ") })
+        : t("The page answered after {ms} ms, with the failure: {error}.", { ms: ms(run.answered_ms), error: run.error });
     const left = run.left_ms === null ? ""
-      : t("The visitor had left after {ms} ms: nothing was stopped, and the page answered nobody.", { ms: ms(run.left_ms) });
-    const ranOn = run.fetches.filter((fetch) => fetch.end_ms > run.answered_ms);
+      : `${t("The visitor had left after {ms} ms: nothing was stopped, and the page answered nobody.", { ms: ms(run.left_ms) })} ${
+        t("That is Tornado's way: it does not cancel a handler's coroutine when its visitor leaves, it only calls on_connection_close(). A server that cancels the handler's task would have stopped the awaits (aiohttp does, with handler_cancellation=True).")}`;
+    const after = (time) => time > run.answered_ms;
+    const ranOn = run.fetches.filter((fetch) => after(fetch.end_ms));
+    // A cancelled fetch stops its waiting; its request may go on in the HTTP client.
+    const requestsOn = run.fetches.filter((fetch) => after(fetch.request_end_ms));
+    const longest = (fetches, key) => ms(Math.max(...fetches.map((fetch) => fetch[key])) - run.answered_ms);
     const summary = ranOn.length
       ? t("{count} fetches ran on after the page answered, the last for {ms} ms more.",
-        { count: ranOn.length, ms: ms(Math.max(...ranOn.map((fetch) => fetch.end_ms)) - run.answered_ms) })
-      : t("No fetch ran on after the page answered.");
+        { count: ranOn.length, ms: longest(ranOn, "end_ms") })
+      : requestsOn.length
+        ? t("No fetch's code ran on after the page answered, but {count} of their requests went on in the HTTP client, the last for {ms} ms more: a cancel stops the waiting, not the request.",
+          { count: requestsOn.length, ms: longest(requestsOn, "request_end_ms") })
+        : t("No fetch ran on after the page answered.");
     const lines = run.fetches.map((fetch) => {
       let line = t("{target}: {outcome} at {ms} ms", { target: fetch.target, outcome: OUTCOMES[fetch.outcome], ms: ms(fetch.end_ms) });
-      if (fetch.end_ms > run.answered_ms) {
+      if (after(fetch.end_ms)) {
         line += `, ${t("{ms} ms after the page answered", { ms: ms(fetch.end_ms - run.answered_ms) })}`;
       }
       if (fetch.request_end_ms - fetch.end_ms >= 1) {
@@ -55,7 +66,7 @@ export const EXPLAIN = {
       }
       return line;
     });
-    return [ranOn.length > 0, said([left, answered, summary].filter(Boolean).join(" "), ...lines)];
+    return [requestsOn.length > 0, said([left, answered, summary].filter(Boolean).join(" "), ...lines)];
   },
 };
 

@@ -9,6 +9,7 @@ export class Column {
   constructor(article) {
     this.article = article;
     this.style = article.dataset.style;
+    this.title = article.dataset.title;  // in the page's language, for sentences
     this.path = article.dataset.path;  // its handler of the chosen job
     this.chart = article.querySelector(".chart");
     this.key = article.querySelector(".timeline-key");  // the stacked page has one for all

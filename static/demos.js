@@ -3,6 +3,7 @@
 import { busy, columns, form, runColumns } from "./app.js";
 import { el } from "./dom.js";
 import { askJSON } from "./http.js";
+import { write } from "./view-state.js";
 import { errorText, t } from "./words.js";
 
 // Runs `kept` and `broken` (the same callbacks code without its error check) on each
@@ -50,14 +51,14 @@ const DEMOS = {
     const ms = JSON.parse(button.dataset.blockMs);
     const done = await runColumns(columns, { [sleeper.style]: `/break/blocking/${sleeper.style}` },
       { block_ms: ms });
-    if (!done.every(Boolean)) throw new Error(sleeper.result.textContent || other.result.textContent);
+    if (!done.every(Boolean)) throw new Error(sleeper.failure || other.failure);
     const times = other.log.times_ms;
     const pause = Math.max(0, ...times.slice(1).map((time, i) => time - times[i]));
     const said = [el("p", "", t("The {sleeper} handler slept {ms} ms. The {other} column's longest pause between two events: {pause} ms.",
-      { sleeper: sleeper.style, other: other.style, ms, pause: pause.toFixed(1) }))];
+      { sleeper: sleeper.title.toLowerCase(), other: other.title.toLowerCase(), ms, pause: pause.toFixed(1) }))];
     if (JSON.parse(button.dataset.otherOffLoop)) {  // its code is not on the loop: say what still stops
       said.push(el("p", "", t("{other} does not run its code on the loop, but the simulated sites it fetches are served by this same loop, and its results come back through it: whatever it still waits for waits while the loop sleeps.",
-        { other: other.style })));
+        { other: other.title.toLowerCase() })));
     }
     return said;
   },
@@ -69,6 +70,7 @@ export function startDemos() {
     button.classList.remove("awaits-script");
     button.addEventListener("click", () => {
       if (!form.reportValidity()) return;
+      write({ break: button.dataset.demo });  // the address names the demo tried
       outcome.replaceChildren(el("p", "placeholder", t("Running…")));
       busy(async () => {
         try {

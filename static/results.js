@@ -26,15 +26,30 @@ function table(aggregate) {
     th.scope = "col";
     return th;
   }));
-  const rows = aggregate.results.map((row) => el("tr", row.error ? "failed" : "ok",
+  const rows = aggregate.results.map((row, index) => labelled(el("tr", row.error ? "failed" : "ok",
     ...(steps ? [el("td", "num", String(row.step))] : []),
     el("td", "", el("code", "", row.target)),
     el("td", "", row.status === null ? "–" : String(row.status)),
     el("td", "num", String(row.bytes)),
-    el("td", "num", ms(row.end_ms - row.start_ms)),
+    el("td", "num", ms(row.end_ms - row.start_ms), ...readLate(aggregate, index)),
     el("td", "error", row.error ? errorText(row.error) : ""),
-    el("td", "num", row.queued_ms ? ms(row.queued_ms) : "–")));
+    el("td", "num", row.queued_ms ? ms(row.queued_ms) : "–")), names));
   return el("table", "results", el("thead", "", head), el("tbody", "", ...rows));
+}
+
+// Each cell says its column's name, for a phone's layout of a row as a card (site.css).
+function labelled(row, names) {
+  [...row.cells].forEach((cell, index) => { cell.dataset.label = names[index][0]; });
+  return row;
+}
+
+// A row whose answer came before the handler read it (the blocking demo's sleep between):
+// both times from its start, the handler's in the column, the answer's under it.
+function readLate(aggregate, index) {
+  const blocked = (aggregate.events || []).find((event) => event.kind === "blocked" && event.index === index);
+  const row = aggregate.results[index];
+  return blocked ? [el("span", "help read-late", t("answered after {ms}, read after the sleep",
+    { ms: ms(blocked.t_ms - row.start_ms) }))] : [];
 }
 
 function skipped(aggregate) {

@@ -9,6 +9,16 @@ export const t = translator(intro);
 const KINDS = JSON.parse(intro.dataset.kinds || "{}");
 export const kindText = (kind) => KINDS[kind] || kind;
 
-// The failures described in fixed words; others show as they are.
+// The failures described in fixed words, and in words around a name or a reason (each
+// part translated in turn); others show as they are.
 const ERRORS = JSON.parse(intro.dataset.errors || "{}");
-export const errorText = (error) => ERRORS[error] || error;
+const PATTERNS = JSON.parse(intro.dataset.patterns || "[]")
+  .map(([pattern, translated]) => [new RegExp(pattern), translated]);
+export function errorText(error) {
+  if (ERRORS[error]) return ERRORS[error];
+  for (const [pattern, translated] of PATTERNS) {
+    const found = pattern.exec(error);
+    if (found) return translated.replace(/%\((\w+)\)s/g, (whole, name) => errorText(found.groups[name]));
+  }
+  return error;
+}

@@ -34,7 +34,11 @@ def test_its_json_has_every_figure_of_every_style(tiny_bench):
     assert [(run["style"], run["fetches"]) for run in results["runs"]] == \
         [(name, 3) for name in STYLES]
     for run in results["runs"]:
-        assert set(run) == FIGURES | {"style", "fetches"}
+        # The greenlet style's worker's memory is given apart too, to be charted apart.
+        worker = {"worker_peak_rss_mb", "worker_rss_before_mb"} if run["style"] == "greenlets" \
+            else set()
+        assert set(run) == FIGURES | {"style", "fetches", "http_client"} | worker
+        assert run["http_client"] == ("urllib" if STYLES[run["style"]].off_loop else "libcurl")
         # A run may go without being preempted: involuntary switches can be none.
         assert run["involuntary_switches"] >= 0
         for figure in FIGURES - {"involuntary_switches"}:
@@ -42,6 +46,10 @@ def test_its_json_has_every_figure_of_every_style(tiny_bench):
         assert run["peak_rss_mb"] >= run["rss_before_mb"]
     by_style = {run["style"]: run for run in results["runs"]}
     assert by_style["greenlets"]["processes"] == 2  # the worker counted in
+    assert 0 < by_style["greenlets"]["worker_peak_rss_mb"] < by_style["greenlets"]["peak_rss_mb"]
+    # Each HTTP client measured alone, for the CPU a fetch costs it.
+    assert [client["client"] for client in results["clients"]] == ["urllib", "libcurl"]
+    assert all(client["cpu_ms_per_fetch"] > 0 for client in results["clients"])
     assert by_style["sequential"]["wall_ms"] >= 3 * 20
     assert results["settings"] | {"sizes": [3], "delay_ms": 20} == results["settings"]
 

@@ -7,6 +7,7 @@ lead anywhere else.
 """
 
 import asyncio
+import html
 import inspect
 
 import pytest
@@ -279,3 +280,14 @@ def test_each_chain_file_is_written_in_its_style():
     for module in (callbacks, coroutines, generators, greenlets, sequential, threads):
         lines = inspect.getsource(module).splitlines()
         assert len(lines) < 120 and max(map(len, lines)) <= 80, module.__name__
+
+
+@pytest.mark.gen_test(timeout=20)
+async def test_the_chains_page_says_its_reasons_in_korean(http_client, base_url):
+    # Words around a name or a number: translated around it, the reason inside in turn.
+    response = await http_client.fetch(f"{base_url}/chain/coroutines?start=many",
+                                       headers={"Accept-Language": "ko"})
+    page = html.unescape(response.body.decode())
+    assert f"링크 거부됨: 페이지의 링크가 {MAX_LINKS}개를 넘음: 나머지는 따라가지 않음" in page
+    assert "응답한 가장 큰 페이지 google.com에 링크가 하나도 없음" in page
+    assert "link refused" not in page and "links to no page" not in page

@@ -12,6 +12,7 @@ from test_translations import english_left, template_messages
 from webdemo.base import resource_dir, script_messages
 from webdemo.claims.handlers import MAX_RUNS
 from webdemo.claims.registry import CLAIM_DEMOS, SELF_DEADLOCK
+from webdemo.styles import threads
 
 # Enough visits that a racy variant cannot help losing some: every visit reads before
 # the first fetch (50 ms of real I/O) can answer.
@@ -92,6 +93,11 @@ async def test_taskgroup_cancels_the_hang_and_gather_does_not(http_client, base_
     assert {fetch["outcome"] for fetch in group["fetches"]} == {"cancelled", "failed"}
     # Cancelled is the waiting: the request itself went on in the client to its timeout.
     assert hang["request_end_ms"] >= 1000
+    # The group is what TaskGroup raised, and the page says so: `except HTTPClientError`
+    # would miss it. gather raised the failure itself.
+    assert group["raised"] == "ExceptionGroup"
+    assert group["group"] == ["HTTP 500: Internal Server Error"]
+    assert gather["raised"] == "HTTPClientError" and gather["group"] is None
     hang = fetch_of(gather, "hangs")
     assert hang["outcome"] == "failed" and hang["end_ms"] >= 1000 > gather["answered_ms"]
     assert [fetch["outcome"] for fetch in gather["fetches"]] == \
@@ -190,3 +196,23 @@ def test_the_script_uses_only_strings_it_can_translate():
     script = (resource_dir("static") / "claims.js").read_text()
     assert set(re.findall(r"(?<!function )\bt\((.)", script)) == {'"'}
     assert len(script_messages("claims.js")) >= 15
+
+
+@pytest.mark.gen_test
+async def test_threads_are_said_to_switch_as_cpython_switches_them(http_client, base_url):
+    # Under the GIL a switch comes between bytecodes, at the switch interval or blocking
+    # I/O: not "anywhere", as the operating system would switch native code.
+    response = await http_client.fetch(f"{base_url}/claims")
+    page = html.unescape(response.body.decode())
+    assert "switches between them anywhere" not in page
+    race = page[page.index('id="race"'):page.index('id="deadlock"')]
+    assert "GIL" in race and "sys.getswitchinterval()" in race
+    assert "It qualifies the essay's contrast" in race
+    assert "GIL" in threads.__doc__ and "operating system" not in threads.__doc__
+
+
+@pytest.mark.gen_test
+async def test_the_leaving_visitor_checkbox_says_four_fetches(http_client, base_url):
+    response = await http_client.fetch(f"{base_url}/claims")
+    page = html.unescape(response.body.decode())
+    assert "before any fetch has answered: four fetches, without the one that fails" in page

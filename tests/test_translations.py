@@ -29,7 +29,7 @@ from webdemo.pages.differences import POINTS
 from webdemo.pages.side_by_side import JOB_LABELS, SCENARIO_LABELS, SETUP_SENTENCES
 from webdemo.registry import STYLES
 from webdemo.run.aggregate import EVENT_LABELS
-from webdemo.run.chain import SKIPPED_TEXTS
+from webdemo.run.chain import PATTERN_TEXTS, SKIPPED_TEXTS
 from webdemo.run.outcomes import ERROR_TEXTS
 
 TEMPLATE_STRING = re.compile(r"""\b_\((?:"((?:[^"\\]|\\.)*)"|'((?:[^'\\]|\\.)*)')""")
@@ -61,11 +61,12 @@ def messages():
     found |= {message for script in ENTRY_SCRIPTS for message in script_messages(script)}
     found |= set(SCENARIO_LABELS.values()) | set(EVENT_LABELS.values()) | set(SETUP_SENTENCES)
     found |= DEMO_TEXTS
-    found |= set(ERROR_TEXTS) | set(SKIPPED_TEXTS) | set(JOB_LABELS.values())
+    found |= set(ERROR_TEXTS) | set(SKIPPED_TEXTS) | set(PATTERN_TEXTS) | set(JOB_LABELS.values())
     found |= {text for point in POINTS
               for text in (point.title, point.explanation, point.chain_explanation) if text}
     found |= {text for style in STYLES.values() for text in (style.title, style.blurb)}
-    found |= {text for claim in VERDICTS for text in (claim.metric, claim.essay, *claim.legend)}
+    found |= {text for claim in VERDICTS
+              for text in (claim.metric, claim.essay, claim.qualified, *claim.legend) if text}
     found |= set(SEEN) | set(RULES) | set(BENCH_FAILED.values()) | {SKIPPED}
     found |= set(ERROR_MESSAGES) | set(ERROR_REASONS)
     found |= {message.value for message in bad_input_calls()}
@@ -135,8 +136,9 @@ def english_left(page, shown):
     in English, placeholders aside."""
     shown = shown | template_messages("base.html") | template_messages("controls.html")
     # The words of the page, without the sources and names in code, and the markup.
+    # Code in running text (future.result()) and in a <pre> is code too.
     words = re.sub(r'<section class="code".*?</section>|<div class="source"[^>]*>.*?</pre></div>'
-                   r"|<code>.*?</code>", "", page, flags=re.DOTALL)
+                   r"|<code>.*?</code>|<pre[^>]*>.*?</pre>|[\w.]+\(\)", "", page, flags=re.DOTALL)
     words = re.sub(r"<[^>]*>", " ", words)
     return sorted(message for message in shown
                   if any(re.search("[A-Za-z]", part) and part.strip(" :") != "webdemo"  # a name

@@ -5,6 +5,7 @@ PATH), never from `playwright install`. Without it, or without the playwright pa
 tests skip; with CI set they fail instead, so a CI run cannot pass without running them.
 """
 
+import json
 import os
 import queue
 import re
@@ -86,11 +87,19 @@ def stop(process):
 
 
 @pytest.fixture(scope="package")
-def server_url(tmp_path_factory):
+def bench_results_path(tmp_path_factory):
+    """Where the server looks for bench results: none there unless a test puts some."""
+    return tmp_path_factory.mktemp("bench") / "bench.json"
+
+
+@pytest.fixture(scope="package")
+def server_url(tmp_path_factory, bench_results_path):
     """Starts `python -m webdemo --port 0` and answers the address it prints."""
     log_path = tmp_path_factory.mktemp("webdemo") / "stderr.log"
-    # --timeout 1: the one-hangs scenario gives up after a second, not three.
-    command = [sys.executable, "-m", "webdemo", "--port", "0", "--timeout", "1"]
+    # --timeout 1: the one-hangs scenario gives up after a second, not three. Bench
+    # results of its own, not this machine's: a test chooses whether /costs has any.
+    command = [sys.executable, "-m", "webdemo", "--port", "0", "--timeout", "1",
+               "--bench-results", str(bench_results_path)]
     with (open(log_path, "wb") as log,
           subprocess.Popen(command, cwd=REPO, stdout=subprocess.PIPE, stderr=log,
                            text=True) as process):
@@ -215,3 +224,49 @@ def stepping(index):
     index.get_by_role("button", name="Step through the turns").click()
     expect(index.locator("section.turns output")).to_have_text(re.compile(r"^step 1 of \d+"))
     return index
+
+
+# A bench's results as `webdemo bench` writes them: every style at two sizes, the greenlet
+# worker's memory apart, and each HTTP client alone.
+def bench_run(style, fetches, wall_ms, cpu_ms, threads, grew_mb):
+    run = {"style": style, "fetches": fetches, "wall_ms": wall_ms, "cpu_ms": cpu_ms,
+           "peak_rss_mb": 50.4 + grew_mb, "rss_before_mb": 50.4, "voluntary_switches": 40,
+           "involuntary_switches": 17, "threads": threads, "processes": 1,
+           "http_client": "urllib" if style in ("threads", "greenlets", "sequential")
+           else "libcurl"}
+    if style == "greenlets":
+        run |= {"peak_rss_mb": 100.8 + grew_mb, "rss_before_mb": 100.6, "processes": 2,
+                "worker_peak_rss_mb": 50.4 + grew_mb / 2, "worker_rss_before_mb": 50.2}
+    return run
+
+
+# (wall ms, CPU ms, threads, MB added) of each style in registry order, at each N.
+BENCH_FIGURES = {
+    10: [(139.4, 7.2, 2, 0.1), (161.0, 6.9, 2, 0.1), (177.1, 6.8, 2, 0.1),
+         (256.8, 11.9, 8, 0.4), (250.2, 14.2, 7, 0.2), (1315.5, 10.9, 3, 0.1)],
+    100: [(1081.3, 31.9, 2, 1.4), (609.8, 29.9, 2, 1.2), (916.8, 30.7, 2, 1.2),
+          (393.8, 65.5, 101, 4.2), (1169.8, 61.9, 13, 0.6), (11674.5, 75.6, 3, 0.5)],
+}
+BENCH_STYLES = ["callbacks", "coroutines", "generators", "threads", "greenlets", "sequential"]
+BENCH_RESULTS = {
+    "webdemo_bench": 1, "finished": "2026-12-07T12:45:00+00:00",
+    "machine": {"cpus": 2, "python": "3.11.7", "system": "Linux 6.1"},
+    "settings": {"delay_ms": 100, "bytes": 1024, "max_clients": 1000, "timeout": 30,
+                 "max_run_seconds": 60, "sizes": [10, 100], "styles": BENCH_STYLES},
+    "runs": [bench_run(style, size, *figures) for size, each in BENCH_FIGURES.items()
+             for style, figures in zip(BENCH_STYLES, each, strict=True)],
+    "skipped": [],
+    "failed": [{"style": "sequential", "fetches": 1000,
+                "error": "a long failure, to be shown whole on a phone too: " + "x" * 80}],
+    "clients": [{"client": "urllib", "fetches": 200, "cpu_ms": 93.2, "cpu_ms_per_fetch": 0.466},
+                {"client": "libcurl", "fetches": 200, "cpu_ms": 111.4,
+                 "cpu_ms_per_fetch": 0.557}],
+}
+
+
+@pytest.fixture
+def bench_results(bench_results_path):
+    """/costs has bench results for this test (figures as a small bench measured them)."""
+    bench_results_path.write_text(json.dumps(BENCH_RESULTS))
+    yield BENCH_RESULTS
+    bench_results_path.unlink()

@@ -113,3 +113,14 @@ def test_every_other_page(visitor, problems, path):
     # A missing page is answered 404 on purpose; nothing else may fail.
     assert [problem for problem in problems if "404" not in problem or path != "/no-such-page"] \
         == []
+
+
+def test_the_costs_page_with_bench_results(visitor, problems, bench_results):
+    # Its charts and its table of every figure, which scrolls on its own at some widths.
+    page, check, found = visitor
+    page.goto("/costs")
+    expect(page.locator("svg.chart")).to_have_count(4)
+    check("/costs with results")
+
+    assert found == [], "\n".join(found)
+    assert problems == []

@@ -60,5 +60,14 @@ def test_blocking_the_loop_stops_the_other_column(index, problems, screenshot):
                          has_text="time.sleep() on the loop's thread")).to_have_count(1)
     for name in ("callbacks", "coroutines"):
         expect(index.locator(f"#{name} .totals")).to_contain_text("3 ok, 0 failed")
+    # The row the handler slept on answered before the sleep, and was read after it.
+    expect(index.locator("#callbacks table.results td.num .help")).to_have_text(
+        re.compile(r"^answered after \d+\.\d ms, read after the sleep$"))
     screenshot(index, "blocking.png")
+    # At once again: refused, and said once.
+    demo.get_by_role("button", name="Try it in both columns").click()
+    expect(demo.locator(".outcome p.error")).to_have_text(
+        re.compile(r"^Could not run: a blocking demo ran less than"))
+    assert "Could not run: Could not run" not in demo.locator(".outcome").inner_text()
+    problems[:] = [problem for problem in problems if "503" not in problem]  # the refusal
     assert problems == []

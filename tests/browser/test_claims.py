@@ -51,6 +51,19 @@ def test_every_demo_runs_beside_its_code(page, problems, screenshot):
         re.compile(r"^hangs: cancelled at \d+ ms; its request went on in the HTTP client"))
     expect(fails.locator("#one-fails-gather .outcome li", has_text="hangs")).to_have_text(
         re.compile(r"^hangs: failed at \d+ ms, \d+ ms after the page answered$"))
+    # TaskGroup's card: red, since requests went on after the page answered, and the
+    # group shown as raised, with the except* that catches it.
+    taskgroup = fails.locator("#one-fails-taskgroup .outcome")
+    expect(taskgroup).to_have_class(re.compile(r"\bbad\b"))
+    expect(taskgroup.locator("p")).to_contain_text(re.compile(
+        r"the TaskGroup raised an ExceptionGroup of the failures \(HTTP 500: Internal Server "
+        r"Error\)\. "
+        r"except\* HTTPClientError catches it; except HTTPClientError would miss it\."))
+    expect(taskgroup.locator("p")).to_contain_text(re.compile(
+        r"but \d of their requests went on in the HTTP client"))
+    expect(taskgroup.locator("p")).not_to_contain_text("No fetch ran on")
+    taskgroup.scroll_into_view_if_needed()
+    screenshot(page, "claims-taskgroup.png")
     screenshot(page, "claims.png")
     assert problems == []
 
@@ -62,6 +75,8 @@ def test_the_visitor_leaving_is_measured(page, problems):
     section.locator("#one-fails-taskgroup").get_by_role("button", name="Run").click()
     expect(section.locator("#one-fails-taskgroup .outcome p")).to_contain_text(
         re.compile(r"^The visitor had left after \d+ ms: nothing was stopped"))
+    expect(section.locator("#one-fails-taskgroup .outcome p")).to_contain_text(
+        "That is Tornado's way: it does not cancel a handler's coroutine")
     expect(section.locator("#one-fails-taskgroup .outcome li")).to_have_count(4)
     assert problems == []
 

@@ -163,11 +163,12 @@ def test_controls_have_names(index, problems):
 
     index.get_by_text("Break it on purpose").click()  # unfolds the demos and their buttons
     buttons = index.locator("button")
-    expect(buttons).to_have_count(8)
+    expect(buttons).to_have_count(9)
     for button in buttons.all():
         expect(button).to_have_accessible_name(re.compile(r"\S"))
     assert index.get_by_role("button").all_inner_texts() == [
-        "Run both", "Step through the turns", "Show these two", "Try it", "Try it",
+        "Run both", "Step through the turns", "Link to this view", "Show these two", "Try it",
+        "Try it",
         "Try it in both columns", "Run callbacks alone", "Run coroutines alone"]
     for link in index.locator("a").all():
         expect(link).to_have_accessible_name(re.compile(r"\S"))  # JavaScript's \w: no 한

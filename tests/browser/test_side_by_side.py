@@ -163,3 +163,21 @@ def test_a_refused_run_shows_the_servers_reason(index, problems, server_url, scr
         assert (f"HTTP 400: GET {server_url}{name}?scenario=gone&limit=&slow=1&format=events"
                 in problems)
     assert all("400" in problem for problem in problems), problems
+
+
+def test_the_chains_words_around_a_name_are_korean_too(page, problems):
+    # A refused link's reason and the skipped last step name a page or a number: the page
+    # translates the words around it, and the reason inside in turn.
+    page.goto("/?job=chain&lang=ko")
+    expect(page.locator("#run-both")).to_be_visible()
+    said = page.evaluate("""async () => {
+        const { errorText } = await import("/static/words.js");
+        return [errorText("link refused: more than 10 links on the page: the rest are "
+                          + "not followed"),
+                errorText("the largest page that answered, google.com, links to no page"),
+                errorText("link refused: something else entirely")];
+    }""")
+    assert said == ["링크 거부됨: 페이지의 링크가 10개를 넘음: 나머지는 따라가지 않음",
+                    "응답한 가장 큰 페이지 google.com에 링크가 하나도 없음",
+                    "링크 거부됨: something else entirely"]
+    assert problems == []

@@ -148,9 +148,14 @@ class RunHandler(BaseHandler):
         else:
             await self.left(variant, watched, leave_ms, resources["seconds"])
         await asyncio.wait_for(asyncio.shield(watched.all_ended), resources["seconds"])
-        error = watched.answered.result()
+        raised = watched.answered.result()
+        # A TaskGroup raises a group: the page says so, and names the failures inside it.
+        failures = raised.exceptions if isinstance(raised, ExceptionGroup) else [raised]
         return {"answered_ms": watched.answered_ms,
-                "error": error and self.locale.translate(describe(error)),
+                "error": raised and self.locale.translate(describe(failures[0])),
+                "raised": raised and type(raised).__name__,
+                "group": [self.locale.translate(describe(error)) for error in failures]
+                if isinstance(raised, ExceptionGroup) else None,
                 "left_ms": watched.left_ms, "fetches": list(watched.fetches.values()),
                 "elapsed_ms": self.elapsed_ms()}
 

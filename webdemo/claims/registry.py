@@ -38,10 +38,16 @@ CLAIM_DEMOS = {demo.name: demo for demo in [
          "Many visits at once each read a shared counter, fetch a page (real I/O, "
          "simulated by this server), and write the counter plus one. Nothing sleeps to "
          "force a race: where a visit can be interrupted between its read and its "
-         "write, the others read the same old value, and increments are lost.",
+         "write, the others read the same old value, and increments are lost. "
+         "CPython's GIL does not prevent it: it lets one thread run Python at a time, "
+         "as the loop runs one task at a time, but hands over between any two bytecodes "
+         "and at every blocking call. It qualifies the essay's contrast: in both, one "
+         "runs at a time; what differs is where a switch can happen.",
          variants(
-             Variant("threads", "Threads: the operating system switches between them "
-                     "anywhere, here during the fetch.",
+             Variant("threads", "Threads: CPython's GIL lets one run Python at a time, and "
+                     "passes it on between two bytecodes, every switch interval "
+                     "(sys.getswitchinterval(), 5 ms) or when a thread blocks on I/O: here, "
+                     "during the fetch.",
                      (races.threads,), races.in_threads),
              Variant("threads-locked", "Threads with a threading.Lock around the read, "
                      "the fetch and the write: one visit at a time.",

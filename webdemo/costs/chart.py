@@ -5,7 +5,7 @@ from dataclasses import dataclass, field
 
 from webdemo.costs.verdicts import Verdict
 
-BAR_X, BAR_WIDTH, ROW, GAP = 110, 380, 20, 14
+BAR_X, BAR_WIDTH, ROW, GAP = 110, 380, 24, 14
 
 
 @dataclass

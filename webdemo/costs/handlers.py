@@ -6,7 +6,8 @@ from webdemo.base import BaseHandler
 from webdemo.costs.chart import BAR_X, chart
 from webdemo.costs.live_bench import LIVE_SIZES
 from webdemo.costs.results import SKIPPED, load_results
-from webdemo.costs.verdicts import VERDICTS
+from webdemo.costs.verdicts import VERDICTS, client
+from webdemo.registry import STYLES
 
 # Why a live bench failed, in English, to be translated.
 BENCH_FAILED = {"stopped": "the bench failed: it took too long",
@@ -42,7 +43,8 @@ class CostsHandler(BaseHandler):
                     bar_x=BAR_X, with_markup=with_markup,
                     live=self.application.live_bench.progress, live_sizes=LIVE_SIZES,
                     messages=self.script_translations("costs.js"),
-                    skipped_because=self.skipped_because)
+                    skipped_because=self.skipped_because, client_of=client,
+                    style_titles={name: style.title for name, style in STYLES.items()})
 
     def skipped_because(self, run):
         """Why the bench skipped run, in the visitor's language; from an older bench, as it

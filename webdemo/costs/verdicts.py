@@ -2,6 +2,8 @@
 
 from dataclasses import dataclass
 
+from webdemo.registry import STYLES
+
 # A claim that threads "pay" is borne out when they cost at least this many times what
 # coroutines cost; anything closer is within what a busy machine varies by.
 MORE = 1.5
@@ -26,6 +28,21 @@ def growth(run):
     return max(run["peak_rss_mb"] - run["rss_before_mb"], 0)
 
 
+def worker_growth(run):
+    """What a run added in the greenlet style's worker process (0 for the others)."""
+    return max(run.get("worker_peak_rss_mb", 0) - run.get("worker_rss_before_mb", 0), 0)
+
+
+def server_growth(run):
+    return max(growth(run) - worker_growth(run), 0)
+
+
+def client(run):
+    """The HTTP client a run fetched with, as its bench recorded it."""
+    return run.get("http_client") or ("urllib" if STYLES[run["style"]].off_loop
+                                      else "Tornado")
+
+
 def switches(run):
     return run["voluntary_switches"] + run["involuntary_switches"]
 
@@ -41,7 +58,8 @@ SEEN_MEMORY = ("at N=%(size)s, the run raised the peak RSS by %(threads_mb)s MB 
 SEEN_SWITCHES = ("at N=%(size)s, threads made %(threads)s context switches "
                  "(%(threads_forced)s of them forced); coroutines made "
                  "%(coroutines)s (%(coroutines_forced)s forced).")
-SEEN_CPU = "at N=%(size)s, threads took %(threads)s ms of CPU; coroutines %(coroutines)s ms."
+SEEN_CPU = ("at N=%(size)s, threads took %(threads)s ms of CPU, fetching with "
+            "%(threads_client)s; coroutines %(coroutines)s ms, with %(coroutines_client)s.")
 SEEN = (UNTESTED_SEQUENTIAL, UNTESTED_THREADS, SEEN_CONCURRENCY, SEEN_MEMORY, SEEN_SWITCHES,
         SEEN_CPU)
 # The rule each verdict follows, with how far the figures went: a verdict says why.
@@ -105,6 +123,8 @@ def verdict_cpu(runs):
         return None, UNTESTED_THREADS, {}
     threads, coroutines = found["threads"]["cpu_ms"], found["coroutines"]["cpu_ms"]
     seen = {"size": size, "threads": f"{threads:.0f}", "coroutines": f"{coroutines:.0f}",
+            "threads_client": client(found["threads"]),
+            "coroutines_client": client(found["coroutines"]),
             "rule": RULE_MORE, "more": MORE, "ratio": times(threads, coroutines)}
     return threads >= MORE * coroutines, SEEN_CPU, seen
 
@@ -117,6 +137,7 @@ class Verdict:
     essay: str  # the claim, in the essay's sense
     verdict: object  # one of the verdict_ functions
     legend: tuple = ()
+    qualified: str = ""  # what CPython, or this bench, adds to the claim
 
     @property
     def anchor(self):
@@ -129,17 +150,27 @@ VERDICTS = [
           "Waiting for many things at once is what all of this is for: fetches that "
           "wait together take about as long as the slowest of them; one after another "
           "(the sequential baseline), they take the sum.", verdict_concurrency),
-    Verdict("Peak memory", "MB", (field_of("rss_before_mb"), growth),
+    Verdict("Memory a run added", "MB", (server_growth, worker_growth),
           "Threads pay for memory: every thread has a stack of its own, where a "
           "coroutine is one small object.", verdict_memory,
-          legend=("before the run", "added by the run")),
+          legend=("in the server's process", "in the greenlet worker's process"),
+          qualified="Charted: what the run added to the peak, not the interpreter and app "
+                    "that were there before it (in the table below)."),
     Verdict("Context switches", "",
           (field_of("voluntary_switches"), field_of("involuntary_switches")),
           "Threads pay for context switches: the operating system switches between them "
           "whenever one blocks or whenever it decides to. Async code switches only at "
           "defined points (await, yield, a callback's return), inside one thread.",
-          verdict_switches, legend=("voluntary", "involuntary")),
+          verdict_switches, legend=("voluntary", "involuntary"),
+          qualified="In CPython the GIL narrows \"whenever it decides to\": one thread runs "
+                    "Python at a time, and hands over when it blocks on I/O or when its "
+                    "switch interval (sys.getswitchinterval(), 5 ms) runs out, between two "
+                    "bytecodes."),
     Verdict("CPU time", "ms", (field_of("cpu_ms"),),
           "The same switching costs CPU time, spent in the kernel and the scheduler "
-          "rather than on the fetches.", verdict_cpu),
+          "rather than on the fetches.", verdict_cpu,
+          qualified="The styles fetch with two HTTP clients: callbacks, coroutines and "
+                    "generators with the app's Tornado client (libcurl), threads, greenlets "
+                    "and sequential with urllib. Part of any difference is the clients', "
+                    "measured apart below."),
 ]

@@ -4,6 +4,8 @@
         serve the simulated pages, print their address
     python -m webdemo.measure.child run STYLE N UPSTREAM SETTINGS
         one measured run, printed as one JSON line
+    python -m webdemo.costs.bench_child client CLIENT N UPSTREAM SETTINGS
+        the HTTP client alone: N fetches one after another, its CPU time as one JSON line
 
 A run is the app itself (App and its HTTP server), asked for the aggregate over HTTP by
 a client in that same process, as a visitor would ask, with the limit of fetches a page
@@ -16,7 +18,11 @@ and involuntary context switches (resource.getrusage, as differences), peak memo
 high-water mark of RSS, and where it stood before the run), and the threads alive at the
 end (thread pools keep theirs, so it is their peak). The greenlet style's worker process
 measures itself the same way, and its figures are added to the server's: it is part of
-what that style costs.
+what that style costs. Its memory is also given apart (worker_*), to be charted apart.
+
+The styles fetch with two HTTP clients: those on the loop with the app's Tornado client
+(libcurl, by default), those that block with urllib. Their costs differ for that too, so
+each client is also measured alone, on the same page without its delay.
 """
 
 import argparse
@@ -30,8 +36,9 @@ from tornado.httpserver import HTTPServer
 from tornado.netutil import bind_sockets
 from tornado.web import Application
 
-from webdemo.app import LISTEN_BACKLOG, App, Config
+from webdemo.app import HTTP_CLIENTS, LISTEN_BACKLOG, App, Config
 from webdemo.registry import STYLES
+from webdemo.run.blocking import blocking_fetch
 from webdemo.run.metrics import usage
 from webdemo.upstream import UpstreamHandler
 
@@ -62,10 +69,11 @@ async def measure(style, fetches, upstream, settings):
     module = STYLES[style].worker_module
 
     async def costs():
+        """This process's costs, and its worker's (or None)."""
         if not module:
-            return usage()
+            return usage(), None
         worker = app.workers.get(style)
-        return added(usage(), (await worker.run({"usage": True}))["usage"])
+        return usage(), (await worker.run({"usage": True}))["usage"]
 
     async def aggregate(count):
         # JSON by Accept, not format=json: Tornado parses at most 1000 query fields.
@@ -77,11 +85,11 @@ async def measure(style, fetches, upstream, settings):
 
     try:
         await aggregate(1)  # the warm-up
-        before = await costs()
+        before, worker_before = await costs()
         started = time.perf_counter()
         answer = await aggregate(fetches)
         wall_s = time.perf_counter() - started
-        after = await costs()
+        after, worker_after = await costs()
     finally:
         client.close()
         server.stop()
@@ -90,8 +98,14 @@ async def measure(style, fetches, upstream, settings):
         first = next(row for row in answer["results"] if row["error"])
         sys.exit(f"{answer['failed']} of {fetches} fetches failed, the first with: "
                  f"{first['error']}")
-    return {
+    worker = {}
+    if worker_after:
+        worker = {"worker_peak_rss_mb": round(worker_after["peak_rss_kb"] / 1024, 1),
+                  "worker_rss_before_mb": round(worker_before["peak_rss_kb"] / 1024, 1)}
+        before, after = added(before, worker_before), added(after, worker_after)
+    return worker | {
         "style": style,
+        "http_client": client_of(style, config),
         "fetches": fetches,
         "wall_ms": round(wall_s * 1000, 1),
         "cpu_ms": round((after["cpu_s"] - before["cpu_s"]) * 1000, 1),
@@ -102,6 +116,36 @@ async def measure(style, fetches, upstream, settings):
         "threads": after["threads"],
         "processes": 2 if module else 1,
     }
+
+
+def client_of(style, config):
+    """The HTTP client a style fetches with: urllib where it blocks, else the app's."""
+    return "urllib" if STYLES[style].off_loop else CLIENT_NAMES[config.http_client]
+
+
+CLIENT_NAMES = {"curl": "libcurl", "simple": "simple_httpclient"}
+
+
+async def measure_client(name, fetches, upstream, settings):
+    """The CPU time of `fetches` fetches, one after another, with the client alone."""
+    page = f"{upstream}upstream/bench?delay_ms=0&bytes={settings['bytes']}"
+    timeout = settings["timeout"]
+    if name == "urllib":
+        async def fetch():
+            blocking_fetch(page, timeout)
+    else:
+        client = HTTP_CLIENTS[name](force_instance=True)
+
+        async def fetch():
+            await client.fetch(page, request_timeout=timeout)
+    await fetch()  # the warm-up
+    before = usage()
+    for _ in range(fetches):
+        await fetch()
+    cpu_s = usage()["cpu_s"] - before["cpu_s"]
+    return {"client": CLIENT_NAMES.get(name, name), "fetches": fetches,
+            "cpu_ms": round(cpu_s * 1000, 1),
+            "cpu_ms_per_fetch": round(cpu_s * 1000 / fetches, 3)}
 
 
 def main(argv=None):
@@ -115,9 +159,17 @@ def main(argv=None):
     run.add_argument("fetches", type=int)
     run.add_argument("upstream", help="the upstream's address")
     run.add_argument("settings", type=json.loads, help="the bench's settings, as JSON")
+    client = jobs.add_parser("client", help="the HTTP client alone, as one JSON line")
+    client.add_argument("client", choices=["urllib", *HTTP_CLIENTS])
+    client.add_argument("fetches", type=int)
+    client.add_argument("upstream", help="the upstream's address")
+    client.add_argument("settings", type=json.loads, help="the bench's settings, as JSON")
     args = parser.parse_args(argv)
     if args.job == "upstream":
         asyncio.run(serve_upstream())
+    elif args.job == "client":
+        print(json.dumps(asyncio.run(measure_client(args.client, args.fetches, args.upstream,
+                                                    args.settings))))
     else:
         print(json.dumps(asyncio.run(measure(args.style, args.fetches, args.upstream,
                                              args.settings))))

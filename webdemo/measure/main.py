@@ -11,6 +11,7 @@ import subprocess
 import sys
 from datetime import UTC, datetime
 
+from webdemo.app import Config
 from webdemo.costs.results import (
     SKIPPED,
     comparable,
@@ -22,6 +23,8 @@ from webdemo.costs.results import (
 from webdemo.registry import STYLES
 
 SIZES = (10, 100, 1000)  # the Ns a bench runs unless told
+# Each HTTP client alone: this many fetches one after another, for its CPU time per fetch.
+CLIENT_FETCHES = 200
 # The most fetches one run may ask of a page; the app's own limit is raised to it.
 MAX_BENCH_FETCHES = 1000
 CHILD = [sys.executable, "-m", "webdemo.measure.child"]
@@ -59,9 +62,10 @@ def start_upstream():
     return process, address
 
 
-def run_one(style, fetches, upstream, settings):
-    """Runs one measurement in a fresh process; returns its figures, or raises RuntimeError."""
-    command = [*CHILD, "run", style, str(fetches), upstream, json.dumps(settings)]
+def run_one(style, fetches, upstream, settings, job="run"):
+    """Runs one measurement in a fresh process; returns its figures, or raises RuntimeError.
+    job "client": `style` names an HTTP client, measured alone."""
+    command = [*CHILD, job, style, str(fetches), upstream, json.dumps(settings)]
     try:
         done = subprocess.run(command, capture_output=True, text=True,
                               timeout=settings["max_run_seconds"] * 2 + 60)
@@ -91,9 +95,12 @@ def bench(options, progress):
         "machine": {"cpus": os.cpu_count(), "python": platform.python_version(),
                     "system": f"{platform.system()} {platform.release()}"},
         "settings": settings | {"styles": options.styles, "sizes": options.sizes},
-        "runs": [], "skipped": [], "failed": [],
+        "runs": [], "skipped": [], "failed": [], "clients": [],
     }
     plan = [(style, size) for size in options.sizes for style in options.styles]
+    # The two HTTP clients the styles fetch with, each alone: the blocking styles' and the
+    # loop's (the app's, as the runs have it).
+    clients = ["urllib", Config().http_client]
     upstream, address = start_upstream()
     try:
         for done, (style, size) in enumerate(plan):
@@ -108,6 +115,14 @@ def bench(options, progress):
                 results["runs"].append(run_one(style, size, address, settings))
             except RuntimeError as error:
                 results["failed"].append({"style": style, "fetches": size, "error": str(error)})
+        progress.show(len(plan), "the HTTP clients alone")  # short: no steps of their own
+        for client in clients:
+            try:
+                results["clients"].append(run_one(client, CLIENT_FETCHES, address, settings,
+                                                  job="client"))
+            except RuntimeError as error:
+                results["failed"].append({"style": client, "fetches": CLIENT_FETCHES,
+                                          "error": str(error)})
         progress.show(len(plan), "done")
     finally:
         progress.close()
@@ -135,11 +150,15 @@ def table(results):
         lines.append(f"{run['style']:<11} {run['fetches']:>5}  skipped: {run['reason']}")
     for run in results["failed"]:
         lines.append(f"{run['style']:<11} {run['fetches']:>5}  failed: {run['error']}")
+    for client in results.get("clients", []):
+        lines.append(f"{client['client']} alone: {client['cpu_ms_per_fetch']} ms of CPU a "
+                     f"fetch, over {client['fetches']} one after another")
     settings = results["settings"]
     lines.append(f"\nEach run: N fetches at once of a {settings['bytes']}-byte page that "
                  f"answers after {settings['delay_ms']} ms; at most "
                  f"{settings['max_clients']} at once. RSS: the high-water mark after the run, "
-                 "and before it. greenlets: its worker process added.")
+                 "and before it. greenlets: its worker process added. HTTP clients: "
+                 "urllib for threads, greenlets and sequential; the app's for the others.")
     return "\n".join(lines)
 
 

@@ -5,9 +5,16 @@ up in the source as it runs, so an edit that moves them moves the marks, and an 
 that loses them fails loudly (tests/test_differences.py), never silently unmarked.
 """
 
+import asyncio
 import functools
+import logging
 import re
+import threading
 from dataclasses import dataclass, field
+
+from tornado.concurrent import Future
+from tornado.httpclient import HTTPClientError
+from tornado.ioloop import IOLoop
 
 from webdemo.registry import STYLES
 
@@ -26,6 +33,52 @@ class Point:
 
     def explanation_of(self, job: str) -> str:
         return (job == "chain" and self.chain_explanation) or self.explanation
+
+
+# --- point 5's example: a callback that raises, as the loop reports it -------------------
+
+def handle_response(future):
+    response = future.result()  # the fetch failed: this raises, in the loop's call
+    return response
+
+
+class Kept(logging.Handler):
+    def __init__(self):
+        super().__init__()
+        self.records = []
+
+    def emit(self, record):
+        self.records.append(record)
+
+
+async def raise_in_a_callback():
+    failed = Future()
+    IOLoop.current().add_future(failed, handle_response)
+    failed.set_exception(HTTPClientError(500))
+    await asyncio.sleep(0)  # the done callback runs, then Tornado's call of ours
+    await asyncio.sleep(0)
+
+
+@functools.cache
+def callback_traceback() -> str:
+    """What Tornado logs when a callback raises (run once, on a loop of its own): the
+    traceback starts at the loop's _run_callback; get() and the fetch are not in it."""
+    kept = Kept()
+    log = logging.getLogger("tornado.application")
+    log.addHandler(kept)
+    log.propagate, propagated = False, log.propagate
+    try:  # another thread: the server's own loop may be running in this one
+        thread = threading.Thread(target=asyncio.run, args=(raise_in_a_callback(),))
+        thread.start()
+        thread.join()
+    finally:
+        log.removeHandler(kept)
+        log.propagate = propagated
+    [record] = kept.records
+    said = logging.Formatter("%(message)s").format(record)
+    # Paths from the package's folder on, and no memory addresses: the same on any machine.
+    said = re.sub(r'File "[^"]*/((?:tornado|webdemo)/[^"]+)"', r'File "\1"', said)
+    return re.sub(r" at 0x[0-9a-f]+", "", said)
 
 
 POINTS = [
@@ -96,7 +149,9 @@ POINTS = [
           "from it starts at the loop, and the code that asked for the fetch is not in it. "
           "An exception raised at a coroutine's await carries the line that awaited. Run "
           "a scenario with a failure, then open how the failure reached the code, under "
-          "each column's results.",
+          "each column's results. The callbacks here ask for raise_error=False, so their "
+          "failures are handed over as objects and never raised; a callback that calls "
+          "future.result() on a failed fetch raises, and the loop logs it like this:",
           {"callbacks": [r"def handle_response\(", r"response = future\.result\(\)"],
            "coroutines": [r"async def fetch_one\(", r"response = await self\.fetch\(index\)"]},
           {"callbacks": [r"def handle_page\(", r"response = future\.result\(\)"],

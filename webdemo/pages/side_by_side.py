@@ -4,7 +4,7 @@ points of comparison, beside its live timeline, event log and results."""
 import functools
 import hashlib
 import inspect
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import parse_qs, urlencode, urlsplit
 
 from pygments import highlight
 from pygments.formatters import HtmlFormatter
@@ -14,12 +14,12 @@ from tornado.escape import json_encode, xhtml_escape
 from webdemo.base import BaseHandler
 from webdemo.catalog import MAX_TIMEOUT, RUN_LIMITS, SIMULATOR_LIMITS, chosen_scenario
 from webdemo.pages import breakit
-from webdemo.pages.differences import POINTS, marked_lines
+from webdemo.pages.differences import POINTS, callback_traceback, marked_lines
 from webdemo.query import BadInput, one
 from webdemo.registry import JOBS, STYLES
 from webdemo.run.aggregate import EVENT_LABELS
-from webdemo.run.chain import SKIPPED_TEXTS
-from webdemo.run.outcomes import ERROR_TEXTS
+from webdemo.run.chain import PATTERN_TEXTS, SKIPPED_TEXTS
+from webdemo.run.outcomes import ERROR_TEXTS, message_pattern
 from webdemo.scenarios import BUILT_IN, CHAIN_SCENARIOS, SCENARIOS, SEED
 
 HIGHLIGHT_STYLE = "default"
@@ -101,6 +101,9 @@ class PageHandler(BaseHandler):
         kinds = {kind: self.locale.translate(label)
                  for kind, label in EVENT_LABELS.items()}
         errors = {text: self.locale.translate(text) for text in ERROR_TEXTS + SKIPPED_TEXTS}
+        # As JavaScript writes a named group.
+        patterns = [["^" + message_pattern(text).replace("(?P<", "(?<") + "$",
+                     self.locale.translate(text)] for text in PATTERN_TEXTS]
         # ?job=chain&scenario=NAME: the job and scenario chosen, so that a comparison
         # can be shared. Only the arguments read are decoded: a page ignores the rest,
         # ?lang=%ff included.
@@ -112,7 +115,8 @@ class PageHandler(BaseHandler):
                     seed_delays=seed_delays(), delay_limits=SIMULATOR_LIMITS["delay_ms"],
                     limits=RUN_LIMITS, slow_motion=SLOW_MOTION,
                     messages=self.script_translations(script), kinds=json_encode(kinds),
-                    errors=json_encode(errors), config=self.application.config, **kwargs)
+                    errors=json_encode(errors), patterns=json_encode(patterns),
+                    config=self.application.config, **kwargs)
 
 
     @functools.cached_property
@@ -137,11 +141,21 @@ class IndexHandler(PageHandler):
                   if {left.name, right.name} <= set(point.patterns_of(self.job))]
         self.render_page("index.html", "index.js", styles=[left, right], all_styles=STYLES.values(),
                          points=points,
+                         callback_traceback=callback_traceback() if points else "",
+                         points_pair_url=self.pair_url(*DEFAULT_PAIR),
                          source=functools.partial(highlighted_source, job=self.job),
                          highlight_css=HighlightStyleHandler.url,
                          setup=self.setup_sentence(left, right),
                          demos=[self.demo_shown(demo, [left, right])
                                 for demo in breakit.BREAK_IT_DEMOS if self.job in demo.jobs])
+
+    def pair_url(self, left, right):
+        """This page's address with another pair: the rest of the view kept."""
+        # As sent, undecoded: a page ignores what it does not read, ?lang=%ff included.
+        query = self.request.query_arguments | {"left": [left], "right": [right]}
+        query.pop("point", None)
+        return "/?" + urlencode([(name, value) for name, values in query.items()
+                                 for value in values])
 
     def setup_sentence(self, left, right):
         """How the two columns fetch, and the timeout each fetch has, as HTML."""

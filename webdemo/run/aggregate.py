@@ -9,6 +9,7 @@ record (each fetch's times, the event log, the rows: webdemo/run/record.py), and
 answer as HTML or JSON, or live as server-sent events (webdemo/run/live.py).
 """
 
+import re
 import time
 
 from tornado.concurrent import Future
@@ -18,7 +19,7 @@ from webdemo.catalog import RUN_SECONDS, Plan
 from webdemo.query import BadInput, one
 from webdemo.run.blocking import blocking_fetch
 from webdemo.run.live import LiveStream
-from webdemo.run.outcomes import as_response, outcome, seen_as
+from webdemo.run.outcomes import as_response, message_pattern, outcome, seen_as
 from webdemo.run.record import Row, RunRecord
 from webdemo.run.slots import LoopSlots, ThreadSlots
 from webdemo.trace.turns import Turns, asked
@@ -204,7 +205,21 @@ class AggregateHandler(LiveStream):
         elif self.wants_json():
             self.finish(aggregate)
         else:
-            self.render("aggregate.html", event_labels=EVENT_LABELS, **aggregate)
+            self.render("aggregate.html", event_labels=EVENT_LABELS, words=self.words,
+                        **aggregate)
+
+    # Messages with a name or a reason in them, as "... %(name)s ...": see words().
+    pattern_texts: tuple = ()
+
+    def words(self, text: str) -> str:
+        """A row's error or a reason, in the visitor's language: fixed words, or words
+        around a name or a reason (pattern_texts), the reason inside translated in turn."""
+        for pattern in self.pattern_texts:
+            found = re.fullmatch(message_pattern(pattern), text)
+            if found:
+                return self.locale.translate(pattern) % {
+                    name: self.words(value) for name, value in found.groupdict().items()}
+        return self.locale.translate(text)
 
     def on_finish(self) -> None:
         if self.turns:  # a run that ended before rendering (an error, a visitor who left)

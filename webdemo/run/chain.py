@@ -17,16 +17,21 @@ from webdemo.scenarios import MAX_LINKS
 
 # A refused link's row names it by its first this many characters.
 MAX_REFUSED_NAME_CHARS = 80
-# Why the last step was not taken, in fixed words the pages translate (the third
-# reason names a page, and shows as it is).
+# Why the last step was not taken, in fixed words the pages translate.
 START_FAILED = "the start page failed"
 NO_PAGE_ANSWERED = "no linked page answered"
 SKIPPED_TEXTS = [START_FAILED, NO_PAGE_ANSWERED]
+# Words with a name or a reason in them: the pages translate them around it.
+NO_LINKS = "the largest page that answered, %(target)s, links to no page"
+LINK_REFUSED = "link refused: %(why)s"
+TOO_MANY_LINKS = "more than %(most)s links on the page: the rest are not followed"
+PATTERN_TEXTS = [NO_LINKS, LINK_REFUSED, TOO_MANY_LINKS]
 
 
 class ChainHandler(AggregateHandler):
     """A chain's run. The style's get() fetches; the steps' bookkeeping is here."""
 
+    pattern_texts = PATTERN_TEXTS
     start = START
 
     def plan_run(self, arguments: dict) -> Plan:
@@ -76,7 +81,7 @@ class ChainHandler(AggregateHandler):
             return None
         largest = max(answered, key=lambda page: page.bytes)
         if not largest.links:
-            self.skipped = f"the largest page that answered, {largest.target}, links to no page"
+            self.skipped = NO_LINKS % {"target": largest.target}
             return None
         last = self.follow(largest.links[:1], 3)
         return last[0] if last else None  # refused, it is a row that says why
@@ -95,15 +100,14 @@ class ChainHandler(AggregateHandler):
             else:
                 indices.append(self.add_target(target, step))
         if len(links) > MAX_LINKS:  # read_links() stops one past the bound
-            self.refuse(links[MAX_LINKS], step,
-                        f"more than {MAX_LINKS} links on the page: the rest are not followed")
+            self.refuse(links[MAX_LINKS], step, TOO_MANY_LINKS % {"most": MAX_LINKS})
         return indices
 
     def refuse(self, href: str, step: int, why: str) -> None:
         """A link the chain will not fetch: its row, with no fetch and no time."""
         name = href[:MAX_REFUSED_NAME_CHARS]
         index = self.add_target(Target(name, None), step)
-        error = f"link refused: {why}"
+        error = LINK_REFUSED % {"why": why}
         self.log_event("link-refused", index, error=error)
         now_ms = self.times[index].start_ms = self.elapsed_ms()
         self.rows[index] = ChainRow(

@@ -118,3 +118,11 @@ def as_response(request: HTTPRequest, fetched: Future) -> Future:
 
     fetched.add_done_callback(deliver)
     return delivered
+
+
+def message_pattern(text: str) -> str:
+    """A message with %(name)s in it as a regular expression, a named group each: to find
+    its parts in the English and put them into a translation."""
+    parts = re.split(r"%\((\w+)\)s", text)
+    return "".join(re.escape(part) if number % 2 == 0 else f"(?P<{part}>.*)"
+                   for number, part in enumerate(parts))

@@ -2,8 +2,10 @@
 
 get() hands every fetch to a pool thread and waits for all of them
 without blocking the event loop. fetch_one() is plain blocking code,
-written as if no other fetch existed: the operating system switches
-between the threads, whenever one blocks or whenever it decides to. Each
+written as if no other fetch existed. CPython's GIL lets one thread run
+Python at a time: a thread gives it up when it blocks on I/O, as in the
+fetch, and is made to every switch interval (sys.getswitchinterval(),
+5 ms), between two bytecodes, so another may run between any two. Each
 thread costs a stack of memory and a trip through the kernel every time it
 waits or is switched; the pool caps them at the server's --max-clients,
 shared fairly between runs, and the rest wait in line. State lives in each
@@ -33,9 +35,9 @@ class ThreadsHandler(AggregateHandler):
 
     def fetch_one(self, index):
         # This runs in a pool thread, so blocking here stops no one else.
-        # Any thread may be stopped at any moment for another, so whatever
-        # the threads share is locked: here, the handler's event log and
-        # its count of failures.
+        # Any thread may be stopped between two bytecodes for another, so
+        # whatever the threads share is locked: here, the handler's event
+        # log and its count of failures.
         try:
             response = self.fetch_blocking(index)
         # A failure raises where the blocking call was made: an HTTP error
