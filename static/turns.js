@@ -1,16 +1,26 @@
 // Turn by turn: every column's run recorded turn by turn (trace=turns), stepped through
 // on one clock. At each step each source has the line it runs lit, beside it what waits,
-// and each timeline its cursor at that moment. The server records; nothing is simulated.
+// each timeline its cursor at that moment, and the event log and the results show what
+// had happened by then, no more. The server records; nothing is simulated: what a step
+// says is read from the recorded turns (tests/browser/test_turns.py holds it to them).
+import { fromAddress, toAddress } from "./address.js";
 import { busy, columns, redraw, runColumns } from "./app.js";
 import { el, ms } from "./dom.js";
 import { t } from "./words.js";
 
 const SPEEDS = [1, 2, 5, 10];  // steps a second, when playing
+const SCROLL_MARGIN_PX = 8;  // above a timeline brought into view
+const ANSWERED = ["callback", "resumed", "returned"];  // events: the style's code has its answer
 let stepper = null;
 
-// One step per turn, of any column, in the order of the server's clock.
+// The style's own code, and what carries its fetches; not asyncio's or Tornado's machinery.
+const ours = (entry) => entry.line !== null || entry.index !== null;
+
+// One step per turn, of any column, in the order of the server's clock; a step whose
+// turn ran only asyncio's and Tornado's own callbacks is the loop's own.
 const allSteps = (chosen) => chosen.flatMap((column) => column.aggregate.turns
-  .map((turn, at) => ({ column, at, t_ms: turn.t_ms }))).sort((a, b) => a.t_ms - b.t_ms);
+  .map((turn, at) => ({ column, at, t_ms: turn.t_ms, ours: turn.ran.some(ours) })))
+  .sort((a, b) => a.t_ms - b.t_ms);
 
 // An element made with its properties, e.g. a button with its type and what it does.
 function made(tag, properties, text = "", action = null) {
@@ -19,13 +29,54 @@ function made(tag, properties, text = "", action = null) {
   return node;
 }
 
-const named = (entry) => `${entry.what}${entry.index === null ? "" : `(${entry.index})`}`;
-// The style's own code, and what carries its fetches; not asyncio's or Tornado's machinery.
-const ours = (entry) => entry.line !== null || entry.index !== null;
+// What asyncio's and Tornado's own callbacks did, in plain words, by the name the server
+// recorded (the name itself is one click away); one not known here is said in general.
+const MACHINERY = new Map([
+  ["set.discard", t("the server's count of fetches under way let a finished one go")],
+  ["LoopSlots.release", t("a finished fetch gave its slot back")],
+  ["as_response.<locals>.deliver", t("the response was handed to the Future the code waits on")],
+  ["CurlAsyncHTTPClient._handle_timeout", t("Tornado's HTTP client checked on its transfers")],
+  ["gather.<locals>._done_callback", t("asyncio.gather() counted a finished fetch")],
+  ["_chain_future.<locals>._call_check_cancel", t("asyncio checked that the thread's Future was not cancelled")],
+  ["coroutine.<locals>.wrapper.<locals>.<lambda>", t("tornado.gen handed a finished coroutine's result on")],
+  ["multi_future.<locals>.callback", t("tornado.gen.multi() counted a finished fetch")],
+  ["WorkerProcess.on_bytes", t("the loop read what the greenlet worker process sent")],
+  ["_release_waiter", t("asyncio woke what waited")],
+  ["_wait.<locals>._on_completion", t("asyncio.wait() saw a Future finish")],
+  ["RequestHandler._execute", t("Tornado ran the request's handler")],
+  ["BaseIOStream.write.<locals>.<lambda>", t("Tornado finished writing to the browser's connection")],
+]);
+const machineryText = (entry) => MACHINERY.get(entry.what) || t("another of asyncio's or Tornado's callbacks");
 
-function entryText(entry) {
+const targetOf = (column, index) => column.aggregate.results[index]?.target ?? String(index);
+// The style's own function, with the fetch it works for.
+const named = (entry) => `${entry.what}${entry.index === null ? "" : `(${entry.index})`}`;
+
+// An entry of the style's, in words: its functions by name, the rest in plain words.
+function label(entry, column) {
+  if (entry.step === "learnt") {
+    return entry.index === null ? t("the loop learns that the thread returned")
+      : t("the loop learns that {target}'s thread returned", { target: targetOf(column, entry.index) });
+  }
+  if (entry.kind !== "io" && entry.kind !== "timer") return named(entry);
+  const target = targetOf(column, entry.index);
+  if (entry.what === "fetch ended") return t("{target}'s fetch ended", { target });
+  if (entry.what === "socket writable") return t("{target}'s socket could be written: the request goes out", { target });
+  return entry.ended ? t("{target}'s answer was read: its fetch is done", { target })
+    : t("{target}'s socket had data to read", { target });
+}
+
+function entryText(entry, column) {
   const kind = { io: t("I/O"), timer: t("timer"), thread: t("thread"), task: t("task"), callback: t("callback") };
-  return `${kind[entry.kind]} ${named(entry)}${entry.line === null ? "" : ` · ${t("line {line}", { line: entry.line })}`}`;
+  return `${kind[entry.kind]} ${label(entry, column)}${entry.line === null ? "" : ` · ${t("line {line}", { line: entry.line })}`}`;
+}
+
+// asyncio's and Tornado's own callbacks of a turn: what they did, their names a click away.
+function machineryItem(entries) {
+  const what = [...new Set(entries.map(machineryText))].join("; ");
+  return el("li", "machinery", el("details", "",
+    el("summary", "", t("and {count} of asyncio's and Tornado's own callbacks: {what}", { count: entries.length, what })),
+    el("ul", "", ...entries.map((entry) => el("li", "", el("code", "", entry.what))))));
 }
 
 // A sentence at the steps that matter, from what the server saw run in the turn.
@@ -39,7 +90,7 @@ function comment(turn) {
     if (events.includes("resumed")) return t("a coroutine resumed where it waited, at line {line}", { line: entry.line });
     if (entry.kind === "task" && events.includes("fetch-start") && entry.until) return t("a task started its fetch and waits at line {line}", { line: entry.until });
     if (entry.kind === "task" && entry.what === "get" && entry.until === null) return t("get() started every fetch and returned: the loop is free");
-    if (entry.kind === "io") return t("a response arrived: its Future is set, and what waits on it runs next turn");
+    if (entry.kind === "io" && entry.ended) return t("a response arrived: its Future is set, and what waits on it runs next turn");
     if (entry.step === "learnt") return t("the loop learns that a thread returned");
     if (entry.step === "start") return t("a thread starts its blocking fetch, off the loop");
     if (entry.step === "return") return t("a thread's blocking fetch returned, off the loop");
@@ -47,33 +98,79 @@ function comment(turn) {
   return "";
 }
 
-// What waits in `column` once its turns up to `at` have run, at clock_ms.
-function waiting(column, at, clock_ms) {
-  const { turns, results } = column.aggregate;
+// What the recorded turns of `column` say of the moment its turn `at` had run: the
+// fetches out (sent, not yet answered) and those answered, the tasks waiting at an await
+// or a yield, the threads blocked in a fetch, how many of the run's events had been
+// logged, and whether the page was rendered.
+function stateAt(column, at) {
+  const { turns, events } = column.aggregate;
+  const ran = turns.slice(0, at + 1).flatMap((turn) => turn.ran);
+  const logged = Math.max(0, ...ran.map((entry) => entry.logged || 0));
+  const out = new Set();
+  const answered = new Set(ran.filter((entry) => entry.ended || entry.step === "return")
+    .map((entry) => entry.index));
+  let rendered = false;
+  for (const event of events.slice(0, logged)) {
+    if (event.kind === "fetch-start" || event.kind === "sent") out.add(event.index);
+    if (event.kind === "queued" || event.kind === "shared") out.delete(event.index);
+    if (ANSWERED.includes(event.kind) && "index" in event) answered.add(event.index);
+    if (event.kind === "render") rendered = true;
+  }
+  answered.forEach((index) => out.delete(index));
   const tasks = new Map();
   const threads = new Map();
-  for (const turn of turns.slice(0, at + 1)) {
-    for (const entry of turn.ran) {
-      const key = named(entry);
-      if (entry.kind === "task" && entry.until) tasks.set(key, entry);
-      else if (entry.kind === "task") tasks.delete(key);
-      if (entry.step === "start") threads.set(entry.index, entry);
-      if (entry.step === "return") threads.delete(entry.index);
-    }
+  for (const entry of ran) {
+    // A task that rendered is answering the page, not waiting: its line is where it ran.
+    const waits = entry.until && !(entry.events || []).includes("render");
+    if (entry.kind === "task" && waits) tasks.set(named(entry), entry);
+    else if (entry.kind === "task") tasks.delete(named(entry));
+    if (entry.step === "start") threads.set(entry.index, entry);
+    if (entry.step === "return") threads.delete(entry.index);
   }
-  const flying = results.filter((row) => row.start_ms <= clock_ms && clock_ms < row.end_ms);
+  return { out, answered, tasks, threads, logged, rendered };
+}
+
+// What waits in `column` once its turn `at` has run, and what its loop runs next.
+function waiting(column, at, state) {
+  const { turns } = column.aggregate;
   const turn = turns[at];
   const next = turns.slice(at + 1).find((later) => !later.thread);
   // Ready as this turn ended, or woken later by a socket or a timer?
   const queued = next && next.t_ms - turn.t_ms - (turn.ms || 0) < 1;
+  const nextWhat = next ? [...new Set(next.ran.map((entry) => (ours(entry) ? label(entry, column) : machineryText(entry))))] : [];
   return [
-    [t("In flight"), flying.map((row) => row.target)],
-    [t("Tasks waiting"), [...tasks.values()].map((entry) => `${named(entry)} · ${t("line {line}", { line: entry.until })}`)],
-    [t("Threads blocked"), [...threads.values()].map(named)],
-    [queued ? t("Queued for the next turn") : next && t("Next, when the loop wakes at {at}", { at: ms(next.t_ms) }),
-      next ? next.ran.filter(ours).map(named) : []],
-  ].filter(([, items]) => items.length)
-    .map(([title, items]) => el("li", "", el("b", "", `${title}: `), items.join(", ")));
+    ["out", t("In flight"), [...state.out].sort((a, b) => a - b).map((index) => targetOf(column, index))],
+    ["tasks", t("Tasks waiting"), [...state.tasks.values()].map((entry) => `${named(entry)} · ${t("line {line}", { line: entry.until })}`)],
+    ["threads", t("Threads blocked"), [...state.threads.values()].map(named)],
+    ["next", queued ? t("Queued for the next turn") : next && t("Next, when the loop wakes at {at}", { at: ms(next.t_ms) }), nextWhat],
+  ].filter(([, , items]) => items.length)
+    .map(([name, title, items]) => {
+      const item = el("li", "", el("b", "", `${title}: `),
+        ...items.flatMap((text, at) => [...(at ? [", "] : []), el("span", "item", text)]));
+      item.dataset.list = name;
+      return item;
+    });
+}
+
+// The event log and the results of `column` as they stood: the rest is marked later.
+function showWhatHappened(column, state) {
+  column.article.querySelectorAll("ol.events > li").forEach((item, at) => {
+    item.classList.toggle("later", at >= state.logged);
+  });
+  const log = column.article.querySelector("ol.events");
+  if (log) log.scrollTop = log.scrollHeight;
+  const { result } = column;
+  result.querySelectorAll("tbody tr").forEach((row, index) => {
+    row.classList.toggle("later", !state.answered.has(index));
+  });
+  result.querySelectorAll(".totals, .skipped, details.failure")
+    .forEach((part) => part.classList.toggle("later", !state.rendered));
+}
+
+// Scrolls `line` to the middle of its source's box, and the box alone.
+function centre(line) {
+  const box = line.closest(".source");
+  box.scrollTop = line.offsetTop - (box.clientHeight - line.offsetHeight) / 2;
 }
 
 // What `column` shows at a step: its latest turn, the line it runs, what waits.
@@ -82,36 +179,39 @@ function showColumn(column, at, clock_ms, isItsTurn) {
   column.chart.dataset.cursorMs = clock_ms;
   document.querySelectorAll(`[id^="${column.style}-line-"].step`)
     .forEach((line) => line.classList.remove("step"));
+  box.dataset.turn = at;
+  const state = at < 0 ? { out: new Set(), answered: new Set(), logged: 0, rendered: false }
+    : stateAt(column, at);
+  showWhatHappened(column, state);
   if (at < 0) {
     box.replaceChildren(el("p", "help", t("No turn of this run yet.")));
     return;
   }
   const turn = column.aggregate.turns[at];
-  const style = turn.ran.filter(ours);
-  const machinery = turn.ran.length - style.length;
+  const machinery = turn.ran.filter((entry) => !ours(entry));
   // The line it runs: this turn's, or where its code last was.
   const lined = column.aggregate.turns.slice(0, at + 1).flatMap((each) => each.ran)
     .filter((entry) => entry.line !== null).pop();
   const line = lined && document.getElementById(`${column.style}-line-${lined.line}`);
   if (line) {
     line.classList.add("step");
-    if (isItsTurn) line.scrollIntoView({ block: "nearest" });
+    centre(line);
   }
   const when = turn.thread ? t("in thread {thread}, at {at}", { thread: turn.thread, at: ms(turn.t_ms) })
     : t("turn at {at}, {long} long", { at: ms(turn.t_ms), long: ms(turn.ms) });
   box.classList.toggle("its-turn", isItsTurn);
   box.replaceChildren(
     el("p", "when", when),
-    el("ul", "ran", ...style.map((entry) => el("li", `kind-${entry.kind}`, entryText(entry))),
-      ...(machinery ? [el("li", "machinery", t("and {count} of asyncio's and Tornado's own callbacks", { count: machinery }))] : [])),
+    el("ul", "ran", ...turn.ran.filter(ours).map((entry) => el("li", `kind-${entry.kind}`, entryText(entry, column))),
+      ...(machinery.length ? [machineryItem(machinery)] : [])),
     el("p", "comment", isItsTurn ? comment(turn) : ""),
-    el("ul", "waiting", ...waiting(column, at, clock_ms)));
+    el("ul", "waiting", ...waiting(column, at, state)));
 }
 
 class Stepper {
   constructor(chosen) {
     this.chosen = chosen;
-    this.steps = allSteps(chosen);
+    this.every = allSteps(chosen);
     this.index = 0;
     this.timer = null;
     this.panel = made("section", { className: "turns", id: "turns", ariaLabel: t("Turn by turn") });
@@ -119,25 +219,49 @@ class Stepper {
     this.back = made("button", button, t("◀ Back"), () => this.go(this.index - 1));
     this.play = made("button", button, t("Play"), () => (this.timer ? this.pause() : this.start()));
     this.forward = made("button", button, t("Forward ▶"), () => this.go(this.index + 1));
-    this.slider = made("input", { type: "range", min: 0, max: this.steps.length - 1, value: 0,
-      ariaLabel: t("Turn") }, "", () => this.go(Number(this.slider.value)));
+    this.slider = made("input", { type: "range", min: 0, value: 0, ariaLabel: t("Turn") },
+      "", () => this.go(Number(this.slider.value)));
     this.speed = made("select", { ariaLabel: t("Speed") });
     this.speed.append(...SPEEDS.map((speed) => new Option(t("{count} a second", { count: speed }), speed)));
     this.speed.addEventListener("change", () => this.timer && this.start());
     this.status = el("output", "status");
+    // The turns that ran only the loop's machinery are folded, unless asked for.
+    this.machinery = made("input", { type: "checkbox", id: "loop-turns" });
+    this.machinery.addEventListener("change", () => this.fold(this.steps[this.index]));
+    const folded = this.every.filter((step) => !step.ours).length;
     this.panel.append(el("h2", "", t("Turn by turn")),
       el("div", "row", this.back, this.play, this.forward, this.slider, this.speed, this.status),
-      el("p", "help", t("Each step is one turn of an event loop, as the server recorded it: ← and → step, Home and End go to either end.")));
+      el("p", "switch", this.machinery, made("label", { htmlFor: "loop-turns" },
+        t("Show the {count} turns that ran only asyncio's and Tornado's own callbacks", { count: folded })),
+      el("span", "help", t("Each step is one turn of an event loop, as the server recorded it: ← and → step, Home and End go to either end."))));
     this.panel.addEventListener("keydown", (event) => this.key(event));
     for (const column of chosen) {
       column.turnBox = made("div", { className: "turn-now", ariaLive: "polite" });
       (column.article.querySelector(".code") || column.article.querySelector(".watch")).prepend(column.turnBox);
     }
     document.querySelector(".columns, .stacked").before(this.panel);
+    document.body.classList.add("stepping");
+    this.fold(null);
+  }
+
+  // Shows the loop's own turns or folds them, staying at `step` (or the nearest before).
+  fold(step) {
+    this.steps = this.every.filter((each) => this.machinery.checked || each.ours);
+    this.slider.max = this.steps.length - 1;
+    const before = step && this.every.slice(0, this.every.indexOf(step) + 1)
+      .filter((each) => this.steps.includes(each)).pop();
+    this.go(before ? this.steps.indexOf(before) : 0);
+  }
+
+  // Goes to the step that the address's step=N names: N counts every turn, folded or not.
+  goToAddress(number) {
+    const step = this.every[Math.min(Math.max(number, 1), this.every.length) - 1];
+    if (!step.ours) this.machinery.checked = true;
+    this.fold(step);
   }
 
   key(event) {
-    if (event.target === this.slider || event.target === this.speed) return;  // their own keys
+    if ([this.slider, this.speed, this.machinery].includes(event.target)) return;  // their own keys
     const to = { ArrowLeft: this.index - 1, ArrowRight: this.index + 1, Home: 0, End: this.steps.length - 1 }[event.key];
     if (to === undefined) return;
     event.preventDefault();
@@ -146,15 +270,28 @@ class Stepper {
 
   go(index) {
     this.index = Math.max(0, Math.min(index, this.steps.length - 1));
-    const { t_ms: clock_ms, column: itsTurn } = this.steps[this.index];
+    const step = this.steps[this.index];
     for (const column of this.chosen) {
-      const at = this.steps.slice(0, this.index + 1).filter((each) => each.column === column).pop();
-      showColumn(column, at ? at.at : -1, clock_ms, column === itsTurn);
+      const at = this.every.slice(0, this.every.indexOf(step) + 1).filter((each) => each.column === column).pop();
+      showColumn(column, at ? at.at : -1, step.t_ms, column === step.column);
     }
     this.slider.value = this.index;
-    this.status.value = t("step {step} of {count} · {at}", { step: this.index + 1, count: this.steps.length, at: ms(clock_ms) });
+    this.status.value = t("step {step} of {count} · {at}", { step: this.index + 1, count: this.steps.length, at: ms(step.t_ms) });
+    toAddress({ step: this.every.indexOf(step) + 1 });
+    this.bringIntoView(step.column);
     if (this.index === this.steps.length - 1) this.pause();
     redraw();
+  }
+
+  // Scrolls the window, if it must, for `column`'s timeline, turn and lit line to show
+  // below the sticky panel, as much of them as the window holds.
+  bringIntoView(column) {
+    const top = column.chart.getBoundingClientRect().top - SCROLL_MARGIN_PX;
+    const last = column.article.querySelector(".source .step") || column.turnBox;
+    const room = this.panel.getBoundingClientRect().bottom;
+    if (top < room || last.getBoundingClientRect().bottom > window.innerHeight) {
+      window.scrollBy(0, top - room);
+    }
   }
 
   start() {
@@ -178,29 +315,38 @@ class Stepper {
       delete column.chart.dataset.cursorMs;
     }
     document.querySelectorAll(".source .step").forEach((line) => line.classList.remove("step"));
+    document.querySelectorAll(".later").forEach((node) => node.classList.remove("later"));
+    document.body.classList.remove("stepping");
+    toAddress({ step: null });
     redraw();
   }
 }
 
-// Wires the page's "Step through the turns" button: it runs every column traced, then steps.
+// Wires the page's "Step through the turns" button: it runs every column traced, then
+// steps; an address with step=N runs them at once and goes to that step.
 export function startTurns() {
   const button = document.getElementById("step-turns");
   button.classList.remove("awaits-script");
+  document.getElementById("step-turns-help").classList.remove("awaits-script");
   const forget = () => { stepper?.remove(); stepper = null; };
   document.querySelectorAll("#run-both, #run-all, .run-one").forEach((other) => other.addEventListener("click", forget));
-  button.addEventListener("click", () => {
+  const stepTo = async (number) => {
     const form = document.getElementById("controls");
     if (!form.reportValidity()) return;
     forget();
     button.disabled = true;
-    busy(async () => {
+    await busy(async () => {
       const ran = await runColumns(columns, {}, { trace: "turns" });
       const traced = columns.filter((column, at) => ran[at] && column.aggregate.turns);
       if (traced.length) stepper = new Stepper(traced);
-    }).then(() => {
-      button.disabled = false;
-      stepper?.go(0);
-      stepper?.forward.focus({ preventScroll: true });
     });
-  });
+    button.disabled = false;
+    if (!stepper) return;
+    if (number) stepper.goToAddress(number);
+    stepper.panel.scrollIntoView({ block: "start" });
+    stepper.forward.focus({ preventScroll: true });
+  };
+  button.addEventListener("click", () => stepTo(null));
+  const asked = Number.parseInt(fromAddress("step"), 10);
+  if (asked > 0) stepTo(asked);
 }
