@@ -261,7 +261,7 @@ class Stepper {
   }
 
   key(event) {
-    if ([this.slider, this.speed, this.machinery].includes(event.target)) return;  // their own keys
+    if (event.target === this.slider || event.target === this.speed) return;  // their own keys
     const to = { ArrowLeft: this.index - 1, ArrowRight: this.index + 1, Home: 0, End: this.steps.length - 1 }[event.key];
     if (to === undefined) return;
     event.preventDefault();
