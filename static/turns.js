@@ -189,10 +189,11 @@ function showColumn(column, at, clock_ms, isItsTurn) {
   }
   const turn = column.aggregate.turns[at];
   const machinery = turn.ran.filter((entry) => !ours(entry));
-  // The line it runs: this turn's, or where its code last was.
+  // Where its code is once this turn has run: where it waits or runs on, else the line
+  // that last ran (a callback's, a thread's).
   const lined = column.aggregate.turns.slice(0, at + 1).flatMap((each) => each.ran)
     .filter((entry) => entry.line !== null).pop();
-  const line = lined && document.getElementById(`${column.style}-line-${lined.line}`);
+  const line = lined && document.getElementById(`${column.style}-line-${lined.until ?? lined.line}`);
   if (line) {
     line.classList.add("step");
     centre(line);
