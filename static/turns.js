@@ -13,8 +13,9 @@ const SCROLL_MARGIN_PX = 8;  // above a timeline brought into view
 const ANSWERED = ["callback", "resumed", "returned"];  // events: the style's code has its answer
 let stepper = null;
 
-// The style's own code, and what carries its fetches; not asyncio's or Tornado's machinery.
-const ours = (entry) => entry.line !== null || entry.index !== null;
+// The style's own code, its threads, and what carries its fetches; not asyncio's or
+// Tornado's machinery.
+const ours = (entry) => entry.line !== null || entry.index !== null || entry.kind === "thread";
 
 // One step per turn, of any column, in the order of the server's clock; a step whose
 // turn ran only asyncio's and Tornado's own callbacks is the loop's own.
@@ -159,12 +160,17 @@ function showWhatHappened(column, state) {
   });
   const log = column.article.querySelector("ol.events");
   if (log) log.scrollTop = log.scrollHeight;
+  // The count of the run's events and threads, once all of them have been.
+  column.article.querySelector(".threads").classList
+    .toggle("later", state.logged < column.aggregate.events.length);
   const { result } = column;
   result.querySelectorAll("tbody tr").forEach((row, index) => {
     row.classList.toggle("later", !state.answered.has(index));
   });
   result.querySelectorAll(".totals, .skipped, details.failure")
     .forEach((part) => part.classList.toggle("later", !state.rendered));
+  result.querySelector("table.results")?.classList.toggle("later", !state.answered.size);
+  column.notYet.hidden = state.answered.size > 0;
 }
 
 // Scrolls `line` to the middle of its source's box, and the box alone.
@@ -237,6 +243,8 @@ class Stepper {
       el("span", "help", t("Each step is one turn of an event loop, as the server recorded it: ← and → step, Home and End go to either end."))));
     this.panel.addEventListener("keydown", (event) => this.key(event));
     for (const column of chosen) {
+      column.notYet = el("p", "placeholder", t("No answer has come yet at this step."));
+      column.result.prepend(column.notYet);
       column.turnBox = made("div", { className: "turn-now", ariaLive: "polite" });
       (column.article.querySelector(".code") || column.article.querySelector(".watch")).prepend(column.turnBox);
     }
@@ -287,7 +295,8 @@ class Stepper {
   // Scrolls the window, if it must, for `column`'s timeline, turn and lit line to show
   // below the sticky panel, as much of them as the window holds.
   bringIntoView(column) {
-    const top = column.chart.getBoundingClientRect().top - SCROLL_MARGIN_PX;
+    const top = Math.min(column.chart.getBoundingClientRect().top,
+      column.turnBox.getBoundingClientRect().top) - SCROLL_MARGIN_PX;
     const last = column.article.querySelector(".source .step") || column.turnBox;
     const room = this.panel.getBoundingClientRect().bottom;
     if (top < room || last.getBoundingClientRect().bottom > window.innerHeight) {
@@ -313,6 +322,7 @@ class Stepper {
     this.panel.remove();
     for (const column of this.chosen) {
       column.turnBox.remove();
+      column.notYet.remove();
       delete column.chart.dataset.cursorMs;
     }
     document.querySelectorAll(".source .step").forEach((line) => line.classList.remove("step"));
