@@ -10,6 +10,8 @@ import { t } from "./words.js";
 
 const SPEEDS = [1, 2, 5, 10];  // steps a second, when playing
 const SCROLL_MARGIN_PX = 8;  // above a timeline brought into view
+const RUN_AT_LEAST = 4;  // fetches in a row said as a range: 0, 1, 2 but 5–99
+const SHOWN_AT_MOST = 12;  // names in a list; the rest counted
 const ANSWERED = ["callback", "resumed", "returned"];  // events: the style's code has its answer
 let stepper = null;
 
@@ -50,26 +52,57 @@ const MACHINERY = new Map([
 const machineryText = (entry) => MACHINERY.get(entry.what) || t("another of asyncio's or Tornado's callbacks");
 
 const targetOf = (column, index) => column.aggregate.results[index]?.target ?? String(index);
-// The style's own function, with the fetch it works for.
-const named = (entry) => `${entry.what}${entry.index === null ? "" : `(${entry.index})`}`;
+// Names in a sentence: a fan-out's hundred, counted past the first few.
+function listed(names) {
+  const more = names.length - SHOWN_AT_MOST;
+  return names.slice(0, SHOWN_AT_MOST).join(", ") + (more > 0 ? ` ${t("and {count} more", { count: more })}` : "");
+}
+const indicesOf = (entry) => (entry.index === null ? [] : [entry.index]);
 
-// An entry of the style's, in words: its functions by name, the rest in plain words.
-function label(entry, column) {
-  if (entry.step === "learnt") {
-    return entry.index === null ? t("the loop learns that the thread returned")
-      : t("the loop learns that {target}'s thread returned", { target: targetOf(column, entry.index) });
+// Fetch numbers as a reader takes them in: 0, 1, 2, 5–99.
+function numbers(indices) {
+  const runs = [];
+  for (const index of indices) {
+    const run = runs.at(-1);
+    if (run && index === run.at(-1) + 1) run.push(index);
+    else runs.push([index]);
   }
-  if (entry.kind !== "io" && entry.kind !== "timer") return named(entry);
-  const target = targetOf(column, entry.index);
+  return runs.flatMap((run) => (run.length >= RUN_AT_LEAST ? [`${run[0]}–${run.at(-1)}`] : run)).join(", ");
+}
+// The style's own function, with the fetches it works for.
+const named = (entry, indices) => `${entry.what}${indices.length ? `(${numbers(indices)})` : ""}`;
+const lined = (text, line) => (line ? `${text} · ${t("line {line}", { line })}` : text);
+// Alike for a reader: the same kind, function (or socket's news), line and step.
+const alike = (entry) => [entry.kind, entry.what, entry.line, entry.until, entry.step, entry.ended].join(" ");
+
+// Entries alike as one, with the fetches of them all, e.g. fetch_one(0, 1, 2): a fan-out
+// of 100 resumes 100 coroutines in a turn.
+function grouped(entries, key = alike) {
+  const groups = new Map();
+  for (const entry of entries) {
+    if (!groups.has(key(entry))) groups.set(key(entry), { entry, indices: [] });
+    groups.get(key(entry)).indices.push(...indicesOf(entry));
+  }
+  return [...groups.values()];
+}
+
+// Entries of the style's, in words: its functions by name, the rest in plain words.
+function label(entry, column, indices) {
+  const target = listed(indices.map((index) => targetOf(column, index)));
+  if (entry.step === "learnt") {
+    return indices.length ? t("the loop learns that {target}'s thread returned", { target })
+      : t("the loop learns that the thread returned");
+  }
+  if (entry.kind !== "io" && entry.kind !== "timer") return named(entry, indices);
   if (entry.what === "fetch ended") return t("{target}'s fetch ended", { target });
   if (entry.what === "socket writable") return t("{target}'s socket could be written: the request goes out", { target });
   return entry.ended ? t("{target}'s answer was read: its fetch is done", { target })
     : t("{target}'s socket had data to read", { target });
 }
 
-function entryText(entry, column) {
+function entryText({ entry, indices }, column) {
   const kind = { io: t("I/O"), timer: t("timer"), thread: t("thread"), task: t("task"), callback: t("callback") };
-  return `${kind[entry.kind]} ${label(entry, column)}${entry.line === null ? "" : ` · ${t("line {line}", { line: entry.line })}`}`;
+  return `${kind[entry.kind]} ${lined(label(entry, column, indices), entry.line)}`;
 }
 
 // asyncio's and Tornado's own callbacks of a turn: what they did, their names a click away.
@@ -80,21 +113,27 @@ function machineryItem(entries) {
     el("ul", "", ...entries.map((entry) => el("li", "", el("code", "", entry.what))))));
 }
 
-// A sentence at the steps that matter, from what the server saw run in the turn.
+// A sentence at the steps that matter, from what the server saw run in the turn: the
+// first of these that any of its entries shows (a loaded loop may run three callbacks in
+// one turn), said of the last entry that shows it.
+const SENTENCES = [
+  [(entry, events) => events.includes("blocked"), () => t("time.sleep() on the loop's thread: nothing else runs in this turn")],
+  [(entry, events) => events.includes("render") && entry.kind === "callback", () => t("the last callback: the counter reached 0, render")],
+  [(entry, events) => events.includes("render"), () => t("the coroutine resumed with every row: render")],
+  [(entry, events) => events.includes("counter"), (entry) => t("a callback ran: the counter went down to {count}", { count: entry.remaining })],
+  [(entry, events) => events.includes("resumed"), (entry) => t("a coroutine resumed where it waited, at line {line}", { line: entry.line })],
+  [(entry, events) => entry.kind === "task" && events.includes("fetch-start") && entry.until, (entry) => t("a task started its fetch and waits at line {line}", { line: entry.until })],
+  [(entry) => entry.kind === "task" && entry.what === "get" && entry.until === null, () => t("get() started every fetch and returned: the loop is free")],
+  [(entry) => entry.kind === "io" && entry.ended, () => t("a response arrived: its Future is set, and what waits on it runs next turn")],
+  [(entry) => entry.step === "learnt", () => t("the loop learns that a thread returned")],
+  [(entry) => entry.step === "start", () => t("a thread starts its blocking fetch, off the loop")],
+  [(entry) => entry.step === "return", () => t("a thread's blocking fetch returned, off the loop")],
+];
+
 function comment(turn) {
-  for (const entry of turn.ran) {
-    const events = entry.events || [];
-    if (events.includes("blocked")) return t("time.sleep() on the loop's thread: nothing else runs in this turn");
-    if (events.includes("render") && entry.kind === "callback") return t("the last callback: the counter reached 0, render");
-    if (events.includes("render")) return t("the coroutine resumed with every row: render");
-    if (events.includes("counter")) return t("a callback ran: the counter went down to {count}", { count: entry.remaining });
-    if (events.includes("resumed")) return t("a coroutine resumed where it waited, at line {line}", { line: entry.line });
-    if (entry.kind === "task" && events.includes("fetch-start") && entry.until) return t("a task started its fetch and waits at line {line}", { line: entry.until });
-    if (entry.kind === "task" && entry.what === "get" && entry.until === null) return t("get() started every fetch and returned: the loop is free");
-    if (entry.kind === "io" && entry.ended) return t("a response arrived: its Future is set, and what waits on it runs next turn");
-    if (entry.step === "learnt") return t("the loop learns that a thread returned");
-    if (entry.step === "start") return t("a thread starts its blocking fetch, off the loop");
-    if (entry.step === "return") return t("a thread's blocking fetch returned, off the loop");
+  for (const [shows, say] of SENTENCES) {
+    const entry = turn.ran.filter((each) => shows(each, each.events || [])).pop();
+    if (entry) return say(entry);
   }
   return "";
 }
@@ -123,8 +162,9 @@ function stateAt(column, at) {
   for (const entry of ran) {
     // A task that rendered is answering the page, not waiting: its line is where it ran.
     const waits = entry.until && !(entry.events || []).includes("render");
-    if (entry.kind === "task" && waits) tasks.set(named(entry), entry);
-    else if (entry.kind === "task") tasks.delete(named(entry));
+    const task = `${entry.what} ${entry.index}`;
+    if (entry.kind === "task" && waits) tasks.set(task, entry);
+    else if (entry.kind === "task") tasks.delete(task);
     if (entry.step === "start") threads.set(entry.index, entry);
     if (entry.step === "return") threads.delete(entry.index);
   }
@@ -138,16 +178,21 @@ function waiting(column, at, state) {
   const next = turns.slice(at + 1).find((later) => !later.thread);
   // Ready as this turn ended, or woken later by a socket or a timer?
   const queued = next && next.t_ms - turn.t_ms - (turn.ms || 0) < 1;
-  const nextWhat = next ? [...new Set(next.ran.map((entry) => (ours(entry) ? label(entry, column) : machineryText(entry))))] : [];
+  const nextWhat = next ? [...grouped(next.ran.filter(ours)).map(({ entry, indices }) => label(entry, column, indices)),
+    ...new Set(next.ran.filter((entry) => !ours(entry)).map(machineryText))] : [];
   return [
     ["out", t("In flight"), [...state.out].sort((a, b) => a - b).map((index) => targetOf(column, index))],
-    ["tasks", t("Tasks waiting"), [...state.tasks.values()].map((entry) => `${named(entry)} · ${t("line {line}", { line: entry.until })}`)],
-    ["threads", t("Threads blocked"), [...state.threads.values()].map(named)],
+    ["tasks", t("Tasks waiting"), grouped([...state.tasks.values()], (entry) => `${entry.what} ${entry.until}`)
+      .map(({ entry, indices }) => lined(named(entry, indices), entry.until))],
+    ["threads", t("Threads blocked"), grouped([...state.threads.values()].sort((a, b) => a.index - b.index), (entry) => entry.what)
+      .map(({ entry, indices }) => named(entry, indices))],
     ["next", queued ? t("Queued for the next turn") : next && t("Next, when the loop wakes at {at}", { at: ms(next.t_ms) }), nextWhat],
   ].filter(([, , items]) => items.length)
     .map(([name, title, items]) => {
+      const more = items.length - SHOWN_AT_MOST;
       const item = el("li", "", el("b", "", `${title}: `),
-        ...items.flatMap((text, at) => [...(at ? [", "] : []), el("span", "item", text)]));
+        ...items.slice(0, SHOWN_AT_MOST).flatMap((text, at) => [...(at ? [", "] : []), el("span", "item", text)]),
+        ...(more > 0 ? [" ", el("span", "more", t("and {count} more", { count: more }))] : []));
       item.dataset.list = name;
       return item;
     });
@@ -209,7 +254,7 @@ function showColumn(column, at, clock_ms, isItsTurn) {
   box.classList.toggle("its-turn", isItsTurn);
   box.replaceChildren(
     el("p", "when", when),
-    el("ul", "ran", ...turn.ran.filter(ours).map((entry) => el("li", `kind-${entry.kind}`, entryText(entry, column))),
+    el("ul", "ran", ...grouped(turn.ran.filter(ours)).map((group) => el("li", `kind-${group.entry.kind}`, entryText(group, column))),
       ...(machinery.length ? [machineryItem(machinery)] : [])),
     el("p", "comment", isItsTurn ? comment(turn) : ""),
     el("ul", "waiting", ...waiting(column, at, state)));

@@ -172,21 +172,44 @@ def recorded(aggregate, at):
     ended = {entry["index"] for entry in ran if entry.get("ended") or entry.get("step") == "return"}
     ended |= {event["index"] for event in events if event["kind"] in ANSWERED}
     started = [event["index"] for event in events if event["kind"] == "fetch-start"]
-    tasks, threads = {}, {}
+    tasks, threads = {}, {}  # (function, index): the line it waits at; index: function
     for entry in ran:
-        name = entry["what"] + ("" if entry["index"] is None else f"({entry['index']})")
-        if entry["kind"] == "task":
-            tasks.pop(name, None)
-            if entry["until"] and "render" not in entry.get("events", []):
-                tasks[name] = entry["until"]
+        if entry["kind"] == "task" and entry["until"] and "render" not in entry.get("events", []):
+            tasks[entry["what"], entry["index"]] = entry["until"]
+        elif entry["kind"] == "task":
+            tasks.pop((entry["what"], entry["index"]), None)
         if entry.get("step") == "start":
-            threads[entry["index"]] = name
+            threads[entry["index"]] = entry["what"]
         if entry.get("step") == "return":
             threads.pop(entry["index"], None)
     targets = [row["target"] for row in aggregate["results"]]
     return {"out": [targets[index] for index in sorted(set(started) - ended)],
-            "tasks": tasks, "threads": sorted(threads.values()), "logged": logged,
+            "tasks": [(what, index, line) for (what, index), line in tasks.items()],
+            "threads": [(threads[index], index, None) for index in sorted(threads)],
+            "logged": logged,
             "answered": ended, "rendered": any(event["kind"] == "render" for event in events)}
+
+
+def numbers(indices):
+    """Fetch numbers as the panel says them: four or more in a row as a range."""
+    runs = []
+    for index in indices:
+        if runs and index == runs[-1][-1] + 1:
+            runs[-1].append(index)
+        else:
+            runs.append([index])
+    return ", ".join(f"{run[0]}–{run[-1]}" if len(run) >= 4 else ", ".join(map(str, run))
+                     for run in runs)
+
+
+def grouped(waiting):
+    """(function, index, line) triples as the panel says them: one function waiting at one
+    line once, its fetches listed, e.g. "fetch_one(0, 1, 2) · line 26"."""
+    groups = {}
+    for what, index, line in waiting:
+        groups.setdefault((what, line), []).extend([] if index is None else [index])
+    return [what + (f"({numbers(indices)})" if indices else "")
+            + (f" · line {line}" if line else "") for (what, line), indices in groups.items()]
 
 
 def source_line(style, number):
@@ -225,12 +248,11 @@ def test_every_step_says_what_the_recorded_turns_say_in_one_view(
             if column["turn"] < 0:
                 continue
             said = recorded(run, column["turn"])
-            assert column["out"] == said["out"], (step, style, column["words"])
-            assert column["tasks"] == [f"{name} · line {line}" for name, line in
-                                       said["tasks"].items()], (step, style)
-            for line in said["tasks"].values():  # a task waits only where it awaits
+            assert column["out"] == said["out"][:12], (step, style, column["words"])
+            assert column["tasks"] == grouped(said["tasks"]), (step, style)
+            for _, _, line in said["tasks"]:  # a task waits only where it awaits
                 assert re.search(r"\bawait\b|\byield\b", source_line(style, line)), line
-            assert column["threads"] == said["threads"]
+            assert column["threads"] == grouped(said["threads"])
             # The event log and the results as they stood then, no further.
             assert column["events"] == [at < said["logged"] for at in range(len(run["events"]))]
             assert column["rows"] == [index in said["answered"]
@@ -258,16 +280,24 @@ def test_every_step_says_what_the_recorded_turns_say_in_one_view(
 def test_after_handle_response_0_google_com_is_no_longer_in_flight(stepping, problems):
     page = stepping
     box = page.locator("#callbacks .turn-now")
-    for _ in range(step_of(page)[1]):
-        if "handle_response(0)" in box.inner_text():
+    seen = []
+    for _ in range(step_of(page)[1]):  # a loaded machine may run all three in one turn
+        seen.append(box.inner_text())
+        if any("0" in called.split(", ") for called in
+               re.findall(r"handle_response\(([^)]*)\)", seen[-1])):
             break
         page.keyboard.press("ArrowRight")
-    expect(box.locator(".ran")).to_contain_text("handle_response(0)")
+    else:
+        raise AssertionError(f"no step ran handle_response(0): {seen}")
     expect(box.locator("li[data-list=out] .item").filter(has_text="google.com")).to_have_count(0)
     # Its row of the results shows; the totals wait for the render.
     expect(page.locator("#callbacks tbody tr").first).to_be_visible()
     expect(page.locator("#callbacks tbody tr").first).to_contain_text("google.com")
-    expect(page.locator("#callbacks .result .totals")).to_be_hidden()
+    totals = page.locator("#callbacks .result .totals")
+    if "the counter reached 0, render" in seen[-1]:  # the three in one turn
+        expect(totals).to_be_visible()
+    else:
+        expect(totals).to_be_hidden()
     assert problems == []
 
 
