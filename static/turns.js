@@ -20,7 +20,7 @@ let stepper = null;
 const ours = (entry) => entry.line !== null || entry.index !== null || entry.kind === "thread";
 
 // One step per turn, of any column, in the order of the server's clock; a step whose
-// turn ran only asyncio's and Tornado's own callbacks is the loop's own.
+// turn ran none of the style's code is the loop's own.
 const allSteps = (chosen) => chosen.flatMap((column) => column.aggregate.turns
   .map((turn, at) => ({ column, at, t_ms: turn.t_ms, ours: turn.ran.some(ours) })))
   .sort((a, b) => a.t_ms - b.t_ms);
@@ -32,8 +32,9 @@ function made(tag, properties, text = "", action = null) {
   return node;
 }
 
-// What asyncio's and Tornado's own callbacks did, in plain words, by the name the server
-// recorded (the name itself is one click away); one not known here is said in general.
+// What the callbacks that are not the style's did (asyncio's, Tornado's, and this server's
+// run engine's), in plain words, by the name the server recorded (the name itself is one
+// click away); one not known here is said in general.
 const MACHINERY = new Map([
   ["set.discard", t("the server's count of fetches under way let a finished one go")],
   ["LoopSlots.release", t("a finished fetch gave its slot back")],
@@ -49,7 +50,7 @@ const MACHINERY = new Map([
   ["RequestHandler._execute", t("Tornado ran the request's handler")],
   ["BaseIOStream.write.<locals>.<lambda>", t("Tornado finished writing to the browser's connection")],
 ]);
-const machineryText = (entry) => MACHINERY.get(entry.what) || t("another of asyncio's or Tornado's callbacks");
+const machineryText = (entry) => MACHINERY.get(entry.what) || t("another callback of asyncio's, Tornado's or this server's");
 
 const targetOf = (column, index) => column.aggregate.results[index]?.target ?? String(index);
 // Names in a sentence: a fan-out's hundred, counted past the first few.
@@ -105,11 +106,11 @@ function entryText({ entry, indices }, column) {
   return `${kind[entry.kind]} ${lined(label(entry, column, indices), entry.line)}`;
 }
 
-// asyncio's and Tornado's own callbacks of a turn: what they did, their names a click away.
+// The callbacks of a turn that are not the style's: what they did, their names a click away.
 function machineryItem(entries) {
   const what = [...new Set(entries.map(machineryText))].join("; ");
   return el("li", "machinery", el("details", "",
-    el("summary", "", t("and {count} of asyncio's and Tornado's own callbacks: {what}", { count: entries.length, what })),
+    el("summary", "", t("and {count} callbacks of asyncio's, Tornado's or this server's own: {what}", { count: entries.length, what })),
     el("ul", "", ...entries.map((entry) => el("li", "", el("code", "", entry.what))))));
 }
 
@@ -284,7 +285,7 @@ class Stepper {
     this.panel.append(el("h2", "", t("Turn by turn")),
       el("div", "row", this.back, this.play, this.forward, this.slider, this.speed, this.status),
       el("p", "switch", this.machinery, made("label", { htmlFor: "loop-turns" },
-        t("Show the {count} turns that ran only asyncio's and Tornado's own callbacks", { count: folded })),
+        t("Show the {count} turns that ran none of the style's own code", { count: folded })),
       el("span", "help", t("Each step is one turn of an event loop, as the server recorded it: ← and → step, Home and End go to either end."))));
     this.panel.addEventListener("keydown", (event) => this.key(event));
     for (const column of chosen) {

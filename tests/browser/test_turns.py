@@ -234,7 +234,7 @@ def test_every_step_says_what_the_recorded_turns_say_in_one_view(
     page.get_by_role("button", name="Step through the turns").click()
     expect(page.locator("section.turns output")).to_have_text(re.compile(r"^step 1 of"))
     # Every turn, the loop's own ones too: their switch unfolds them.
-    page.get_by_label(re.compile("^Show the \\d+ turns that ran only")).check()
+    page.get_by_label(re.compile("^Show the \\d+ turns that ran none")).check()
     runs = aggregates(traced)
     assert sorted(runs) == sorted(styles)
     count = step_of(page)[1]
