@@ -16,7 +16,7 @@ function said(text, ...items) {
     : [paragraph];
 }
 
-const EXPLAIN = {
+export const EXPLAIN = {
   race(run) {
     const counted = run.lost
       ? t("{lost} of {increments} increments lost: the counter reads {counted}. Visits read it before the others had written it, then wrote over their increments.", run)

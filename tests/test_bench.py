@@ -7,8 +7,8 @@ import sys
 
 import pytest
 
-from webdemo.costs.bench import table
 from webdemo.costs.results import load_results, merged, read_progress, save_results
+from webdemo.measure.main import table
 from webdemo.registry import STYLES
 
 FIGURES = {"wall_ms", "cpu_ms", "peak_rss_mb", "rss_before_mb", "voluntary_switches",

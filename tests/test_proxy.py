@@ -1,6 +1,6 @@
 """Behind a real reverse proxy: nginx in front of `webdemo --allowed-host ... --xheaders`.
 
-The nginx configuration is the README's ("Serving the demo site"), with this test's
+The nginx configuration is docs/serving.md's (tests/test_docs.py checks it), with this test's
 ports and a scratch directory for everything nginx writes. Without nginx the tests skip;
 with CI set they fail instead, so a CI run cannot pass without running them.
 """
@@ -17,7 +17,7 @@ from server_process import EventStream, get, get_json, running, until
 NGINX = shutil.which("nginx") or shutil.which("/usr/sbin/nginx")
 PUBLIC_NAME = "demo.example"
 
-# The README's server block; the scratch paths keep nginx out of /var and /run.
+# docs/serving.md's server block; the scratch paths keep nginx out of /var and /run.
 CONFIG = """\
 worker_processes 1;
 pid {tmp}/nginx.pid;

@@ -23,6 +23,7 @@ from webdemo.claims.registry import messages as claims_messages
 from webdemo.costs.handlers import BENCH_FAILED
 from webdemo.costs.results import SKIPPED, save_results
 from webdemo.costs.verdicts import RULES, SEEN, VERDICTS
+from webdemo.learn.lessons import messages as lesson_messages
 from webdemo.pages.breakit import BREAK_IT_DEMOS
 from webdemo.pages.differences import POINTS
 from webdemo.pages.side_by_side import JOB_LABELS, SCENARIO_LABELS, SETUP_SENTENCES
@@ -34,7 +35,7 @@ from webdemo.run.outcomes import ERROR_TEXTS
 TEMPLATE_STRING = re.compile(r"""\b_\((?:"((?:[^"\\]|\\.)*)"|'((?:[^'\\]|\\.)*)')""")
 PLACEHOLDER = re.compile(r"%\(\w+\)[srg]|\{\w+\}")
 # The script each page loads: the module it names, which imports the rest.
-ENTRY_SCRIPTS = ["index.js", "all.js", "costs.js", "claims.js"]
+ENTRY_SCRIPTS = ["index.js", "all.js", "costs.js", "claims.js", "learn.js"]
 DEMO_TEXTS = {text for demo in BREAK_IT_DEMOS
               for text in (demo.title, demo.explanation, demo.try_it, demo.cannot_run) if text}
 
@@ -68,6 +69,7 @@ def messages():
     found |= set(ERROR_MESSAGES) | set(ERROR_REASONS)
     found |= {message.value for message in bad_input_calls()}
     found |= claims_messages()  # the claims page's registry and script (issue 14)
+    found |= lesson_messages()  # the lessons' registry (issue 23)
     return found
 
 
@@ -149,6 +151,7 @@ async def test_korean_from_accept_language_leaves_no_english(http_client, base_u
     assert "둘 다 실행" in page and "한 페이지, 기다리는 두 가지 방법" in page
     shown = template_messages("index.html") | set(SCENARIO_LABELS.values())
     shown |= template_messages("timeline_key.html") | template_messages("demo.html")
+    shown |= template_messages("column_parts.html")
     shown |= set(SETUP_SENTENCES) | DEMO_TEXTS
     shown |= {text for point in POINTS for text in (point.title, point.explanation)}
     assert english_left(page, shown) == []

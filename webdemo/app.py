@@ -22,6 +22,7 @@ from webdemo.claims.handlers import routes as claims_routes
 from webdemo.costs.handlers import CostsHandler, LiveBenchHandler
 from webdemo.costs.live_bench import LiveBench
 from webdemo.costs.results import default_results_path
+from webdemo.learn.handlers import ROUTES as LEARN_ROUTES
 from webdemo.loops import LOOPS
 from webdemo.pages import breakit
 from webdemo.pages.side_by_side import AllHandler, HighlightStyleHandler, IndexHandler
@@ -146,6 +147,7 @@ class App(Application):
                    for name, style in STYLES.items()]
         routes += breakit.ROUTES
         routes += claims_routes()
+        routes += LEARN_ROUTES
         super().__init__(
             routes,
             transforms=[PageCompression],

@@ -13,10 +13,10 @@ from tornado.netutil import bind_sockets
 
 from webdemo.app import HTTP_CLIENTS, LISTEN_BACKLOG, Config
 from webdemo.catalog import MAX_TIMEOUT, RUN_SECONDS, parse_operator_target
-from webdemo.costs.bench import MAX_BENCH_FETCHES, SIZES
-from webdemo.costs.bench import main as run_bench
 from webdemo.costs.results import default_results_path
 from webdemo.loops import LOOPS, run
+from webdemo.measure.main import MAX_BENCH_FETCHES, SIZES
+from webdemo.measure.main import main as run_bench
 from webdemo.registry import STYLES
 from webdemo.run.capacity import MAX_CLIENTS, affordable_fetches, raise_open_file_limit
 from webdemo.serving import serve, serve_processes

@@ -104,8 +104,9 @@ def test_every_control_is_reachable_by_tab(index, problems):
     # Every control, once each, in reading order (other stops, such as the scrollable
     # source listings, may come in between).
     assert [stop for stop in stops if stop in controls] == controls, stops
-    assert controls[:4] == ["a.home[href=/]", "a.language[href=?lang=ko]", "select#scenario",
-                            'button#run-both.primary "Run both"']
+    assert controls[:6] == ["a.home[href=/]", "a.learn[href=/learn]",
+                            "a.language[href=?lang=ko]", "a[href=/learn/1-waiting]",
+                            "select#scenario", 'button#run-both.primary "Run both"']
     assert problems == []
 
 

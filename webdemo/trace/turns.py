@@ -2,7 +2,7 @@
 
 For each turn that did work for the run, when it began, how long it took, and what
 ran in it, in order: a task step, a callback, I/O readiness, a timer, a thread's start
-and return (off the loop) and the loop learning of it (README.md has the JSON); which
+and return (off the loop) and the loop learning of it (docs/http.md has the JSON); which
 entry ended a fetch ("ended"), and how many of the run's events had been logged once an
 entry had logged its own ("logged"), so that a step can show what had happened by then.
 What the loop cannot see is not guessed: a greenlet's lines are its worker's, and stay null.

@@ -1,5 +1,5 @@
 """python -m webdemo bench: the same fan-out, N fetches of one simulated page, in each
-style and at each N, each run in a fresh process (webdemo.costs.bench_child); progress on
+style and at each N, each run in a fresh process (webdemo.measure.child); progress on
 stderr, a table or JSON on stdout, and the results merged into the file that the costs page
 charts."""
 
@@ -24,7 +24,7 @@ from webdemo.registry import STYLES
 SIZES = (10, 100, 1000)  # the Ns a bench runs unless told
 # The most fetches one run may ask of a page; the app's own limit is raised to it.
 MAX_BENCH_FETCHES = 1000
-CHILD = [sys.executable, "-m", "webdemo.costs.bench_child"]
+CHILD = [sys.executable, "-m", "webdemo.measure.child"]
 
 
 class Progress:

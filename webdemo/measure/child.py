@@ -1,8 +1,8 @@
 """The processes that `webdemo bench` starts, one job each; not run by hand.
 
-    python -m webdemo.costs.bench_child upstream
+    python -m webdemo.measure.child upstream
         serve the simulated pages, print their address
-    python -m webdemo.costs.bench_child run STYLE N UPSTREAM SETTINGS
+    python -m webdemo.measure.child run STYLE N UPSTREAM SETTINGS
         one measured run, printed as one JSON line
 
 A run is the app itself (App and its HTTP server), asked for the aggregate over HTTP by
@@ -106,7 +106,7 @@ async def measure(style, fetches, upstream, settings):
 
 def main(argv=None):
     parser = argparse.ArgumentParser(
-        prog="python -m webdemo.costs.bench_child",
+        prog="python -m webdemo.measure.child",
         description="The processes that webdemo bench starts: use python -m webdemo bench.")
     jobs = parser.add_subparsers(dest="job", required=True)
     jobs.add_parser("upstream", help="serve the simulated pages; print their address")
