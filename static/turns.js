@@ -262,7 +262,8 @@ function showColumn(column, at, clock_ms, isItsTurn) {
 }
 
 class Stepper {
-  constructor(chosen) {
+  // everyTurn: the loop's own turns shown from the start, e.g. where a lesson counts them.
+  constructor(chosen, everyTurn) {
     this.chosen = chosen;
     this.every = allSteps(chosen);
     this.index = 0;
@@ -279,7 +280,7 @@ class Stepper {
     this.speed.addEventListener("change", () => this.timer && this.start());
     this.status = el("output", "status");
     // The turns that ran only the loop's machinery are folded, unless asked for.
-    this.machinery = made("input", { type: "checkbox", id: "loop-turns" });
+    this.machinery = made("input", { type: "checkbox", id: "loop-turns", checked: everyTurn });
     this.machinery.addEventListener("change", () => this.fold(this.steps[this.index]));
     const folded = this.every.filter((step) => !step.ours).length;
     this.panel.append(el("h2", "", t("Turn by turn")),
@@ -308,7 +309,8 @@ class Stepper {
     this.go(before ? this.steps.indexOf(before) : 0);
   }
 
-  // Goes to the step that the address's step=N names: N counts every turn, folded or not.
+  // Goes to the step that the address's turn=N names: N counts every turn, folded or not.
+  // (Not step=: a lesson's address says with step= how far the lesson went.)
   goToAddress(number) {
     const step = this.every[Math.min(Math.max(number, 1), this.every.length) - 1];
     if (!step.ours) this.machinery.checked = true;
@@ -332,7 +334,7 @@ class Stepper {
     }
     this.slider.value = this.index;
     this.status.value = t("step {step} of {count} · {at}", { step: this.index + 1, count: this.steps.length, at: ms(step.t_ms) });
-    toAddress({ step: this.every.indexOf(step) + 1 });
+    toAddress({ turn: this.every.indexOf(step) + 1 });
     this.bringIntoView(step.column);
     if (this.index === this.steps.length - 1) this.pause();
     redraw();
@@ -374,17 +376,17 @@ class Stepper {
     document.querySelectorAll(".source .step").forEach((line) => line.classList.remove("step"));
     document.querySelectorAll(".later").forEach((node) => node.classList.remove("later"));
     document.body.classList.remove("stepping");
-    toAddress({ step: null });
+    toAddress({ turn: null });
     redraw();
   }
 }
 
 // Wires the page's "Step through the turns" button: it runs every column traced, then
-// steps; an address with step=N runs them at once and goes to that step.
+// steps; an address with turn=N runs them at once and goes to that turn.
 export function startTurns() {
   const button = document.getElementById("step-turns");
   button.classList.remove("awaits-script");
-  document.getElementById("step-turns-help").classList.remove("awaits-script");
+  document.getElementById("step-turns-help")?.classList.remove("awaits-script");
   const forget = () => { stepper?.remove(); stepper = null; };
   document.querySelectorAll("#run-both, #run-all, .run-one").forEach((other) => other.addEventListener("click", forget));
   const stepTo = async (number) => {
@@ -395,7 +397,7 @@ export function startTurns() {
     await busy(async () => {
       const ran = await runColumns(columns, {}, { trace: "turns" });
       const traced = columns.filter((column, at) => ran[at] && column.aggregate.turns);
-      if (traced.length) stepper = new Stepper(traced);
+      if (traced.length) stepper = new Stepper(traced, "everyTurn" in button.dataset);
     });
     button.disabled = false;
     if (!stepper) return;
@@ -404,6 +406,6 @@ export function startTurns() {
     stepper.forward.focus({ preventScroll: true });
   };
   button.addEventListener("click", () => stepTo(null));
-  const asked = Number.parseInt(fromAddress("step"), 10);
+  const asked = Number.parseInt(fromAddress("turn"), 10);
   if (asked > 0) stepTo(asked);
 }

@@ -321,21 +321,21 @@ def test_at_390_pixels_each_step_fits_the_width(open_page, problems, screenshot,
     assert problems == []
 
 
-def test_the_step_is_in_the_address_and_restored_from_it(stepping, open_page, problems):
+def test_the_turn_is_in_the_address_and_restored_from_it(stepping, open_page, problems):
     page = stepping
     for _ in range(3):
         page.keyboard.press("ArrowRight")
     assert step_of(page)[0] == 4
     address = page.url
-    step = re.search(r"[?&]step=(\d+)", address)
-    assert step, address
+    turn = re.search(r"[?&]turn=(\d+)", address)
+    assert turn, address
     other = open_page()
     other.goto(address)  # a link to the view: it runs the turns again, and goes there
     expect(other.locator("section.turns output")).to_have_text(STEP)
-    assert re.search(r"[?&]step=(\d+)", other.url).group(1) == step.group(1)
-    other.get_by_role("button", name="Run both").click()  # stepping ends: so does its step
+    assert re.search(r"[?&]turn=(\d+)", other.url).group(1) == turn.group(1)
+    other.get_by_role("button", name="Run both").click()  # stepping ends: so does its turn
     expect(other.locator("section.turns")).to_have_count(0)
-    assert "step=" not in other.url
+    assert "turn=" not in other.url
     assert problems == []
 
 
