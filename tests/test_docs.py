@@ -225,6 +225,8 @@ def test_the_flags_tables_say_the_ranges_and_defaults_of_help(doc, parser):
             assert "open-file limit" in default_text
         elif flag in ("--bench-results", "--results"):  # under the home directory
             assert "`~/.cache/webdemo/bench.json`" in default_text
+        elif flag == "--data-dir":  # under the home directory too
+            assert "`~/.local/share/webdemo`" in default_text
         elif flag == "--styles":
             assert default_text == "all six" and len(default) == 6
         elif flag == "--http-client":
@@ -321,9 +323,9 @@ def directives(config):
 def test_the_nginx_block_is_the_tested_one():
     blocks = [block for language, block in CODE_BLOCK.findall(text("docs/serving.md"))
               if language == "nginx"]
-    assert len(blocks) == 1
+    assert len(blocks) == 2  # the server block, and the upstream of several machines
     tested = re.search(r'CONFIG = """\\\n(.*?)"""', text("tests/test_proxy.py"), re.DOTALL)[1]
-    tested = tested.replace("{{", "{").replace("}}", "}").replace("{app_port}", "8888")
+    tested = tested.replace("{{", "{").replace("}}", "}").replace("{upstream}", "127.0.0.1:8888")
 
     def location(config):
         return directives(config[config.index("location / {"):])
@@ -336,6 +338,16 @@ def test_the_nginx_block_is_the_tested_one():
     assert int(read_timeout) > LONGEST_RUN
     says("docs/serving.md", f"A run may take up to {LONGEST_RUN} s")
     says("docs/serving.md", f"{read_timeout} s, longer than the longest run ({LONGEST_RUN} s)")
+
+
+def test_the_upstream_of_several_machines_is_the_tested_one():
+    shown = CODE_BLOCK.findall(text("docs/serving.md"))
+    shown = directives(next(block for language, block in shown if "upstream" in block))
+    tested = re.search(r'UPSTREAMS = """\n(.*?)"""', text("tests/test_class_proxy.py"),
+                       re.DOTALL)[1]
+    tested = directives(tested.replace("%d", "8888"))
+    assert [line for line in shown if not line.startswith("server ")] == \
+        [line for line in tested if not line.startswith("server ")]
 
 
 def test_the_systemd_unit_gives_the_drain_time_to_finish():

@@ -5,6 +5,7 @@ ports and a scratch directory for everything nginx writes. Without nginx the tes
 with CI set they fail instead, so a CI run cannot pass without running them.
 """
 
+import contextlib
 import os
 import shutil
 import socket
@@ -17,7 +18,8 @@ from server_process import EventStream, get, get_json, running, until
 NGINX = shutil.which("nginx") or shutil.which("/usr/sbin/nginx")
 PUBLIC_NAME = "demo.example"
 
-# docs/serving.md's server block; the scratch paths keep nginx out of /var and /run.
+# docs/serving.md's server block; the scratch paths keep nginx out of /var and /run. Several
+# machines (test_class_proxy.py) add their upstream block, and pass to it.
 CONFIG = """\
 worker_processes 1;
 pid {tmp}/nginx.pid;
@@ -34,13 +36,13 @@ http {{
     fastcgi_temp_path {tmp}/fastcgi;
     uwsgi_temp_path {tmp}/uwsgi;
     scgi_temp_path {tmp}/scgi;
-
+{upstreams}
     server {{
         listen 127.0.0.1:{port};
         server_name {name};
 
         location / {{
-            proxy_pass http://127.0.0.1:{app_port};
+            proxy_pass http://{upstream};
             proxy_http_version 1.1;
             proxy_set_header Connection "";
             proxy_set_header Host $host;
@@ -72,18 +74,18 @@ def app(tmp_path_factory):
         yield server
 
 
-@pytest.fixture(scope="module")
-def proxy(app, tmp_path_factory):
-    """nginx on a free loopback port, proxying to the app; answers its base URL."""
+@contextlib.contextmanager
+def nginx(tmp, upstream, upstreams=""):
+    """nginx with CONFIG, passing to upstream (an address, or the name of one of
+    upstreams), on a free loopback port, until the block ends; answers its base URL."""
     if NGINX is None:
         if in_ci():
             pytest.fail("no nginx: apt-get install -y nginx-light (CI is set: the proxy "
                         "tests must run, not skip)", pytrace=False)
         pytest.skip("no nginx: apt-get install -y nginx-light")
-    tmp = tmp_path_factory.mktemp("nginx")
     port = free_port()
     (tmp / "nginx.conf").write_text(CONFIG.format(tmp=tmp, port=port, name=PUBLIC_NAME,
-                                                  app_port=app.port))
+                                                  upstream=upstream, upstreams=upstreams))
     process = subprocess.Popen([NGINX, "-p", str(tmp), "-c", str(tmp / "nginx.conf"),
                                 "-g", "daemon off;"], stderr=subprocess.PIPE)
     try:
@@ -97,6 +99,13 @@ def proxy(app, tmp_path_factory):
         process.terminate()
         process.wait(timeout=10)
         process.stderr.close()
+
+
+@pytest.fixture(scope="module")
+def proxy(app, tmp_path_factory):
+    """nginx on a free loopback port, proxying to the app; answers its base URL."""
+    with nginx(tmp_path_factory.mktemp("nginx"), f"127.0.0.1:{app.port}") as url:
+        yield url
 
 
 def public(**headers):

@@ -35,7 +35,8 @@ from webdemo.run.outcomes import ERROR_TEXTS
 TEMPLATE_STRING = re.compile(r"""\b_\((?:"((?:[^"\\]|\\.)*)"|'((?:[^'\\]|\\.)*)')""")
 PLACEHOLDER = re.compile(r"%\(\w+\)[srg]|\{\w+\}")
 # The script each page loads: the module it names, which imports the rest.
-ENTRY_SCRIPTS = ["index.js", "all.js", "costs.js", "claims.js", "learn.js"]
+ENTRY_SCRIPTS = ["index.js", "all.js", "costs.js", "claims.js", "learn.js", "class_student.js",
+                  "class_teacher.js"]
 DEMO_TEXTS = {text for demo in BREAK_IT_DEMOS
               for text in (demo.title, demo.explanation, demo.try_it, demo.cannot_run) if text}
 

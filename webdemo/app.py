@@ -19,6 +19,10 @@ from webdemo.base import (
 )
 from webdemo.catalog import MAX_FETCHES, MAX_TIMEOUT, RUN_SECONDS, Catalog
 from webdemo.claims.handlers import routes as claims_routes
+from webdemo.classes import codes
+from webdemo.classes.handlers import routes as class_routes
+from webdemo.classes.hub import Hub
+from webdemo.classes.store import default_data_dir
 from webdemo.costs.handlers import CostsHandler, LiveBenchHandler
 from webdemo.costs.live_bench import LiveBench
 from webdemo.costs.results import default_results_path
@@ -71,6 +75,9 @@ class Config:
     # On a stop, how long the runs under way may take to finish: by default as long as
     # any run can take, all its fetches sent within RUN_SECONDS, each within the timeout.
     drain_seconds: float = RUN_SECONDS + MAX_TIMEOUT
+    # Class mode's store (webdemo/classes/), and how long a class lasts before it is deleted.
+    data_dir: Path = field(default_factory=default_data_dir)
+    class_hours: float = 12.0
 
     @property
     def url(self):
@@ -133,6 +140,9 @@ class App(Application):
         self.stopping = False
         self.in_flight = InFlight(config.max_clients)
         self.blocking_gate = breakit.Gate()
+        self.classes = Hub(self)  # class mode: its store, and this process's class pages
+        self.class_guesses, self.class_openings = codes.wrong_codes(), codes.openings()
+        self.runs_of_classes = set()  # a task is kept while it runs
         self.closed = False
         routes = [
             (r"/", IndexHandler),
@@ -148,6 +158,7 @@ class App(Application):
         routes += breakit.ROUTES
         routes += claims_routes()
         routes += LEARN_ROUTES
+        routes += class_routes()
         super().__init__(
             routes,
             transforms=[PageCompression],
@@ -204,3 +215,4 @@ class App(Application):
         self.workers.close()
         self.live_bench.stop()
         self.catalog.close()
+        self.classes.close()

@@ -13,6 +13,7 @@ from tornado.netutil import bind_sockets
 
 from webdemo.app import HTTP_CLIENTS, LISTEN_BACKLOG, Config
 from webdemo.catalog import MAX_TIMEOUT, RUN_SECONDS, parse_operator_target
+from webdemo.classes.store import default_data_dir
 from webdemo.costs.results import default_results_path
 from webdemo.loops import LOOPS, run
 from webdemo.measure.main import MAX_BENCH_FETCHES, SIZES
@@ -59,6 +60,20 @@ class Targets(argparse.Action):
         if name in targets:
             raise argparse.ArgumentError(self, f"{name!r} is given twice: one URL per name")
         setattr(namespace, self.dest, targets | {name: url})
+
+
+def data_dir(text):
+    """An argparse type: a directory that exists or can be made, and can be written."""
+    path = Path(text).expanduser()
+    if len(text) > 1000 or "\0" in text:
+        raise argparse.ArgumentTypeError("is not a path")
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+    except OSError as error:
+        raise argparse.ArgumentTypeError(f"{text}: {error.strerror}") from None
+    if not os.access(path, os.W_OK | os.X_OK):
+        raise argparse.ArgumentTypeError(f"{text}: cannot write there")
+    return path.resolve()
 
 
 def serve_parser(max_clients=Config.max_clients):
@@ -118,6 +133,14 @@ def serve_parser(max_clients=Config.max_clients):
                "on SIGTERM or Ctrl-C, let the runs under way finish for at most this long "
                "before stopping; a second signal stops at once", default=Config.drain_seconds,
                metavar="SECONDS")
+    parser.add_argument("--data-dir", type=data_dir, default=default_data_dir(),
+                        metavar="PATH",
+                        help="where class mode keeps its classes (a SQLite file, "
+                             "classes.sqlite3), shared by --processes and kept across "
+                             "restarts; made if missing (default: %(default)s)")
+    add_number(parser, "--class-hours", float, 0.01, 168,
+               "a class, its members and answers are deleted this long after it opened",
+               default=Config.class_hours, metavar="HOURS")
     parser.add_argument("--debug", action="store_true",
                         help="reload on code changes and log every request but the "
                              "simulator's")
@@ -192,7 +215,8 @@ def parse_args(argv=None, max_clients=Config.max_clients):
                   processes=args.processes, targets=args.targets,
                   bench_results=args.bench_results, debug=args.debug,
                   allowed_hosts=tuple(args.allowed_hosts), xheaders=args.xheaders,
-                  drain_seconds=args.drain)
+                  drain_seconds=args.drain, data_dir=args.data_dir,
+                  class_hours=args.class_hours)
 
 
 def main(argv=None):

@@ -109,6 +109,8 @@ def awaited(app: App, simulator_too: bool) -> bool:
     """Whether a visitor still waits for an answer: one who has left waits for none,
     and the simulator's fetchers are this process's own runs unless simulator_too."""
     requests = app.requests | {run.request for run in app.runs}
+    if any(not run.done() for run in app.runs_of_classes):  # a class's run: its answer is kept
+        return True
     return any(request.connection.stream and not request.connection.stream.closed()
                and (simulator_too or not request.path.startswith("/upstream/"))
                for request in requests)
