@@ -146,3 +146,40 @@ async def test_trace_asks_for_turns_on_a_loop_that_has_them(http_client, base_ur
     monkeypatch.setattr(turns, "can_trace", lambda loop: False)  # as on uvloop's loop
     answer = await aggregate(http_client, base_url, "callbacks", expect=400, trace="turns")
     assert "--loop asyncio" in answer["error"]
+
+
+def position(answer, entry):
+    """The number of the turn that ran `entry`."""
+    return next(at for at, turn in enumerate(answer["turns"])
+                if any(each is entry for each in turn["ran"]))
+
+
+@pytest.mark.gen_test
+@pytest.mark.parametrize("style, handed", [
+    ("callbacks", "callback"), ("coroutines", "resumed"), ("generators", "resumed")])
+async def test_the_entry_that_ended_each_fetch_comes_before_the_code_has_its_answer(
+        http_client, base_url, style, handed):
+    answer = await aggregate(http_client, base_url, style, trace="turns")
+    ended = entries(answer, ended=True)
+    assert sorted(entry["index"] for entry in ended) == [0, 1, 2]
+    assert {entry["kind"] for entry in ended} <= {"io", "timer"}
+    for entry in ended:  # the stepper says it is no longer in flight from here on
+        [code] = [each for each in entries(answer, index=entry["index"])
+                  if handed in each.get("events", [])]
+        assert position(answer, entry) < position(answer, code)
+
+
+@pytest.mark.gen_test
+@pytest.mark.parametrize("style", STYLE_NAMES)
+async def test_each_entry_that_logged_says_how_many_events_the_run_had_by_then(
+        http_client, base_url, app, style):
+    await started(app, style)
+    answer = await aggregate(http_client, base_url, style, trace="turns")
+    events = answer["events"]
+    counted = [entry for entry in entries(answer) if "logged" in entry]
+    assert max(entry["logged"] for entry in counted) == len(events)  # the render's included
+    for entry in counted:
+        kinds = {event["kind"] for event in events[:entry["logged"]]}
+        assert set(entry.get("events", [])) <= kinds, entry
+        if entry.get("step") in ("start", "return"):  # a thread's: its own event is the last
+            assert events[entry["logged"] - 1]["index"] == entry["index"]

@@ -2,8 +2,10 @@
 
 For each turn that did work for the run, when it began, how long it took, and what
 ran in it, in order: a task step, a callback, I/O readiness, a timer, a thread's start
-and return (off the loop) and the loop learning of it (docs/http.md has the JSON). What
-the loop cannot see is not guessed: a greenlet's lines are its worker's, and stay null.
+and return (off the loop) and the loop learning of it (docs/http.md has the JSON); which
+entry ended a fetch ("ended"), and how many of the run's events had been logged once an
+entry had logged its own ("logged"), so that a step can show what had happened by then.
+What the loop cannot see is not guessed: a greenlet's lines are its worker's, and stay null.
 The loop is watched by webdemo/trace/loop.py, only while a traced run is under way.
 """
 
@@ -164,19 +166,22 @@ class Turns:
         for entry in note.extra:
             self.add(self.ran, entry)
         if note.entry["kind"] == "io":
-            self.unclaimed(None, known=note.entry["index"])
+            self.unclaimed(None, known=note.entry)
 
-    def unclaimed(self, handle: asyncio.Handle | None, known: int | None = None) -> None:
-        """A callback that no run claimed, such as the client's socket or timer, or our
-        fetch `known`'s socket: the fetches of ours that it ended are ours."""
+    def unclaimed(self, handle: asyncio.Handle | None, known: dict | None = None) -> None:
+        """A callback that no run claimed, such as the client's socket or timer, or the
+        entry `known` of our fetch's socket: the fetches of ours that it ended are ours,
+        each marked "ended" (a socket is read more than once for a long answer)."""
         if self.closed:
             return
         for index, fetched in list(self.pending.items()):
             if fetched.done():
                 del self.pending[index]
-                if index != known:
+                if known is not None and index == known["index"]:
+                    known["ended"] = True
+                else:
                     kind = "timer" if isinstance(handle, asyncio.TimerHandle) else "io"
-                    self.add(self.ran, self.entry(kind, "fetch ended", None, index))
+                    self.add(self.ran, self.entry(kind, "fetch ended", None, index, ended=True))
 
     def turn_ended(self, start: float, end: float) -> None:
         if self.first is not None:
@@ -205,7 +210,8 @@ class Turns:
             if thread:
                 frame = self.style_frame(reversed(stack()))
                 entry = self.entry("thread", frame.f_code.co_name if frame else "thread",
-                                   frame and frame.f_lineno, index, step=step)
+                                   frame and frame.f_lineno, index, step=step,
+                                   logged=len(self.handler.events))
                 turn = {"t_ms": self.handler.elapsed_ms(), "ms": None,
                         "thread": threading.current_thread().name, "ran": []}
                 self.add(turn["ran"], entry)
@@ -220,6 +226,9 @@ class Turns:
         events = note.entry.setdefault("events", [])
         if kind not in events:
             events.append(kind)
+        # How many of the run's events there were once it had logged this one: a step
+        # through the turns shows the event log up to there, no further.
+        note.entry["logged"] = len(self.handler.events)
         if "remaining" in details:
             note.entry["remaining"] = details["remaining"]
 
