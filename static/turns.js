@@ -3,7 +3,7 @@
 // each timeline its cursor at that moment, and the event log and the results show what
 // had happened by then, no more. The server records; nothing is simulated: what a step
 // says is read from the recorded turns (tests/browser/test_turns.py holds it to them).
-import { fromAddress, toAddress } from "./address.js";
+import { read, write } from "./view-state.js";
 import { busy, columns, redraw, runColumns } from "./app.js";
 import { el, ms } from "./dom.js";
 import { t } from "./words.js";
@@ -334,7 +334,7 @@ class Stepper {
     }
     this.slider.value = this.index;
     this.status.value = t("step {step} of {count} · {at}", { step: this.index + 1, count: this.steps.length, at: ms(step.t_ms) });
-    toAddress({ turn: this.every.indexOf(step) + 1 });
+    write({ turn: this.every.indexOf(step) + 1 });
     this.bringIntoView(step.column);
     if (this.index === this.steps.length - 1) this.pause();
     redraw();
@@ -376,7 +376,7 @@ class Stepper {
     document.querySelectorAll(".source .step").forEach((line) => line.classList.remove("step"));
     document.querySelectorAll(".later").forEach((node) => node.classList.remove("later"));
     document.body.classList.remove("stepping");
-    toAddress({ turn: null });
+    write({ turn: null });
     redraw();
   }
 }
@@ -406,6 +406,6 @@ export function startTurns() {
     stepper.forward.focus({ preventScroll: true });
   };
   button.addEventListener("click", () => stepTo(null));
-  const asked = Number.parseInt(fromAddress("turn"), 10);
+  const asked = Number.parseInt(read("turn"), 10);
   if (asked > 0) stepTo(asked);
 }

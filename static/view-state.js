@@ -1,5 +1,5 @@
 // What a view shows, kept in its address, so that a link to it shows it again: the pages'
-// scripts write what a visitor chooses (knobs, open point, break-it demo, step) and read
+// scripts write what a visitor chooses (knobs, open point, break-it demo, turn) and read
 // it back on load. The address changes in place: no new entry in the history.
 
 const here = () => new URL(window.location);
