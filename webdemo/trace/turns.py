@@ -211,7 +211,7 @@ class Turns:
                 frame = self.style_frame(reversed(stack()))
                 entry = self.entry("thread", frame.f_code.co_name if frame else "thread",
                                    frame and frame.f_lineno, index, step=step,
-                                   logged=len(self.handler.events))
+                                   logged=len(self.handler.record.events))
                 turn = {"t_ms": self.handler.elapsed_ms(), "ms": None,
                         "thread": threading.current_thread().name, "ran": []}
                 self.add(turn["ran"], entry)
@@ -228,7 +228,7 @@ class Turns:
             events.append(kind)
         # How many of the run's events there were once it had logged this one: a step
         # through the turns shows the event log up to there, no further.
-        note.entry["logged"] = len(self.handler.events)
+        note.entry["logged"] = len(self.handler.record.events)
         if "remaining" in details:
             note.entry["remaining"] = details["remaining"]
 
