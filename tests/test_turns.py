@@ -2,14 +2,16 @@
 
 import asyncio
 import inspect
-from asyncio import events
+import sys
 
 import pytest
+import tornado.locale
 from helpers import STYLE_NAMES, aggregate, get_json, started
+from tornado.platform.asyncio import BaseAsyncIOLoop
 
 from webdemo.registry import STYLES
-from webdemo.trace import turns
-from webdemo.trace.loop import RUN_HANDLE, TRACER
+from webdemo.trace import internals, turns
+from webdemo.trace.loop import TRACER
 
 
 def entries(answer, **match):
@@ -27,7 +29,7 @@ def line_of(style, text):
 
 def untraced(loop):
     """Whether asyncio is as it ships: no wrapper on the loop, none on Handle."""
-    return "_run_once" not in vars(loop) and events.Handle._run is RUN_HANDLE
+    return not internals.is_wrapped(loop)
 
 
 @pytest.mark.gen_test
@@ -144,6 +146,51 @@ async def test_trace_asks_for_turns_on_a_loop_that_has_them(http_client, base_ur
                                                              monkeypatch):
     answer = await aggregate(http_client, base_url, "callbacks", expect=400, trace="calls")
     assert answer["error"] == "trace must be turns, not 'calls'"
-    monkeypatch.setattr(turns, "can_trace", lambda loop: False)  # as on uvloop's loop
+    monkeypatch.setattr(internals, "has_turns", lambda loop: False)  # as on uvloop's loop
     answer = await aggregate(http_client, base_url, "callbacks", expect=400, trace="turns")
     assert "--loop asyncio" in answer["error"]
+
+
+def test_the_probe_finds_what_it_reads_on_this_python_and_tornado():
+    # Run on each Python of CI: the versions and every private piece read were checked.
+    assert internals.PYTHONS[0] <= sys.version_info[:2] <= internals.PYTHONS[1]
+    assert internals.TORNADOS[0] <= tornado.version_info[:2]
+    assert internals.PROBLEM is None and internals.probe() is None
+
+
+@pytest.mark.parametrize("versions, said", [
+    ({"python": (3, 14)}, "checked on Python 3.11 to 3.13, and this server runs Python 3.14"),
+    ({"python": (3, 10)}, "this server runs Python 3.10"),
+    ({"tornado_version": (7, 0)}, "checked on Tornado 6.5 to 6.x, and this server runs "
+                                  "Tornado 7.0"),
+    ({"tornado_version": (6, 4)}, "this server runs Tornado 6.4"),
+])
+def test_the_probe_says_which_version_is_outside_those_checked(versions, said):
+    why = internals.probe(**versions)
+    assert why.status_code == 400 and said in why.translated(tornado.locale.get("en_US"))
+
+
+def test_the_probe_names_a_piece_gone_from_tornado(monkeypatch):
+    monkeypatch.delattr(BaseAsyncIOLoop, "_handle_events")
+    said = internals.probe().translated(tornado.locale.get("en_US"))
+    assert said == ("trace=turns is not available on this server: Tornado's "
+                    "BaseAsyncIOLoop._handle_events, which it reads, is not in this version "
+                    "of Tornado")
+
+
+@pytest.mark.gen_test
+async def test_where_the_probe_fails_tracing_says_why_and_the_rest_runs(
+        http_client, base_url, monkeypatch):
+    monkeypatch.setattr(internals, "PYTHONS", ((3, 99), (3, 99)))  # as on a newer Python
+    monkeypatch.setattr(internals, "PROBLEM", internals.probe())
+    answer = await aggregate(http_client, base_url, "callbacks", expect=400, trace="turns")
+    assert answer["error"].startswith("trace=turns is not available on this server: it "
+                                      "was checked on Python 3.99 to 3.99")
+    answer = await aggregate(http_client, base_url, "callbacks", expect=400, trace="turns",
+                             lang="ko")
+    assert answer["error"].startswith("이 서버에서는 trace=turns를 쓸 수 없습니다")
+    assert (await aggregate(http_client, base_url, "coroutines"))["ok"] == 3
+    page = (await http_client.fetch(base_url + "/")).body.decode()
+    assert 'id="step-turns" class="awaits-script" disabled' in page
+    assert "it was checked on Python 3.99 to 3.99" in page
+    assert untraced(asyncio.get_running_loop()) and not TRACER.runs

@@ -93,8 +93,10 @@ def log_request(handler):
                  logging.WARNING if status < 500 or status == 503 else logging.ERROR)
     if ACCESS_LOG.isEnabledFor(level):  # on the hot path: format only what is logged
         refusal = getattr(handler, "refusal", None)  # a handler of Tornado's has none
-        ACCESS_LOG.log(level, "%d %s %.2fms%s", handler.get_status(), handler._request_summary(),
-                       1000 * handler.request.request_time(), f": {refusal}" if refusal else "")
+        request = handler.request  # as Tornado's own line says it (_request_summary())
+        ACCESS_LOG.log(level, "%d %s %s (%s) %.2fms%s", handler.get_status(), request.method,
+                       request.uri, request.remote_ip, 1000 * request.request_time(),
+                       f": {refusal}" if refusal else "")
 
 
 class App(Application):
