@@ -2,14 +2,17 @@
 
 import asyncio
 import inspect
+import json
 import sys
 
 import pytest
 import tornado.locale
-from helpers import STYLE_NAMES, aggregate, get_json, started
+from helpers import STYLE_NAMES, aggregate, get_json, query, started, until
 from tornado.platform.asyncio import BaseAsyncIOLoop
+from tornado.tcpclient import TCPClient
 
 from webdemo.registry import STYLES
+from webdemo.styles.coroutines import CoroutinesHandler
 from webdemo.trace import internals, turns
 from webdemo.trace.loop import TRACER
 
@@ -194,3 +197,60 @@ async def test_where_the_probe_fails_tracing_says_why_and_the_rest_runs(
     assert 'id="step-turns" class="awaits-script" disabled' in page
     assert "it was checked on Python 3.99 to 3.99" in page
     assert untraced(asyncio.get_running_loop()) and not TRACER.runs
+
+
+@pytest.mark.gen_test(timeout=20)
+async def test_traced_runs_are_bounded_in_all_and_per_visitor(http_client, base_url,
+                                                              monkeypatch):
+    monkeypatch.setattr(turns, "MAX_TRACED_RUNS", 3)
+    monkeypatch.setattr(turns, "MAX_TRACED_PER_VISITOR", 2)
+
+    async def traced(address, expect=200, delay_ms=100, **params):
+        response = await http_client.fetch(f"{base_url}/coroutines?" + query(
+            trace="turns", format="json", fetch=f"/upstream/slow?delay_ms={delay_ms}",
+            **params), network_interface=address, raise_error=False)
+        assert response.code == expect, response.body
+        return json.loads(response.body)
+
+    # The greedy visitor's two runs last 2 s (500 ms in slow motion x4); another's, 0.3 s.
+    held = [asyncio.ensure_future(traced("127.0.0.2", delay_ms=500, slow=4))
+            for _ in range(2)]
+    other = asyncio.ensure_future(traced("127.0.0.3", delay_ms=300))
+    await until(lambda: len(TRACER.runs) == 3)
+    refused = await traced("127.0.0.4", expect=503)  # a visitor's first, but three are on
+    assert refused["error"] == "3 traced runs are under way: try again shortly"
+    answer = await other
+    assert answer["ok"] == 1 and answer["turns"]
+    refused = await traced("127.0.0.2", expect=503, lang="ko")  # the greedy one's third
+    assert refused["error"] == ("같은 주소에서 추적 실행 2개가 이미 진행 중입니다: "
+                                "하나가 끝나면 다시 해 보세요")
+    answer = await traced("127.0.0.4")  # another visitor still gets one
+    assert answer["ok"] == 1 and answer["turns"]
+    assert all(answer["ok"] == 1 and answer["turns"] for answer in await asyncio.gather(*held))
+    assert untraced(asyncio.get_running_loop()) and not TRACER.runs
+
+
+@pytest.mark.gen_test
+async def test_a_traced_run_that_fails_lets_go_of_the_loop(http_client, base_url,
+                                                           monkeypatch):
+    def fault(self, index, response):
+        raise RuntimeError("a fault in the style's code")
+
+    monkeypatch.setattr(CoroutinesHandler, "succeeded", fault)
+    answer = await aggregate(http_client, base_url, "coroutines", expect=500, trace="turns")
+    assert answer["error"] == "Internal Server Error"
+    assert untraced(asyncio.get_running_loop()) and not TRACER.runs
+
+
+@pytest.mark.gen_test
+async def test_a_traced_run_whose_visitor_left_lets_go_of_the_loop(http_client, base_url):
+    host, port = base_url.removeprefix("http://").split(":")
+    stream = await TCPClient().connect(host, int(port))
+    path = "/coroutines?" + query(trace="turns", format="json", slow=5,  # a 5 s fetch
+                                  fetch="/upstream/slow?delay_ms=1000")
+    await stream.write(f"GET {path} HTTP/1.1\r\nHost: {host}:{port}\r\n\r\n".encode())
+    await until(lambda: TRACER.runs)
+    stream.close()
+    # Well before its fetch would have ended the run.
+    await until(lambda: not TRACER.runs, seconds=2)
+    assert untraced(asyncio.get_running_loop())

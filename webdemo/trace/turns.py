@@ -32,6 +32,12 @@ from webdemo.trace.loop import RUN, TRACER
 
 # A run records at most this many entries; the rest is cut, and the answer says so.
 MAX_ENTRIES = 3000
+# Traced runs at once, in all and from one visitor's address. While any is under way,
+# every callback of the loop goes through the recorder, everyone's runs included (a dozen
+# traced fan-outs doubled others' seed runs): so few, and one address may hold what one
+# press of "Step through the turns" on the page of all six styles takes.
+MAX_TRACED_RUNS = 12
+MAX_TRACED_PER_VISITOR = 6
 
 
 def unavailable() -> BadInput | None:
@@ -42,6 +48,18 @@ def unavailable() -> BadInput | None:
         return BadInput("trace=turns needs the asyncio loop (--loop asyncio): uvloop has no "
                         "hook for each turn of its loop")
     return None
+
+
+def admit(visitor: str | None) -> None:
+    """Refuses a traced run beyond the bounds, in the visitor's language."""
+    if len(TRACER.runs) >= MAX_TRACED_RUNS:
+        raise BadInput("%(count)s traced runs are under way: try again shortly",
+                       status_code=503, count=MAX_TRACED_RUNS)
+    if visitor is not None and sum(recorder.handler.visitor == visitor
+                                   for recorder in TRACER.runs.values()) \
+            >= MAX_TRACED_PER_VISITOR:
+        raise BadInput("%(count)s traced runs from your address are under way: try again "
+                       "when one has ended", status_code=503, count=MAX_TRACED_PER_VISITOR)
 
 
 def asked(arguments: dict) -> bool:
@@ -66,6 +84,7 @@ class Note:
 
 class Turns:
     def __init__(self, handler) -> None:
+        admit(handler.visitor)
         self.handler = handler
         # The file of the class that says how results re-enter the style's code: the
         # style's own handler, whatever a break-it demo mixes into it.
@@ -189,6 +208,9 @@ class Turns:
                     self.add(self.ran, self.entry(kind, "fetch ended", None, index))
 
     def turn_ended(self, start: float, end: float) -> None:
+        if self.handler.visitor_left():  # nobody will read the turns: the loop is let go
+            self.stop()
+            return
         if self.first is not None:
             self.after(self.first, 0.0)
             self.first = None
