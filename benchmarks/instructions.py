@@ -23,6 +23,7 @@ import http.client
 import json
 import os
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
@@ -138,6 +139,8 @@ def main():
                         help="webdemo's styles to count, comma-separated (not greenlets: "
                              "its fetches run in a worker process)")
     args = parser.parse_args()
+    # Stopped (SIGTERM, or timeout's), it stops its servers too, as at its end.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit("stopped"))
     if not shutil.which("valgrind") or not shutil.which("callgrind_control"):
         sys.exit("needs valgrind (callgrind) on the PATH")
     styles = [style for style in args.styles.split(",") if style]
