@@ -150,9 +150,10 @@ class BaseHandler(RequestHandler):
         # asks for Korean, for JSON too.
         translate = self.locale.translate
         error = kwargs.get("exc_info", (None, None))[1]
-        # The status line's reason, as send_error() set it: the HTTPError's own, or the
-        # standard one (no error of this site gives its own).
-        reason = translate(getattr(error, "reason", None) or responses.get(status_code, "Unknown"))
+        # The status line's reason, as send_error() set it: the HTTPError's own, the one
+        # it was given, or the standard one.
+        own = (error.reason if isinstance(error, HTTPError) else None) or kwargs.get("reason")
+        reason = translate(own or responses.get(status_code, "Unknown"))
         if isinstance(error, BadInput):
             message = error.translated(self.locale)
         elif isinstance(error, HTTPError) and error.log_message and status_code < 500:
