@@ -135,15 +135,18 @@ class App(Application):
         self.in_flight = InFlight(config.max_clients)
         self.blocking_gate = breakit.Gate()
         self.closed = False
-        routes = [
+        # Tornado tries the routes in order: first the simulator's and the styles', the
+        # requests every run makes (each fetch of a simulated page, each aggregate).
+        routes = [(r"/upstream/([^/]*)", UpstreamHandler)]
+        routes += [(rf"/{name}", style.handler, {"style": name}) for name, style in STYLES.items()]
+        routes += [
             (r"/", IndexHandler),
             (r"/all", AllHandler),
             (r"/highlight\.css", HighlightStyleHandler),
             (r"/costs", CostsHandler),
             (r"/costs/bench", LiveBenchHandler),
-            (r"/upstream/([^/]*)", UpstreamHandler),
             (r"/stats", StatsHandler),
-        ] + [(rf"/{name}", style.handler, {"style": name}) for name, style in STYLES.items()]
+        ]
         routes += [(rf"/chain/{name}", style.chain, {"style": name})
                    for name, style in STYLES.items()]
         routes += breakit.ROUTES
