@@ -201,15 +201,23 @@ class PageCompression(GZipContentEncoding):
     Not for the aggregate's JSON and live streams. The JSON of a seed run (1.6 KB) costs
     about 70 µs to compress, a few per cent of what the run costs the server, to save a
     kilobyte; and a live stream would hold a 256 KB compressor for its whole run (150 MB
-    for the streams allowed at once). Told apart through OutputTransform's two public
-    methods: an answer of these types passes through as it is, with gzip's Vary header.
+    for the streams allowed at once). Not for the simulated pages either: the runs fetch
+    them, on this machine, and each would be compressed by one end and decompressed by
+    the other (a 10 MB page, tens of ms of the loop's time). Told apart through
+    OutputTransform's public methods: such an answer passes through as it is, with gzip's
+    Vary header.
     """
 
     UNCOMPRESSED = ("application/json", "text/event-stream")
-    passing = False
+    UNCOMPRESSED_PATHS = ("/upstream/",)  # the simulator's (webdemo/upstream.py)
+
+    def __init__(self, request):
+        super().__init__(request)
+        self.passing = request.path.startswith(self.UNCOMPRESSED_PATHS)
 
     def transform_first_chunk(self, status_code, headers, chunk, finishing):
-        if headers.get("Content-Type", "").split(";")[0] not in self.UNCOMPRESSED:
+        if not self.passing and \
+                headers.get("Content-Type", "").split(";")[0] not in self.UNCOMPRESSED:
             return super().transform_first_chunk(status_code, headers, chunk, finishing)
         self.passing = True
         headers["Vary"] = ", ".join(filter(None, [headers.get("Vary"), "Accept-Encoding"]))
