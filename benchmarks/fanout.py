@@ -10,6 +10,7 @@ physical limit, since no aggregate can finish before its slowest fetch.
 
 import argparse
 import json
+import select
 import shlex
 import statistics
 import subprocess
@@ -21,10 +22,12 @@ from urllib.parse import urlencode
 CORE_STYLES = ["callbacks", "coroutines"]
 
 
-def start(command):
-    """Starts a server that prints "...: open http://127.0.0.1:PORT/"; returns it and the URL."""
-    process = subprocess.Popen(command, stdout=subprocess.PIPE, text=True)
-    line = process.stdout.readline()
+def start(command, env=None, seconds=120):
+    """Starts a server that prints "...: open http://127.0.0.1:PORT/" within `seconds`;
+    returns it and the URL."""
+    process = subprocess.Popen(command, stdout=subprocess.PIPE, text=True, env=env)
+    ready, _, _ = select.select([process.stdout], [], [], seconds)
+    line = process.stdout.readline() if ready else ""
     if ": open http://127.0.0.1:" not in line:
         process.kill()
         sys.exit(f"{command[1:]} did not start: {line!r}")

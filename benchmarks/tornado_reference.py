@@ -5,6 +5,10 @@ Etag over every answer included) and fetched through the app's client, curl: no
 validation, no events, no page. What webdemo costs beyond this is its own.
 
     python benchmarks/tornado_reference.py [--port 0] [--loop asyncio|uvloop]
+                                           [--upstream http://127.0.0.1:PORT] [--timeout 3]
+
+--upstream fetches the pages from another server (instructions.py's, so that they are not
+counted with this one); by default it serves them itself.
 """
 
 import argparse
@@ -46,13 +50,14 @@ class Aggregate(RequestHandler):
         })
 
 
-async def main(port):
+async def main(port, upstream, timeout):
     app = Application([(r"/upstream/([^/]*)", Upstream), (r"/aggregate", Aggregate)])
     app.client = CurlAsyncHTTPClient(force_instance=True, max_clients=200,
-                                     defaults=dict(connect_timeout=3, request_timeout=3))
+                                     defaults=dict(connect_timeout=timeout,
+                                                   request_timeout=timeout))
     server = app.listen(port, "127.0.0.1", backlog=2048)
     port = next(iter(server._sockets.values())).getsockname()[1]
-    app.base = f"http://127.0.0.1:{port}"
+    app.base = upstream or f"http://127.0.0.1:{port}"
     print(f"tornado reference: open http://127.0.0.1:{port}/ on "
           f"{type(asyncio.get_running_loop()).__module__.split('.')[0]}", flush=True)
     await asyncio.Event().wait()
@@ -62,10 +67,12 @@ if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--port", type=int, default=0)
     parser.add_argument("--loop", choices=["asyncio", "uvloop"], default="asyncio")
+    parser.add_argument("--upstream", help="where the pages are: http://127.0.0.1:PORT")
+    parser.add_argument("--timeout", type=float, default=3, help="per fetch, in seconds")
     args = parser.parse_args()
     factory = None
     if args.loop == "uvloop":
         import uvloop
         factory = uvloop.new_event_loop
     with asyncio.Runner(loop_factory=factory) as runner:
-        runner.run(main(args.port))
+        runner.run(main(args.port, args.upstream, args.timeout))

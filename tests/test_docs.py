@@ -33,7 +33,7 @@ from webdemo.run.live import MAX_LIVE_STREAMS
 from webdemo.run.record import MAX_FAILURES_SHOWN
 from webdemo.scenarios import MAX_LINKS
 from webdemo.serving import MAX_RESTARTS
-from webdemo.trace.turns import MAX_ENTRIES
+from webdemo.trace.turns import MAX_ENTRIES, MAX_TRACED_PER_VISITOR, MAX_TRACED_RUNS
 
 REPO = Path(__file__).resolve().parents[1]
 README = REPO / "README.md"
@@ -271,6 +271,7 @@ def test_the_limits_table_is_the_code():
         "a chain's links read from a page":
             f"its first {number(MAX_READ_BYTES)} bytes, at most {MAX_LINKS} links",
         "`trace=turns` entries per run": f"at most {MAX_ENTRIES}",
+        "traced runs at once": f"{MAX_TRACED_RUNS} in all, {MAX_TRACED_PER_VISITOR} per address",
         "failures shown per run (`failure`)": f"the first {MAX_FAILURES_SHOWN}",
         "live runs at once (`format=events`)":
             f"{MAX_LIVE_STREAMS} in all, {MAX_LIVE_STREAMS // 2} per address",
@@ -306,6 +307,8 @@ def test_the_sentences_quote_the_code():
                          f"within {RUN_SECONDS} s plus its fetch timeout")
     says("docs/http.md", f"for the first {MAX_FAILURES_SHOWN} failed rows of a run")
     says("docs/http.md", f"A run records at most {MAX_ENTRIES} entries")
+    says("docs/http.md", f"At most {MAX_TRACED_RUNS} traced runs are under way at once, "
+                         f"{MAX_TRACED_PER_VISITOR} per address")
     says("docs/http.md", f"from its first {MAX_READ_BYTES // 1024} KiB, at most {MAX_LINKS}")
     says("docs/http.md", f"Past a page's {MAX_LINKS}th link")
     says("docs/http.md", f"waits {number(CALLBACK_GRACE_SECONDS)} s past the fetch")

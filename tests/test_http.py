@@ -57,6 +57,7 @@ async def test_a_refusal_is_logged_once(http_client, base_url, caplog, path, hos
     ("/static/site.css", True),
     ("/coroutines?format=json", False),  # an API answer: not worth its CPU
     ("/coroutines?format=events", False),  # a live stream: not worth a compressor each
+    ("/upstream/page?bytes=20000", False),  # a simulated page: the runs fetch it, locally
 ])
 async def test_pages_are_compressed_when_asked_and_answers_are_not(http_client, base_url, path,
                                                                     compressed):

@@ -1,14 +1,19 @@
 """trace=turns: the loop's turns of a run, read from the running loop, in the style's terms."""
 
 import asyncio
-from asyncio import events
+import json
+import sys
 
 import pytest
-from helpers import STYLE_NAMES, aggregate, get_json, started
+import tornado.locale
+from helpers import STYLE_NAMES, aggregate, get_json, query, started, until
+from tornado.platform.asyncio import BaseAsyncIOLoop
+from tornado.tcpclient import TCPClient
 
 from webdemo.registry import STYLES
-from webdemo.trace import turns
-from webdemo.trace.loop import RUN_HANDLE, TRACER
+from webdemo.styles.coroutines import CoroutinesHandler
+from webdemo.trace import internals, turns
+from webdemo.trace.loop import TRACER
 
 
 def entries(answer, **match):
@@ -26,7 +31,7 @@ def line_of(style, text):
 
 def untraced(loop):
     """Whether asyncio is as it ships: no wrapper on the loop, none on Handle."""
-    return "_run_once" not in vars(loop) and events.Handle._run is RUN_HANDLE
+    return not internals.is_wrapped(loop)
 
 
 @pytest.mark.gen_test
@@ -143,7 +148,7 @@ async def test_trace_asks_for_turns_on_a_loop_that_has_them(http_client, base_ur
                                                              monkeypatch):
     answer = await aggregate(http_client, base_url, "callbacks", expect=400, trace="calls")
     assert answer["error"] == "trace must be turns, not 'calls'"
-    monkeypatch.setattr(turns, "can_trace", lambda loop: False)  # as on uvloop's loop
+    monkeypatch.setattr(internals, "has_turns", lambda loop: False)  # as on uvloop's loop
     answer = await aggregate(http_client, base_url, "callbacks", expect=400, trace="turns")
     assert "--loop asyncio" in answer["error"]
 
@@ -183,3 +188,103 @@ async def test_each_entry_that_logged_says_how_many_events_the_run_had_by_then(
         assert set(entry.get("events", [])) <= kinds, entry
         if entry.get("step") in ("start", "return"):  # a thread's: its own event is the last
             assert events[entry["logged"] - 1]["index"] == entry["index"]
+def test_the_probe_finds_what_it_reads_on_this_python_and_tornado():
+    # Run on each Python of CI: the versions and every private piece read were checked.
+    assert internals.PYTHONS[0] <= sys.version_info[:2] <= internals.PYTHONS[1]
+    assert internals.TORNADOS[0] <= tornado.version_info[:2]
+    assert internals.PROBLEM is None and internals.probe() is None
+
+
+@pytest.mark.parametrize("versions, said", [
+    ({"python": (3, 14)}, "checked on Python 3.11 to 3.13, and this server runs Python 3.14"),
+    ({"python": (3, 10)}, "this server runs Python 3.10"),
+    ({"tornado_version": (7, 0)}, "checked on Tornado 6.5 to 6.x, and this server runs "
+                                  "Tornado 7.0"),
+    ({"tornado_version": (6, 4)}, "this server runs Tornado 6.4"),
+])
+def test_the_probe_says_which_version_is_outside_those_checked(versions, said):
+    why = internals.probe(**versions)
+    assert why.status_code == 400 and said in why.translated(tornado.locale.get("en_US"))
+
+
+def test_the_probe_names_a_piece_gone_from_tornado(monkeypatch):
+    monkeypatch.delattr(BaseAsyncIOLoop, "_handle_events")
+    said = internals.probe().translated(tornado.locale.get("en_US"))
+    assert said == ("trace=turns is not available on this server: Tornado's "
+                    "BaseAsyncIOLoop._handle_events, which it reads, is not in this version "
+                    "of Tornado")
+
+
+@pytest.mark.gen_test
+async def test_where_the_probe_fails_tracing_says_why_and_the_rest_runs(
+        http_client, base_url, monkeypatch):
+    monkeypatch.setattr(internals, "PYTHONS", ((3, 99), (3, 99)))  # as on a newer Python
+    monkeypatch.setattr(internals, "PROBLEM", internals.probe())
+    answer = await aggregate(http_client, base_url, "callbacks", expect=400, trace="turns")
+    assert answer["error"].startswith("trace=turns is not available on this server: it "
+                                      "was checked on Python 3.99 to 3.99")
+    answer = await aggregate(http_client, base_url, "callbacks", expect=400, trace="turns",
+                             lang="ko")
+    assert answer["error"].startswith("이 서버에서는 trace=turns를 쓸 수 없습니다")
+    assert (await aggregate(http_client, base_url, "coroutines"))["ok"] == 3
+    page = (await http_client.fetch(base_url + "/")).body.decode()
+    assert 'id="step-turns" class="awaits-script" disabled' in page
+    assert "it was checked on Python 3.99 to 3.99" in page
+    assert untraced(asyncio.get_running_loop()) and not TRACER.runs
+
+
+@pytest.mark.gen_test(timeout=20)
+async def test_traced_runs_are_bounded_in_all_and_per_visitor(http_client, base_url,
+                                                              monkeypatch):
+    monkeypatch.setattr(turns, "MAX_TRACED_RUNS", 3)
+    monkeypatch.setattr(turns, "MAX_TRACED_PER_VISITOR", 2)
+
+    async def traced(address, expect=200, delay_ms=100, **params):
+        response = await http_client.fetch(f"{base_url}/coroutines?" + query(
+            trace="turns", format="json", fetch=f"/upstream/slow?delay_ms={delay_ms}",
+            **params), network_interface=address, raise_error=False)
+        assert response.code == expect, response.body
+        return json.loads(response.body)
+
+    # The greedy visitor's two runs last 2 s (500 ms in slow motion x4); another's, 0.3 s.
+    held = [asyncio.ensure_future(traced("127.0.0.2", delay_ms=500, slow=4))
+            for _ in range(2)]
+    other = asyncio.ensure_future(traced("127.0.0.3", delay_ms=300))
+    await until(lambda: len(TRACER.runs) == 3)
+    refused = await traced("127.0.0.4", expect=503)  # a visitor's first, but three are on
+    assert refused["error"] == "3 traced runs are under way: try again shortly"
+    answer = await other
+    assert answer["ok"] == 1 and answer["turns"]
+    refused = await traced("127.0.0.2", expect=503, lang="ko")  # the greedy one's third
+    assert refused["error"] == ("같은 주소에서 추적 실행 2개가 이미 진행 중입니다: "
+                                "하나가 끝나면 다시 해 보세요")
+    answer = await traced("127.0.0.4")  # another visitor still gets one
+    assert answer["ok"] == 1 and answer["turns"]
+    assert all(answer["ok"] == 1 and answer["turns"] for answer in await asyncio.gather(*held))
+    assert untraced(asyncio.get_running_loop()) and not TRACER.runs
+
+
+@pytest.mark.gen_test
+async def test_a_traced_run_that_fails_lets_go_of_the_loop(http_client, base_url,
+                                                           monkeypatch):
+    def fault(self, index, response):
+        raise RuntimeError("a fault in the style's code")
+
+    monkeypatch.setattr(CoroutinesHandler, "succeeded", fault)
+    answer = await aggregate(http_client, base_url, "coroutines", expect=500, trace="turns")
+    assert answer["error"] == "Internal Server Error"
+    assert untraced(asyncio.get_running_loop()) and not TRACER.runs
+
+
+@pytest.mark.gen_test
+async def test_a_traced_run_whose_visitor_left_lets_go_of_the_loop(http_client, base_url):
+    host, port = base_url.removeprefix("http://").split(":")
+    stream = await TCPClient().connect(host, int(port))
+    path = "/coroutines?" + query(trace="turns", format="json", slow=5,  # a 5 s fetch
+                                  fetch="/upstream/slow?delay_ms=1000")
+    await stream.write(f"GET {path} HTTP/1.1\r\nHost: {host}:{port}\r\n\r\n".encode())
+    await until(lambda: TRACER.runs)
+    stream.close()
+    # Well before its fetch would have ended the run.
+    await until(lambda: not TRACER.runs, seconds=2)
+    assert untraced(asyncio.get_running_loop())

@@ -104,8 +104,10 @@ def log_request(handler):
                  logging.WARNING if status < 500 or status == 503 else logging.ERROR)
     if ACCESS_LOG.isEnabledFor(level):  # on the hot path: format only what is logged
         refusal = getattr(handler, "refusal", None)  # a handler of Tornado's has none
-        ACCESS_LOG.log(level, "%d %s %.2fms%s", handler.get_status(), handler._request_summary(),
-                       1000 * handler.request.request_time(), f": {refusal}" if refusal else "")
+        request = handler.request  # as Tornado's own line says it (_request_summary())
+        ACCESS_LOG.log(level, "%d %s %s (%s) %.2fms%s", handler.get_status(), request.method,
+                       request.uri, request.remote_ip, 1000 * request.request_time(),
+                       f": {refusal}" if refusal else "")
 
 
 class App(Application):
@@ -148,16 +150,19 @@ class App(Application):
         self.class_guesses, self.class_openings = codes.wrong_codes(), codes.openings()
         self.runs_of_classes = set()  # a task is kept while it runs
         self.closed = False
-        routes = [
+        # Tornado tries the routes in order: first the simulator's and the styles', the
+        # requests every run makes (each fetch of a simulated page, each aggregate).
+        routes = [(r"/upstream/([^/]*)", UpstreamHandler)]
+        routes += [(rf"/{name}", style.aggregate_handler, {"style": name})
+                   for name, style in STYLES.items()]
+        routes += [
             (r"/", IndexHandler),
             (r"/all", AllHandler),
             (r"/highlight\.css", HighlightStyleHandler),
             (r"/costs", CostsHandler),
             (r"/costs/bench", LiveBenchHandler),
-            (r"/upstream/([^/]*)", UpstreamHandler),
             (r"/stats", StatsHandler),
-        ] + [(rf"/{name}", style.aggregate_handler, {"style": name})
-             for name, style in STYLES.items()]
+        ]
         routes += [(rf"/chain/{name}", style.chain_handler, {"style": name})
                    for name, style in STYLES.items()]
         routes += breakit.ROUTES

@@ -150,17 +150,20 @@ class BaseHandler(RequestHandler):
         # asks for Korean, for JSON too.
         translate = self.locale.translate
         error = kwargs.get("exc_info", (None, None))[1]
+        # The status line's reason, as send_error() set it: the HTTPError's own, the one
+        # it was given, or the standard one.
+        own = (error.reason if isinstance(error, HTTPError) else None) or kwargs.get("reason")
+        reason = translate(own or responses.get(status_code, "Unknown"))
         if isinstance(error, BadInput):
             message = error.translated(self.locale)
         elif isinstance(error, HTTPError) and error.log_message and status_code < 500:
             message = translate(error.log_message) % error.args
         else:  # never the exception's own text: it may hold internals
-            message = translate(self._reason)
+            message = reason
         if self.wants_json():
             self.finish({"error": message})
         else:
-            self.render("error.html", status_code=status_code, reason=translate(self._reason),
-                        message=message)
+            self.render("error.html", status_code=status_code, reason=reason, message=message)
 
 
 class NotFoundHandler(BaseHandler):
@@ -198,9 +201,27 @@ class PageCompression(GZipContentEncoding):
     Not for the aggregate's JSON and live streams. The JSON of a seed run (1.6 KB) costs
     about 70 µs to compress, a few per cent of what the run costs the server, to save a
     kilobyte; and a live stream would hold a 256 KB compressor for its whole run (150 MB
-    for the streams allowed at once).
+    for the streams allowed at once). Not for the simulated pages either: the runs fetch
+    them, on this machine, and each would be compressed by one end and decompressed by
+    the other (a 10 MB page, tens of ms of the loop's time). Told apart through
+    OutputTransform's public methods: such an answer passes through as it is, with gzip's
+    Vary header.
     """
 
-    def _compressible_type(self, ctype: str) -> bool:
-        return ctype not in ("application/json", "text/event-stream") and \
-            super()._compressible_type(ctype)
+    UNCOMPRESSED = ("application/json", "text/event-stream")
+    UNCOMPRESSED_PATHS = ("/upstream/",)  # the simulator's (webdemo/upstream.py)
+
+    def __init__(self, request):
+        super().__init__(request)
+        self.passing = request.path.startswith(self.UNCOMPRESSED_PATHS)
+
+    def transform_first_chunk(self, status_code, headers, chunk, finishing):
+        if not self.passing and \
+                headers.get("Content-Type", "").split(";")[0] not in self.UNCOMPRESSED:
+            return super().transform_first_chunk(status_code, headers, chunk, finishing)
+        self.passing = True
+        headers["Vary"] = ", ".join(filter(None, [headers.get("Vary"), "Accept-Encoding"]))
+        return status_code, headers, chunk
+
+    def transform_chunk(self, chunk, finishing):
+        return chunk if self.passing else super().transform_chunk(chunk, finishing)

@@ -21,6 +21,7 @@ from webdemo.run.aggregate import EVENT_LABELS
 from webdemo.run.chain import PATTERN_TEXTS, SKIPPED_TEXTS
 from webdemo.run.outcomes import ERROR_TEXTS, message_pattern
 from webdemo.scenarios import BUILT_IN, CHAIN_SCENARIOS, SCENARIOS, SEED
+from webdemo.trace.turns import unavailable
 
 HIGHLIGHT_STYLE = "default"
 DEFAULT_PAIR = ("callbacks", "coroutines")
@@ -110,13 +111,17 @@ class PageHandler(BaseHandler):
         job = self.job
         scenario = chosen_scenario(
             {"scenario": self.get_query_arguments("scenario", strip=False)}, JOB_SCENARIOS[job])
+        # Why "Step through the turns" cannot run here, said beside the button; or None.
+        why = unavailable()
+        turns_unavailable = why and why.translated(self.locale)
         self.render(template, scenarios=JOB_SCENARIOS[job], scenario=scenario,
                     scenario_labels=SCENARIO_LABELS, job=job, job_labels=JOB_LABELS,
                     seed_delays=seed_delays(), delay_limits=SIMULATOR_LIMITS["delay_ms"],
                     limits=RUN_LIMITS, slow_motion=SLOW_MOTION,
                     messages=self.script_translations(script), kinds=json_encode(kinds),
                     errors=json_encode(errors), patterns=json_encode(patterns),
-                    config=self.application.config, **kwargs)
+                    config=self.application.config, turns_unavailable=turns_unavailable,
+                    **kwargs)
 
 
     @functools.cached_property

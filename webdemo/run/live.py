@@ -21,6 +21,12 @@ MAX_LIVE_STREAMS = 1200
 
 
 class LiveStream(BaseHandler):
+    ended = False  # finish() was called: a message from a thread that comes later is dropped
+
+    def finish(self, chunk=None):
+        self.ended = True
+        return super().finish(chunk)
+
     def visitor_left(self) -> bool:
         stream = self.request.connection.stream
         return stream is None or stream.closed()
@@ -53,7 +59,7 @@ class LiveStream(BaseHandler):
         if threading.get_ident() != self.loop_thread:  # a style's fetch thread
             self.loop.add_callback(self.send_message, name, data)
             return
-        if self._finished or self.visitor_left():
+        if self.ended or self.visitor_left():
             return
         self.write(f"event: {name}\ndata: {json_encode(data)}\n\n")
         self.flush()

@@ -62,9 +62,14 @@ class InFlight:
         return len(self.client_fetches) >= self.max_clients
 
     def add_client_fetch(self, fetched: Future) -> None:
-        for fetches in (self.fetches, self.client_fetches):
-            fetches.add(fetched)
-            fetched.add_done_callback(fetches.discard)
+        self.fetches.add(fetched)
+        self.client_fetches.add(fetched)
+        # One callback, not one per set: each is a turn's callback of the loop, per fetch.
+        fetched.add_done_callback(self.client_fetch_ended)
+
+    def client_fetch_ended(self, fetched: Future) -> None:
+        self.fetches.discard(fetched)
+        self.client_fetches.discard(fetched)
 
     @contextlib.contextmanager
     def counted(self) -> Iterator[None]:

@@ -9,16 +9,11 @@ wrappers and the await chains to the style's code: which function, at which line
 import asyncio
 import linecache
 
-from tornado import gen
-from tornado.platform.asyncio import BaseAsyncIOLoop
+from tornado.ioloop import IOLoop
 
-try:
-    import pycurl
-except ImportError:  # the simple client then: its sockets are matched by what they end
-    pycurl = None
+from webdemo.trace import internals
 
 MAX_DEPTH = 8  # how far along an await chain, or into a callback's wrappers, to look
-WRITE = 4  # tornado.ioloop.IOLoop.WRITE
 
 
 def unwrap(callback, args: tuple) -> tuple:
@@ -26,56 +21,43 @@ def unwrap(callback, args: tuple) -> tuple:
     add_future's lambda, a generator coroutine's `inner` (its Runner's run()).
     Answers what it calls, and with which arguments."""
     for _ in range(MAX_DEPTH):
-        code = getattr(callback, "__code__", None)
-        cells = dict(zip(code.co_freevars, callback.__closure__, strict=True)) if (
-            code and callback.__closure__) else {}
-        runner = cells["self"].cell_contents if "self" in cells else None
         if hasattr(callback, "func") and hasattr(callback, "args"):
             callback, args = callback.func, callback.args + tuple(args)
-        elif getattr(callback, "__name__", None) == "_run_callback" and args:
-            callback, args = args[0], ()
-        elif "callback" in cells:
-            callback = cells["callback"].cell_contents
-        elif isinstance(runner, gen.Runner):
-            return runner.run, ()
-        else:
+            continue
+        peeled = internals.peel_tornado(callback, args)
+        if peeled is None:
             break
+        callback, args = peeled
     return callback, args
 
 
-def is_socket_handler(callback) -> bool:
-    """Whether it is Tornado's I/O readiness callback: _handle_events(fd, events)."""
-    return (getattr(callback, "__name__", None) == "_handle_events"
-            and isinstance(getattr(callback, "__self__", None), BaseAsyncIOLoop))
-
-
 def io_what(args: tuple) -> str:
-    return "socket writable" if len(args) > 1 and args[1] & WRITE else "socket readable"
+    return "socket writable" if len(args) > 1 and args[1] & IOLoop.WRITE else "socket readable"
 
 
-def request_on_socket(loop: BaseAsyncIOLoop, fd: int, sockets: dict):
+def request_on_socket(loop, fd: int, sockets: dict):
     """The HTTPRequest of the curl client's transfer on socket `fd`, if it is one.
 
     `sockets` remembers which of the client's handles was on which socket: asking each
     of its handles at every readiness would cost a fan-out of 100 a hundred asks each.
     """
-    client = getattr(loop.handlers.get(fd, (None, None))[1], "__self__", None)
-    if pycurl is None or not hasattr(client, "_curls"):
+    curls = internals.curl_handles(internals.socket_owner(loop, fd))
+    if not curls:
         return None
     if not is_on(sockets.get(fd), fd):
         sockets.clear()
-        for curl in client._curls:
+        for curl in curls:
             if is_on(curl):
-                sockets[curl.getinfo(pycurl.ACTIVESOCKET)] = curl
+                sockets[internals.socket_of(curl)] = curl
     curl = sockets.get(fd)
-    return curl.info["request"].request if is_on(curl, fd) else None  # the request sent
+    return internals.transfer_of(curl) if is_on(curl, fd) else None  # the request sent
 
 
 def is_on(curl, fd: int | None = None) -> bool:
     """Whether a curl handle has a transfer under way (on socket `fd`, if given)."""
-    if getattr(curl, "info", None) is None:  # pycurl raises for an attribute never set
+    if curl is None or internals.transfer_of(curl) is None:
         return False
-    return fd is None or curl.getinfo(pycurl.ACTIVESOCKET) == fd
+    return fd is None or internals.socket_of(curl) == fd
 
 
 def awaited_frames(awaitable):

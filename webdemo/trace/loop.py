@@ -1,11 +1,12 @@
 """Watches the event loop turn by turn, while a run that asked for trace=turns is under way.
 
 asyncio has no public hook for a turn of its loop, nor for each callback it runs. So
-while at least one traced run is under way, the running loop's _run_once (one turn:
-wait for I/O, then run every callback that was ready) is wrapped on the instance, and
-Handle._run (one callback, task step or I/O readiness) on the class; both are put back
-when the last traced run ends. An ordinary run finds asyncio as it ships. uvloop's
-loop is written in Cython and has neither: on it, nothing can be traced.
+while at least one traced run is under way, the running loop's turn (one turn: wait for
+I/O, then run every callback that was ready) is wrapped on the instance, and each
+callback's run (a task step or I/O readiness) on the class; both are put back when the
+last traced run ends (webdemo/trace/internals.py does both, and says on which versions
+they were checked). An ordinary run finds asyncio as it ships. uvloop's loop is written
+in Cython and has neither: on it, nothing can be traced.
 
 Which run a callback works for is read first from its context: a traced run sets RUN
 in its request's Task, and asyncio hands a copy of the context to every callback
@@ -17,18 +18,14 @@ carry (webdemo/trace/turns.py).
 import asyncio
 import contextvars
 import time
-from asyncio import events
 
 from tornado.log import app_log
+
+from webdemo.trace import internals
 
 # The id of the traced run whose code scheduled a callback; an id, not the recorder,
 # since a context can outlive its run.
 RUN = contextvars.ContextVar("webdemo_traced_run", default=None)
-RUN_HANDLE = events.Handle._run
-
-
-def can_trace(loop: asyncio.AbstractEventLoop) -> bool:
-    return hasattr(loop, "_run_once")
 
 
 class LoopTracer:
@@ -59,22 +56,23 @@ class LoopTracer:
 
     def install(self, loop: asyncio.AbstractEventLoop) -> None:
         self.loop = loop
-        run_once = loop._run_once
 
-        def traced_run_once():
-            self.turn_over()
-            try:
-                run_once()
-            finally:
+        def around(run_once):
+            def traced_run_once():
                 self.turn_over()
+                try:
+                    run_once()
+                finally:
+                    self.turn_over()
+            return traced_run_once
 
-        loop._run_once = traced_run_once
-        events.Handle._run = traced_handle_run
+        internals.wrap_turns(loop, around)
+        internals.wrap_callbacks(traced_handle_run)
 
     def uninstall(self) -> None:
         self.turn_over()
-        vars(self.loop).pop("_run_once", None)
-        events.Handle._run = RUN_HANDLE
+        internals.unwrap_turns(self.loop)
+        internals.unwrap_callbacks()
         self.loop = None
 
     def turn_over(self) -> None:
@@ -85,7 +83,7 @@ class LoopTracer:
                 recorder.turn_ended(self.turn_start, end)
         self.turn_start = self.turn_end = None
 
-    def run(self, handle: events.Handle) -> None:
+    def run(self, handle: asyncio.Handle) -> None:
         started = time.perf_counter()
         if self.turn_start is None:
             self.turn_start = started
@@ -96,7 +94,7 @@ class LoopTracer:
             recorder = note = None
         self.running = running = [handle, recorder, note]
         try:
-            RUN_HANDLE(handle)
+            internals.RUN_HANDLE(handle)
         finally:
             self.running = None
             self.turn_end = time.perf_counter()
@@ -110,9 +108,9 @@ class LoopTracer:
             except Exception:
                 app_log.exception("trace=turns: could not record what %r ran", handle)
 
-    def owner(self, handle: events.Handle) -> tuple:
+    def owner(self, handle: asyncio.Handle) -> tuple:
         """The recorder of the run that `handle` works for, and its note; or Nones."""
-        recorder = self.runs.get(handle._context.get(RUN))
+        recorder = self.runs.get(internals.context_of(handle).get(RUN))
         note = recorder.before(handle, claimed=True) if recorder else None
         if note is None:  # not by its context: the client's socket, a thread's result
             recorder = next((candidate for candidate in self.runs.values()
@@ -130,9 +128,9 @@ class LoopTracer:
         return running
 
 
-def traced_handle_run(handle: events.Handle) -> None:
-    if handle._loop is not TRACER.loop:  # another loop in the process (a test's client)
-        return RUN_HANDLE(handle)
+def traced_handle_run(handle: asyncio.Handle) -> None:
+    if internals.loop_of(handle) is not TRACER.loop:  # another loop (a test's client)
+        return internals.RUN_HANDLE(handle)
     return TRACER.run(handle)
 
 

@@ -10,6 +10,7 @@ The loop is watched by webdemo/trace/loop.py, only while a traced run is under w
 """
 
 import asyncio
+import inspect
 import sys
 import threading
 import time
@@ -19,20 +20,49 @@ from dataclasses import dataclass, field
 from tornado import gen
 
 from webdemo.query import BadInput, one
+from webdemo.trace import internals
 from webdemo.trace.callables import (
     awaited_frames,
     coroutine_of,
     def_line,
     io_what,
     is_finished,
-    is_socket_handler,
     request_on_socket,
     unwrap,
 )
-from webdemo.trace.loop import RUN, TRACER, can_trace
+from webdemo.trace.loop import RUN, TRACER
 
 # A run records at most this many entries; the rest is cut, and the answer says so.
 MAX_ENTRIES = 3000
+# Traced runs at once, in all and from one visitor's address. While any is under way,
+# every callback of the loop goes through the recorder, everyone's runs included (a dozen
+# traced fan-outs of 100 doubled others' seed runs, 0.46 to 0.99 s): no more than that
+# at once, and one address may hold half, what one press of "Step through the turns" on
+# the page of all six styles takes.
+MAX_TRACED_RUNS = 12
+MAX_TRACED_PER_VISITOR = 6
+
+
+def unavailable() -> BadInput | None:
+    """Why this server cannot trace, as the answer to a visitor who asks; None if it can."""
+    if internals.PROBLEM:
+        return internals.probe()  # a new answer each time: an exception raised keeps its stack
+    if not internals.has_turns(asyncio.get_running_loop()):
+        return BadInput("trace=turns needs the asyncio loop (--loop asyncio): uvloop has no "
+                        "hook for each turn of its loop")
+    return None
+
+
+def admit(visitor: str | None) -> None:
+    """Refuses a traced run beyond the bounds, in the visitor's language."""
+    if len(TRACER.runs) >= MAX_TRACED_RUNS:
+        raise BadInput("%(count)s traced runs are under way: try again shortly",
+                       status_code=503, count=MAX_TRACED_RUNS)
+    if visitor is not None and sum(recorder.handler.visitor == visitor
+                                   for recorder in TRACER.runs.values()) \
+            >= MAX_TRACED_PER_VISITOR:
+        raise BadInput("%(count)s traced runs from your address are under way: try again "
+                       "when one has ended", status_code=503, count=MAX_TRACED_PER_VISITOR)
 
 
 def asked(arguments: dict) -> bool:
@@ -42,9 +72,8 @@ def asked(arguments: dict) -> bool:
         return False
     if trace != "turns":
         raise BadInput("trace must be turns, not %(trace)r", trace=trace[:40])
-    if not can_trace(asyncio.get_running_loop()):
-        raise BadInput("trace=turns needs the asyncio loop (--loop asyncio): uvloop "
-                       "has no hook for each turn of its loop")
+    if why := unavailable():
+        raise why
     return True
 
 
@@ -58,6 +87,7 @@ class Note:
 
 class Turns:
     def __init__(self, handler) -> None:
+        admit(handler.visitor)
         self.handler = handler
         # The file of the class that says how results re-enter the style's code: the
         # style's own handler, whatever a break-it demo mixes into it.
@@ -115,19 +145,18 @@ class Turns:
     def before(self, handle: asyncio.Handle, claimed: bool) -> Note | None:
         """What `handle` runs, if it works for this run (`claimed`: its context says
         so); None if not."""
-        callback, args = unwrap(handle._callback, handle._args)
-        if is_socket_handler(callback):
+        callback, args = unwrap(*internals.callback_of(handle))
+        if internals.is_socket_handler(callback):
             request = request_on_socket(callback.__self__, args[0], self.sockets)
             index = self.requests.get(id(request))
             return None if index is None else Note(self.entry("io", io_what(args), None, index))
-        if getattr(callback, "__name__", None) == "_set_state" and len(args) == 2 \
-                and isinstance(args[1], ThreadFuture):
+        if internals.is_thread_result(callback, args) and isinstance(args[1], ThreadFuture):
             return self.learnt(*args)
         if not claimed:
             return None
         owner = getattr(callback, "__self__", None)
         if isinstance(owner, asyncio.Task | gen.Runner):
-            task = owner if isinstance(owner, asyncio.Task) else owner.gen
+            task = owner if isinstance(owner, asyncio.Task) else internals.generator_of(owner)
             frame = self.style_frame(awaited_frames(coroutine_of(task)))
             if frame is None:
                 return Note(self.entry("task", coroutine_of(task).__qualname__), task)
@@ -144,7 +173,8 @@ class Turns:
     def learnt(self, future: asyncio.Future, result: ThreadFuture) -> Note | None:
         """A thread's result set on the loop's Future: ours if one of our callbacks waits
         on that Future."""
-        if not any(context.get(RUN) == self.run_id for _, context in future._callbacks):
+        if not any(context.get(RUN) == self.run_id
+                   for context in internals.waiting_contexts(future)):
             return None
         row = result.result() if result.done() and not result.exception() else None
         index = next((index for index, (target, times) in
@@ -184,6 +214,9 @@ class Turns:
                     self.add(self.ran, self.entry(kind, "fetch ended", None, index, ended=True))
 
     def turn_ended(self, start: float, end: float) -> None:
+        if self.handler.visitor_left():  # nobody will read the turns: the loop is let go
+            self.stop()
+            return
         if self.first is not None:
             self.after(self.first, 0.0)
             self.first = None
@@ -256,7 +289,7 @@ class Turns:
 
 def stack() -> list:
     """The frames of the calls under way, innermost first."""
-    frames, frame = [], sys._getframe(2)
+    frames, frame = [], inspect.currentframe().f_back.f_back
     while frame is not None:
         frames.append(frame)
         frame = frame.f_back
