@@ -1,16 +1,25 @@
 """Fair shares: the server's slots of each kind (the shared Tornado client's fetches,
 the pool's threads, the greenlet worker's fetches) are a Shares: many visitors' runs
 draw on them at once, and a fetch of the demo's "hangs" holds its slot for the whole
-timeout, up to 25 s. A first-come line would let one visitor's 200 hangs, or a greedy
-script's many runs, hold every slot while a seed run of 0.3 s waits 25 s. So:
-- a cap on what one run holds and on what one address holds, each half the slots:
-  whatever one visitor asks, half is left for everyone else. Half, not less, because a
-  class behind one school address is many visitors on one address: it still gets half
-  the server, and within it each student's run takes its turn (below);
+timeout, up to 25 s. A slot given cannot be taken back, so a share is decided when a
+slot is granted, never later. A first-come line would let one visitor's 200 hangs, or
+a greedy script's many runs, hold every slot while a seed run of 0.3 s waits 25 s; a
+cap of half per address leaves nothing once two addresses take their halves. So:
+- a cap per address that shrinks as more addresses are active (holding or waiting):
+  of the slots open to all, each address may hold 1/N when N are active, and never
+  more than half, so that an address arriving late finds room even when the first
+  one's hangs cannot be taken back (max-min fairness, decided at each grant). An
+  address over its cap, because others arrived after it took its slots, gets nothing
+  until its own fetches end and it is under again;
+- a reserve of slots, the last RESERVE_PART of them, that only a light address may
+  take: one holding fewer than `light` slots, whatever its runs ask. A visitor's seed
+  run (three fetches) finds a slot at once, whatever up to five greedy addresses hold,
+  since each of them can take at most `light` of the reserve before it is heavy;
 - round-robin, not first come: when a slot frees, it goes to the next address with a
-  fetch waiting and under its cap, and within that address to its next run waiting;
+  fetch waiting that may take it, and within that address to its next run waiting;
   so a small run is never behind a large one's whole line, only behind one fetch of
-  each other run;
+  each other run. A class behind one school address is many visitors on one address:
+  it gets an address's share, and within it each student's run takes its turn;
 - capacity where it is cheap: a waiting fetch costs a socket or a sleeping thread, so
   the slots are sized from the open-file limit at start (webdemo/run/capacity.py).
 Fairness rests on runs as much as on addresses: an address cannot tell the students
@@ -27,16 +36,21 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
+# The last 1/RESERVE_PART of the slots are kept for light addresses.
+RESERVE_PART = 4
+# An address is light while it holds fewer than reserve // LIGHT_PART slots: enough
+# for a seed run, and five greedy addresses can take no more than 5/8 of the reserve.
+LIGHT_PART = 8
+
 
 class Account:
     """What one run holds of a Shares, and its fetches waiting for a slot."""
 
-    __slots__ = ("address", "asked", "limit", "held", "waiting")
+    __slots__ = ("address", "asked", "held", "waiting")
 
-    def __init__(self, address: str | None, asked: int, limit: int) -> None:
+    def __init__(self, address: str | None, asked: int) -> None:
         self.address = address
         self.asked = asked  # the run's own limit
-        self.limit = limit  # that, within the run's share
         self.held = 0
         self.waiting = collections.deque()  # Futures, set_result(None) when their turn comes
 
@@ -50,7 +64,9 @@ class Shares:
 
     def __init__(self, capacity: int) -> None:
         self.capacity = capacity
-        self.share = max(1, capacity // 2)  # of a run, and of an address
+        reserve = capacity // RESERVE_PART
+        self.open = capacity - reserve  # the slots every address may take
+        self.light = max(1, reserve // LIGHT_PART)
         self.held = 0
         self.held_by_address = {}
         # Address -> {Account: None}: runs with a fetch that waits for the Shares, not
@@ -60,15 +76,25 @@ class Shares:
 
     def account(self, address: str | None, asked: int) -> Account:
         """A run's account; address None shares nothing (the bench: one run, alone)."""
-        return Account(address, asked, asked if address is None else min(asked, self.share))
+        return Account(address, asked)
+
+    def may_take(self, address: str | None, active: int) -> bool:
+        """Whether `address` may take a slot now, with `active` addresses holding or
+        waiting (itself among them)."""
+        if self.held >= self.capacity:
+            return False
+        if address is None:
+            return True
+        held = self.held_by_address.get(address, 0)
+        return held < self.light or (self.held < self.open
+                                     and held < self.open // max(2, active))
 
     def take(self, account: Account) -> bool:
         """Takes a slot now if nobody waits and every cap allows it."""
         with self.lock:  # on every fetch: hold() inline
             address = account.address
-            if (self.ready or account.held >= account.limit or self.held >= self.capacity
-                    or (address is not None
-                        and self.held_by_address.get(address, 0) >= self.share)):
+            if (self.ready or account.held >= account.asked or not self.may_take(
+                    address, len(self.held_by_address) + (address not in self.held_by_address))):
                 return False
             account.held += 1
             self.held += 1
@@ -95,7 +121,7 @@ class Shares:
             return None
 
     def make_ready(self, account: Account) -> None:
-        if account.waiting and account.held < account.limit:
+        if account.waiting and account.held < account.asked:
             self.ready.setdefault(account.address, {})[account] = None
 
     def withdraw(self, account: Account, waiter: Any) -> bool:
@@ -130,8 +156,10 @@ class Shares:
     def grant(self) -> None:
         """Gives the free slots out, round-robin over addresses, then over their runs."""
         while self.ready and self.held < self.capacity:
+            active = len(self.held_by_address) + sum(
+                address not in self.held_by_address for address in self.ready)
             for address in self.ready:
-                if address is None or self.held_by_address.get(address, 0) < self.share:
+                if self.may_take(address, active):
                     runs = self.ready[address]
                     break
             else:  # every address waiting holds its share
@@ -141,7 +169,7 @@ class Shares:
             waiter = account.waiting.popleft()
             # Both go to the back of their lines.
             del runs[account], self.ready[address]
-            if account.waiting and account.held < account.limit:
+            if account.waiting and account.held < account.asked:
                 runs[account] = None
             if runs:
                 self.ready[address] = runs
