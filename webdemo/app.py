@@ -64,12 +64,19 @@ class Config:
     # and whether to trust the proxy's X-Forwarded-For, X-Real-IP, X-Forwarded-Proto.
     allowed_hosts: tuple = ()
     xheaders: bool = False
+    # Whether visitors may run the live bench on /costs on a shared site (see shared).
+    live_bench: bool = False
     # Whether runs share the slots fairly (webdemo/run/shares.py); the bench's lone run
     # takes them all, so that it measures the style.
     fair_shares: bool = True
     # On a stop, how long the runs under way may take to finish: by default as long as
     # any run can take, all its fetches sent within RUN_SECONDS, each within the timeout.
     drain_seconds: float = RUN_SECONDS + MAX_TIMEOUT
+
+    @property
+    def shared(self):
+        """Whether visitors from elsewhere reach it: bound beyond loopback, or behind a proxy."""
+        return not is_loopback(self.host) or bool(self.allowed_hosts)
 
     @property
     def url(self):
@@ -123,7 +130,8 @@ class App(Application):
         self.workers = Workers(config.timeout, config.max_clients,
                                {name: style.worker_module for name, style in STYLES.items()
                                 if style.worker_module})
-        self.live_bench = LiveBench(config.bench_results)
+        self.live_bench = LiveBench(config.bench_results,
+                                    allowed=config.live_bench or not config.shared)
         self.live_streams = set()  # the handlers streaming a live run now
         # What a stop lets finish (webdemo/serving.py): every request under way, and
         # every run until its answer has gone out.
@@ -200,5 +208,5 @@ class App(Application):
         self.http_client.close()
         self.thread_pool.shutdown()
         self.workers.close()
-        self.live_bench.stop()
+        self.live_bench.close()
         self.catalog.close()
