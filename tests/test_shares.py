@@ -3,7 +3,9 @@ addresses, and round-robin between runs."""
 
 import concurrent.futures
 
-from webdemo.run.shares import Shares
+import pytest
+
+from webdemo.run.shares import Admission, Full, Shares
 
 
 def waiter():
@@ -116,3 +118,29 @@ def test_the_bench_shares_nothing():
     shares = Shares(4)
     alone = shares.account(None, 4)
     assert all(shares.take(alone) for _ in range(4))
+
+
+@pytest.mark.gen_test
+async def test_admission_a_visitor_waits_for_their_own_runs_and_is_told_how_long():
+    admission = Admission(4, per_address=1, wait_seconds=0)
+    mine = admission.try_enter("10.0.0.1")
+    with pytest.raises(Full) as full:
+        await admission.enter("10.0.0.1")
+    assert full.value.own and full.value.seconds >= 1
+    others = [await admission.enter(f"10.0.0.{n}") for n in range(2, 5)]
+    with pytest.raises(Full) as full:
+        admission.try_enter("10.0.0.9")
+    assert not full.value.own
+    admission.leave(mine)
+    assert admission.try_enter("10.0.0.9")
+    assert len(others) == 3
+
+
+@pytest.mark.gen_test
+async def test_admission_with_a_cooldown_keeps_the_turn_until_it_ends():
+    admission = Admission(10, per_address=1, cooldown_seconds=60)
+    admission.leave(admission.try_enter("10.0.0.1"))
+    with pytest.raises(Full) as full:
+        admission.try_enter("10.0.0.1")
+    assert full.value.own and 55 < full.value.seconds <= 60
+    assert admission.try_enter("10.0.0.2")  # another visitor's turn is their own

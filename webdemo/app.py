@@ -18,7 +18,7 @@ from webdemo.base import (
     resource_dir,
 )
 from webdemo.catalog import MAX_FETCHES, MAX_TIMEOUT, RUN_SECONDS, Catalog
-from webdemo.claims.handlers import routes as claims_routes
+from webdemo.claims import handlers as claims
 from webdemo.costs.handlers import CostsHandler, LiveBenchHandler
 from webdemo.costs.live_bench import LiveBench
 from webdemo.costs.results import default_results_path
@@ -140,6 +140,7 @@ class App(Application):
         self.stopping = False
         self.in_flight = InFlight(config.max_clients)
         self.blocking_gate = breakit.Gate()
+        self.claims_admission = claims.admission()  # who may run a claims demo now
         self.closed = False
         routes = [
             (r"/", IndexHandler),
@@ -153,7 +154,7 @@ class App(Application):
         routes += [(rf"/chain/{name}", style.chain, {"style": name})
                    for name, style in STYLES.items()]
         routes += breakit.ROUTES
-        routes += claims_routes()
+        routes += claims.routes(self.claims_admission)
         super().__init__(
             routes,
             transforms=[PageCompression],

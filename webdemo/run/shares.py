@@ -28,10 +28,13 @@ for its own limit is in no line of the Shares: the fast path, with nobody waitin
 is a lock and a few counts.
 """
 
+import asyncio
 import collections
 import concurrent.futures
 import functools
+import math
 import threading
+import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
@@ -62,8 +65,9 @@ class Shares:
     lock when its turn comes: a Future on the loop, a concurrent one in a thread.
     """
 
-    def __init__(self, capacity: int) -> None:
+    def __init__(self, capacity: int, per_address: int | None = None) -> None:
         self.capacity = capacity
+        self.per_address = per_address  # a bound of its own on an address, whatever is free
         reserve = capacity // RESERVE_PART
         self.open = capacity - reserve  # the slots every address may take
         self.light = max(1, reserve // LIGHT_PART)
@@ -86,6 +90,8 @@ class Shares:
         if address is None:
             return True
         held = self.held_by_address.get(address, 0)
+        if self.per_address is not None and held >= self.per_address:
+            return False
         return held < self.light or (self.held < self.open
                                      and held < self.open // max(2, active))
 
@@ -174,6 +180,77 @@ class Shares:
             if runs:
                 self.ready[address] = runs
             waiter.set_result(None)
+
+
+class Full(Exception):
+    """No turn came in time: `seconds`, about how long until one may, and whether the
+    visitor's own runs hold their share (`own`) or everyone's runs hold all."""
+
+    def __init__(self, seconds: int, own: bool) -> None:
+        super().__init__(seconds, own)
+        self.seconds, self.own = seconds, own
+
+
+class Admission:
+    """Runs of one kind at once (claims demos, live streams, blocking demos), admitted as
+    slots are granted: each run holds one slot of a Shares while it lasts, and for
+    `cooldown_seconds` after it. A run with no slot free waits in line, its address's
+    turn among the others', at most `wait_seconds`; then it is refused with Full."""
+
+    def __init__(self, capacity: int, per_address: int | None = None,
+                 wait_seconds: float = 0.0, cooldown_seconds: float = 0.0,
+                 typical_seconds: float = 1.0) -> None:
+        self.shares = Shares(capacity, per_address)
+        self.wait_seconds = wait_seconds
+        self.cooldown_seconds = cooldown_seconds
+        self.typical_seconds = typical_seconds  # how long a run lasts, learnt as they end
+        self.started = {}  # Account -> when it was admitted (monotonic)
+        self.ends = {}  # Account -> when its slot is likely free again
+
+    def try_enter(self, address: str | None) -> Account:
+        """A slot now, or Full: for what cannot wait, as a stream about to open."""
+        account = self.shares.account(address, 1)
+        if not self.shares.take(account):
+            raise self.full(address)
+        return self.admitted(account)
+
+    async def enter(self, address: str | None) -> Account:
+        """A slot, within wait_seconds, or Full."""
+        account = self.shares.account(address, 1)
+        if self.shares.take(account):
+            return self.admitted(account)
+        slot = asyncio.get_running_loop().create_future()
+        if self.shares.enqueue(account, slot) is not None:
+            try:
+                await asyncio.wait_for(asyncio.shield(slot), self.wait_seconds)
+            except TimeoutError:
+                if self.shares.withdraw(account, slot):
+                    raise self.full(address) from None
+        return self.admitted(account)
+
+    def admitted(self, account: Account) -> Account:
+        self.started[account] = time.monotonic()
+        self.ends[account] = self.started[account] + self.typical_seconds
+        return account
+
+    def leave(self, account: Account) -> None:
+        lasted = time.monotonic() - self.started.pop(account)
+        self.typical_seconds = (3 * self.typical_seconds + lasted) / 4
+        if self.cooldown_seconds:
+            self.ends[account] = time.monotonic() + self.cooldown_seconds
+            asyncio.get_running_loop().call_later(self.cooldown_seconds, self.release, account)
+        else:
+            self.release(account)
+
+    def release(self, account: Account) -> None:
+        del self.ends[account]
+        self.shares.release(account)
+
+    def full(self, address: str | None) -> Full:
+        own = [end for account, end in self.ends.items() if account.address == address]
+        ends = own if own and address is not None else list(self.ends.values())
+        soonest = min(ends, default=time.monotonic()) - time.monotonic()
+        return Full(max(1, math.ceil(soonest)), own=bool(own) and address is not None)
 
 
 class FairPool:
