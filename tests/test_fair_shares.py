@@ -16,7 +16,7 @@ from tornado.httpclient import AsyncHTTPClient
 
 from webdemo.app import Config
 from webdemo.run import aggregate as shared
-from webdemo.run import live
+from webdemo.run.shares import Admission
 
 GREEDY, OTHER, SCHOOL = "127.0.0.2", "127.0.0.3", "127.0.0.4"
 # Up to five greedy addresses: 127.0.0.2, then 127.0.0.11...
@@ -149,8 +149,9 @@ async def test_without_fair_shares_the_greedy_one_holds_everyone_up(
 
 @pytest.mark.gen_test(timeout=40)
 async def test_a_visitor_over_their_share_of_live_runs_is_told_so_and_others_are_served(
-        http_client, base_url, monkeypatch):
-    monkeypatch.setattr(live, "MAX_LIVE_STREAMS", 4)  # 2 an address
+        http_client, base_url, app):
+    # Adapted (issue 21): the bound is the app's Admission, made small here.
+    app.live_admission = Admission(8, per_address=2)
     greedy = Visitor(base_url, GREEDY)
     try:
         for _ in range(2):

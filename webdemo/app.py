@@ -27,6 +27,7 @@ from webdemo.pages import breakit
 from webdemo.pages.side_by_side import AllHandler, HighlightStyleHandler, IndexHandler
 from webdemo.pages.stats import StatsHandler
 from webdemo.registry import STYLES
+from webdemo.run import live
 from webdemo.run.blocking import MAX_BODY_BYTES
 from webdemo.run.metrics import InFlight
 from webdemo.run.shares import FairPool, Shares
@@ -133,6 +134,7 @@ class App(Application):
         self.live_bench = LiveBench(config.bench_results,
                                     allowed=config.live_bench or not config.shared)
         self.live_streams = set()  # the handlers streaming a live run now
+        self.live_admission = live.admission()  # who may open one now
         # What a stop lets finish (webdemo/serving.py): every request under way, and
         # every run until its answer has gone out.
         self.requests = set()

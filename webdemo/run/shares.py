@@ -247,10 +247,12 @@ class Admission:
         self.shares.release(account)
 
     def full(self, address: str | None) -> Full:
-        own = [end for account, end in self.ends.items() if account.address == address]
-        ends = own if own and address is not None else list(self.ends.values())
+        # Its own share is what it waits for, unless every slot is taken.
+        own = address is not None and self.shares.held < self.shares.capacity
+        ends = [end for account, end in self.ends.items()
+                if not own or account.address == address]
         soonest = min(ends, default=time.monotonic()) - time.monotonic()
-        return Full(max(1, math.ceil(soonest)), own=bool(own) and address is not None)
+        return Full(max(1, math.ceil(soonest)), own=own)
 
 
 class FairPool:
