@@ -65,6 +65,8 @@ class Config:
     # and whether to trust the proxy's X-Forwarded-For, X-Real-IP, X-Forwarded-Proto.
     allowed_hosts: tuple = ()
     xheaders: bool = False
+    # Whether this process is a blocking demo's own loop (webdemo/blocking_loop.py).
+    own_loop: bool = False
     # Whether visitors may run the live bench on /costs on a shared site (see shared).
     live_bench: bool = False
     # Whether runs share the slots fairly (webdemo/run/shares.py); the bench's lone run
@@ -108,7 +110,7 @@ def log_request(handler):
 class App(Application):
     """The routes, the settings, and what the app owns, as attributes: its config, its
     catalog, its HTTP client, its thread pool, its worker processes, the live bench,
-    the live streams, what it has in flight, and the blocking demo's gate."""
+    the live streams, what it has in flight, and the blocking demos' own loops."""
 
     def __init__(self, config: Config) -> None:
         load_translations()
@@ -141,7 +143,7 @@ class App(Application):
         self.runs = set()
         self.stopping = False
         self.in_flight = InFlight(config.max_clients)
-        self.blocking_gate = breakit.Gate()
+        self.own_loops = breakit.OwnLoops(config.timeout)  # the blocking demos'
         self.claims_admission = claims.admission()  # who may run a claims demo now
         self.closed = False
         routes = [
@@ -155,7 +157,7 @@ class App(Application):
         ] + [(rf"/{name}", style.handler, {"style": name}) for name, style in STYLES.items()]
         routes += [(rf"/chain/{name}", style.chain, {"style": name})
                    for name, style in STYLES.items()]
-        routes += breakit.ROUTES
+        routes += breakit.OWN_LOOP_ROUTES if config.own_loop else breakit.ROUTES
         routes += claims.routes(self.claims_admission)
         super().__init__(
             routes,
@@ -212,4 +214,5 @@ class App(Application):
         self.thread_pool.shutdown()
         self.workers.close()
         self.live_bench.close()
+        self.own_loops.close()
         self.catalog.close()
