@@ -22,8 +22,9 @@ from dataclasses import dataclass
 from tornado.concurrent import Future
 from tornado.httpclient import AsyncHTTPClient
 from tornado.ioloop import IOLoop
+from tornado.web import HTTPError
 
-from webdemo.base import BaseHandler
+from webdemo.base import NOT_FOUND, BaseHandler
 from webdemo.catalog import MAX_TIMEOUT, RUN_SECONDS, run_knob
 from webdemo.chains.callbacks import CallbacksChainHandler
 from webdemo.query import BadInput, one
@@ -207,8 +208,7 @@ class BlockingColumnHandler(BaseHandler):
 
     async def get(self, role, style):
         if style not in (ON_THE_LOOP if role == "blocking" else STYLES):
-            raise BadInput("there is no page at %(path)s", status_code=404,
-                           path=self.request.path[:80])
+            raise HTTPError(404, NOT_FOUND, self.request.path)
         # Bad input is refused here, before a process starts for it.
         arguments = self.query_arguments()
         run_knob(arguments, "block_ms", BLOCK_LIMITS)
