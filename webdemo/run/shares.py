@@ -97,15 +97,19 @@ class Shares:
 
     def take(self, account: Account) -> bool:
         """Takes a slot now if nobody waits and every cap allows it."""
-        with self.lock:  # on every fetch: hold() inline
-            address = account.address
-            if (self.ready or account.held >= account.asked or not self.may_take(
-                    address, len(self.held_by_address) + (address not in self.held_by_address))):
+        with self.lock:  # on every fetch: may_take() and hold() inline
+            if self.ready or account.held >= account.asked or self.held >= self.capacity:
                 return False
+            address = account.address
+            if address is not None:
+                held = self.held_by_address.get(address, 0)
+                if ((self.per_address is not None and held >= self.per_address)
+                        or (held >= self.light and (self.held >= self.open or held >= (
+                            self.open // max(2, len(self.held_by_address) + (not held)))))):
+                    return False
+                self.held_by_address[address] = held + 1
             account.held += 1
             self.held += 1
-            if address is not None:
-                self.held_by_address[address] = self.held_by_address.get(address, 0) + 1
             return True
 
     def hold(self, account: Account) -> None:
