@@ -7,7 +7,11 @@ asked for and every address and name this process connects to or looks up.
 
 import asyncio
 import json
+import re
 import socket
+import subprocess
+import sys
+import time
 
 import pytest
 from helpers import STYLE_NAMES, errors_logged, get_json, query, until
@@ -498,3 +502,41 @@ async def test_connections_from_one_address_are_bounded_and_others_are_served(bo
     assert (await what_comes_before_the_close(again)).startswith(b"HTTP/1.1 200 OK")
     for stream in held:
         stream.close()
+
+
+def test_at_the_open_file_limit_the_log_says_so_once_not_per_connection(tmp_path):
+    # The server as a user runs it, with few files: 600 connections at once exhaust them.
+    # Tornado's own accept loop would log a traceback on every turn of the loop (EMFILE).
+    few_files = ("import resource, runpy, sys; "
+                 "resource.setrlimit(resource.RLIMIT_NOFILE, (300, 300)); "
+                 "sys.argv = ['webdemo', '--port', '0']; "
+                 "runpy.run_module('webdemo', run_name='__main__')")
+    log_path = tmp_path / "stderr.log"
+    with open(log_path, "wb") as log:
+        server = subprocess.Popen([sys.executable, "-c", few_files], stdout=subprocess.PIPE,
+                                  stderr=log, text=True)
+    held = []
+    try:
+        port = int(re.search(r":(\d+)/", server.stdout.readline()).group(1))
+        for _ in range(600):
+            held.append(socket.create_connection(("127.0.0.1", port)))
+        deadline = time.monotonic() + 10
+        while "out of open files" not in log_path.read_text():
+            assert time.monotonic() < deadline, log_path.read_text()[-2000:]
+            time.sleep(0.05)
+        for sock in held:
+            sock.close()
+        held = []
+        # Files free again: it serves.
+        with socket.create_connection(("127.0.0.1", port)) as sock:
+            sock.sendall(b"GET /stats HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n")
+            sock.settimeout(10)
+            assert sock.recv(100).startswith(b"HTTP/1.1 200 OK")
+    finally:
+        for sock in held:
+            sock.close()
+        server.terminate()
+        server.wait(timeout=10)
+        server.stdout.close()
+    log = log_path.read_text()
+    assert log.count("out of open files") == 1 and "Traceback" not in log, log[-2000:]
