@@ -90,8 +90,8 @@ async def greedy_loop(client, url, stop):
         try:
             async with client.get(url) as response:
                 await response.read()
-                if response.status != 200:  # over its share: told to come back
-                    await asyncio.sleep(0.1)
+                if response.status != 200:  # over its share: told to come back later
+                    await asyncio.sleep(1)
         except (TimeoutError, aiohttp.ClientError):
             await asyncio.sleep(0.1)
 
@@ -123,12 +123,13 @@ def cut(seconds, percent):
     return statistics.quantiles(seconds, n=100, method="inclusive")[percent - 1]
 
 
-async def families(base, victim_runs):
+async def families(base, victim_runs, chosen):
     print(f"\nThe victim's seed run beside greedy addresses ({victim_runs} runs each), in s")
     print(f"{'family':<17}{'alone p50':>10}{'p99':>7}" + "".join(
         f"{f'{n} greedy p50':>14}{'p99':>7}" for n in (1, 2, 5)))
     await quiet(base)  # the class's greedy visitor's hangs, timed out
-    for family, (style, params, runs, victim, form) in FAMILIES.items():
+    for family in chosen:
+        style, params, runs, victim, form = FAMILIES[family]
         url = f"{{}}{style}?{urlencode(params)}"
         alone = await victim_seconds(base, victim, form, victim_runs)
         row = f"{family:<17}{cut(alone, 50):>10.2f}{cut(alone, 99):>7.2f}"
@@ -186,6 +187,9 @@ def main():
                         metavar="2..200",
                         help="the victim's seed runs beside each set of greedy addresses "
                              "(default: 20)")
+    parser.add_argument("--families", nargs="+", default=list(FAMILIES), choices=FAMILIES,
+                        metavar="FAMILY", help=f"of {', '.join(map(repr, FAMILIES))} "
+                                               "(default: all)")
     parser.add_argument("--greedy-runs", type=int, default=3, choices=range(1, 11),
                         metavar="1..10",
                         help="greedy runs of each of coroutines, threads and greenlets, "
@@ -196,7 +200,7 @@ def main():
     process, base = start_webdemo(args)
     try:
         asyncio.run(measure(base, args))
-        asyncio.run(families(base, args.victim_runs))
+        asyncio.run(families(base, args.victim_runs, args.families))
     finally:
         # Twice: the server would let the greedy runs' hangs finish first.
         process.terminate()
