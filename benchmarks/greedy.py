@@ -1,15 +1,19 @@
-"""A greedy visitor beside a class: what fair shares leave the class.
+"""Greedy visitors beside others: what fair shares leave everyone else.
 
-Starts `python -m webdemo --port 0` on loopback. A class (from 127.0.0.3) presses "Run
-both" on the seed scenario, all at once, some rounds; then a greedy visitor (from
+Starts `python -m webdemo --port 0` on loopback. First a class (from 127.0.0.3) presses
+"Run both" on the seed scenario, all at once, some rounds; then a greedy visitor (from
 127.0.0.2) starts runs that hold all the bounds let them (each 200 fetches of "hangs"
 in slow motion x10, on the shared client, the thread pool and the greenlet worker),
-and the class presses again while the greedy runs hold their slots. Prints the class's
-waits (p50, p99, max) without and with the greedy visitor, the seed run of each
-off-loop style beside it, and the load average before and after. Loopback only,
-bounded: the greedy runs end with the server.
+and the class presses again while the greedy runs hold their slots.
 
-    python benchmarks/greedy.py [--students 30] [--rounds 3] [--greedy-runs 3]
+Then, in each family (the shared client, the thread pool, the greenlet worker, live
+streams), greedy visitors from one, two and five addresses (127.0.0.2, 127.0.0.11...)
+keep their runs going, each started again as it ends, for a bounded number of the
+victim's runs, while a victim (127.0.0.3) runs the seed scenario one run after another:
+its p50 and p99 beside its time alone, in a table. Loopback only, bounded: every greedy
+loop ends when the victim's runs do, and the greedy runs end with the server.
+
+    python benchmarks/greedy.py [--students 30] [--rounds 3] [--greedy-runs 3] [--victim-runs 20]
 Needs the bench extra: pip install '.[bench]'
 """
 
@@ -27,9 +31,19 @@ from classroom import student
 from fanout import add_webdemo_args, start_webdemo
 
 GREEDY, CLASS = "127.0.0.2", "127.0.0.3"
+GREEDY_ADDRESSES = [GREEDY] + [f"127.0.0.{n}" for n in range(11, 15)]
 HANGS = [("fetch", "hangs")] * 200 + [("slow", "10"), ("format", "json")]
 GREEDY_STYLES = {"coroutines": HANGS, "threads": HANGS + [("limit", "1")],
                  "greenlets": HANGS}
+# family -> (the greedy runs' style and query, how many each address keeps going, the
+# victim's style and format). Live streams: many streams of one-hangs, each a run.
+FAMILIES = {
+    "shared client": ("coroutines", HANGS, 3, "coroutines", "json"),
+    "thread pool": ("threads", HANGS + [("limit", "1")], 3, "threads", "json"),
+    "greenlet worker": ("greenlets", HANGS, 3, "greenlets", "json"),
+    "live streams": ("coroutines", [("scenario", "one-hangs"), ("slow", "10"),
+                                    ("format", "events")], 300, "coroutines", "events"),
+}
 
 
 def session(address):
@@ -70,6 +84,72 @@ async def greedy_holds(base, runs):
     return client, tasks
 
 
+async def greedy_loop(client, url, stop):
+    """One greedy run after another, until stop is set."""
+    while not stop.is_set():
+        try:
+            async with client.get(url) as response:
+                await response.read()
+                if response.status != 200:  # over its share: told to come back later
+                    await asyncio.sleep(1)
+        except (TimeoutError, aiohttp.ClientError):
+            await asyncio.sleep(0.1)
+
+
+async def victim_seconds(base, style, form, runs):
+    """The victim's seed runs, one after another: their seconds, sorted."""
+    seconds = []
+    async with session(CLASS) as client:
+        for _ in range(runs):
+            began = time.perf_counter()
+            async with client.get(f"{base}{style}?scenario=seed&format={form}") as response:
+                await response.read()
+                assert response.status == 200, response.status
+            seconds.append(time.perf_counter() - began)
+    return sorted(seconds)
+
+
+async def quiet(base):
+    """Waits until the server holds no fetch: the last greedy hangs have timed out."""
+    async with session(CLASS) as watcher:
+        for _ in range(600):
+            async with watcher.get(f"{base}stats") as response:
+                if (await response.json())["fetches_in_flight"] == 0:
+                    return
+            await asyncio.sleep(0.1)
+
+
+def cut(seconds, percent):
+    return statistics.quantiles(seconds, n=100, method="inclusive")[percent - 1]
+
+
+async def families(base, victim_runs, chosen):
+    print(f"\nThe victim's seed run beside greedy addresses ({victim_runs} runs each), in s")
+    print(f"{'family':<17}{'alone p50':>10}{'p99':>7}" + "".join(
+        f"{f'{n} greedy p50':>14}{'p99':>7}" for n in (1, 2, 5)))
+    await quiet(base)  # the class's greedy visitor's hangs, timed out
+    for family in chosen:
+        style, params, runs, victim, form = FAMILIES[family]
+        url = f"{{}}{style}?{urlencode(params)}"
+        alone = await victim_seconds(base, victim, form, victim_runs)
+        row = f"{family:<17}{cut(alone, 50):>10.2f}{cut(alone, 99):>7.2f}"
+        for count in (1, 2, 5):
+            stop = asyncio.Event()
+            clients = [session(address) for address in GREEDY_ADDRESSES[:count]]
+            loops = [asyncio.ensure_future(greedy_loop(client, url.format(base), stop))
+                     for client in clients for _ in range(runs)]
+            await asyncio.sleep(2)  # they take their slots
+            beside = await victim_seconds(base, victim, form, victim_runs)
+            stop.set()
+            for task in loops:
+                task.cancel()
+            for client in clients:
+                await client.close()
+            row += f"{cut(beside, 50):>14.2f}{cut(beside, 99):>7.2f}"
+            await quiet(base)
+        print(row, flush=True)
+
+
 def line(label, waits, problems):
     cuts = statistics.quantiles(waits, n=100, method="inclusive")
     said = ", ".join(f"{n} x {what}" for what, n in problems.most_common()) or "none"
@@ -103,6 +183,13 @@ def main():
                         metavar="2..200", help="students pressing at once (default: 30)")
     parser.add_argument("--rounds", type=int, default=3, choices=range(1, 11),
                         metavar="1..10", help="classes, one after another (default: 3)")
+    parser.add_argument("--victim-runs", type=int, default=20, choices=range(2, 201),
+                        metavar="2..200",
+                        help="the victim's seed runs beside each set of greedy addresses "
+                             "(default: 20)")
+    parser.add_argument("--families", nargs="+", default=list(FAMILIES), choices=FAMILIES,
+                        metavar="FAMILY", help=f"of {', '.join(map(repr, FAMILIES))} "
+                                               "(default: all)")
     parser.add_argument("--greedy-runs", type=int, default=3, choices=range(1, 11),
                         metavar="1..10",
                         help="greedy runs of each of coroutines, threads and greenlets, "
@@ -113,6 +200,7 @@ def main():
     process, base = start_webdemo(args)
     try:
         asyncio.run(measure(base, args))
+        asyncio.run(families(base, args.victim_runs, args.families))
     finally:
         # Twice: the server would let the greedy runs' hangs finish first.
         process.terminate()

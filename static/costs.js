@@ -44,14 +44,17 @@ async function follow(progress) {
   }
 }
 
-button.hidden = false;
-button.addEventListener("click", async () => {
-  try {
-    // Tornado's xsrf check: the token of the page, matched against its cookie.
-    follow(await askJSON(BENCH, { method: "POST", cache: "no-store",
-      headers: { "X-XSRFToken": live.dataset.xsrf } }));
-  } catch (error) {
-    show({ state: "failed", error: t("Could not start the bench: {error}", { error: error.message }) });
-  }
-});
-if (live.dataset.state === "running") follow({ state: "running" });  // started by someone else
+// Off on a shared site unless its operator turned it on: then the page has no button.
+if (button) {
+  button.hidden = false;
+  button.addEventListener("click", async () => {
+    try {
+      // Tornado's xsrf check: the token of the page, matched against its cookie.
+      follow(await askJSON(BENCH, { method: "POST", cache: "no-store",
+        headers: { "X-XSRFToken": live.dataset.xsrf } }));
+    } catch (error) {
+      show({ state: "failed", error: t("Could not start the bench: {error}", { error: error.message }) });
+    }
+  });
+  if (live.dataset.state === "running") follow({ state: "running" });  // started by someone else
+}

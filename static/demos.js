@@ -49,8 +49,13 @@ const DEMOS = {
     const sleeper = columns.find((column) => column.style === button.dataset.style);
     const other = columns.find((column) => column !== sleeper);
     const ms = JSON.parse(button.dataset.blockMs);
-    const done = await runColumns(columns, { [sleeper.style]: `/break/blocking/${sleeper.style}` },
-      { block_ms: ms });
+    // Both columns run on a loop of the demo's own, which the same token names: there a
+    // sleep stops both, and nobody else's runs.
+    const loop = crypto.randomUUID();
+    const done = await runColumns(columns, {
+      [sleeper.style]: `/break/blocking/${sleeper.style}`,
+      [other.style]: `/break/beside/${other.style}`,
+    }, { block_ms: ms, loop });
     if (!done.every(Boolean)) throw new Error(sleeper.failure || other.failure);
     const times = other.log.times_ms;
     const pause = Math.max(0, ...times.slice(1).map((time, i) => time - times[i]));

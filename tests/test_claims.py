@@ -2,11 +2,12 @@
 
 import asyncio
 import html
+import json
 import logging
 import re
 
 import pytest
-from helpers import get_json
+from helpers import get_json, until
 from test_translations import english_left, template_messages
 
 from webdemo.base import resource_dir, script_messages
@@ -14,6 +15,7 @@ from webdemo.claims.handlers import MAX_RUNS
 from webdemo.claims.registry import CLAIM_DEMOS, SELF_DEADLOCK
 from webdemo.styles import threads
 
+GREEDY, OTHER = "127.0.0.2", "127.0.0.3"
 # Enough visits that a racy variant cannot help losing some: every visit reads before
 # the first fetch (50 ms of real I/O) can answer.
 N = 20
@@ -148,13 +150,68 @@ async def test_bad_input_is_refused_with_a_message(http_client, base_url, path, 
     assert result["error"].startswith(said)
 
 
+async def run_from(http_client, base_url, address, expect=200, variant="coroutines"):
+    response = await http_client.fetch(
+        f"{base_url}/claims/deadlock/{variant}?format=json", network_interface=address,
+        headers={"Accept-Language": "ko"}, raise_error=False, request_timeout=20)
+    assert response.code == expect, response.body
+    return json.loads(response.body)
+
+
 @pytest.mark.gen_test(timeout=20)
-async def test_runs_at_once_are_bounded(http_client, base_url):
+async def test_runs_at_once_are_bounded(http_client, base_url, app):
+    # Adapted (issue 21): from as many visitors, since one visitor runs one at a time;
+    # and with no wait in line, where a refused run would otherwise wait its turn.
+    app.claims_admission.wait_seconds = 0
     results = await asyncio.gather(*(
         http_client.fetch(f"{base_url}/claims/deadlock/coroutines?format=json",
-                          raise_error=False, request_timeout=20)
-        for _ in range(MAX_RUNS + 1)))
+                          network_interface=f"127.0.0.{10 + n}", raise_error=False,
+                          request_timeout=20)
+        for n in range(MAX_RUNS + 1)))
     assert sorted(result.code for result in results) == [200] * MAX_RUNS + [503]
+
+
+@pytest.mark.gen_test(timeout=20)
+async def test_a_visitor_waits_for_their_own_earlier_run_not_for_everyones(
+        http_client, base_url, app):
+    admission = app.claims_admission
+    admission.wait_seconds = 0
+    earlier = admission.try_enter(GREEDY)  # their run under way
+    try:
+        refused = await run_from(http_client, base_url, GREEDY, expect=503)
+        assert re.fullmatch(r"앞서 실행한 주장 데모가 아직 실행 중입니다: \d+초 뒤에 다시 "
+                            r"시도하세요", refused["error"])
+        # Another visitor meanwhile runs at once.
+        assert (await run_from(http_client, base_url, OTHER))["waited_ms"] < 1000
+    finally:
+        admission.leave(earlier)
+
+
+@pytest.mark.gen_test(timeout=20)
+async def test_a_run_waits_briefly_for_a_turn_that_frees_soon(http_client, base_url, app):
+    admission = app.claims_admission
+    others = [admission.try_enter(f"127.0.0.{20 + n}") for n in range(MAX_RUNS)]
+    waiting = asyncio.ensure_future(run_from(http_client, base_url, OTHER))
+    await until(lambda: admission.shares.ready)  # in line, not refused
+    admission.leave(others.pop())
+    assert (await waiting)["waited_ms"] > 0
+    for turn in others:
+        admission.leave(turn)
+
+
+@pytest.mark.gen_test(timeout=20)
+async def test_a_run_with_no_turn_in_time_is_told_how_long_to_wait(http_client, base_url, app):
+    admission = app.claims_admission
+    admission.wait_seconds = 0.2
+    others = [admission.try_enter(f"127.0.0.{20 + n}") for n in range(MAX_RUNS)]
+    try:
+        refused = await run_from(http_client, base_url, OTHER, expect=503)
+        assert re.fullmatch(rf"주장 데모가 이미 {MAX_RUNS}개 실행 중입니다: \d+초 뒤에 다시 "
+                            r"시도하세요", refused["error"])
+        assert not admission.shares.ready  # it left the line
+    finally:
+        for turn in others:
+            admission.leave(turn)
 
 
 @pytest.mark.gen_test

@@ -23,8 +23,10 @@ def results_path(tmp_path):
 
 
 @pytest.fixture
-def config(http_port, results_path):
-    return Config(port=http_port, timeout=1.0, bench_results=results_path)
+def config(http_port, results_path, request):
+    # A test may serve a shared site: @pytest.mark.parametrize("config", [{...}], indirect).
+    return Config(port=http_port, timeout=1.0, bench_results=results_path,
+                  **getattr(request, "param", {}))
 
 
 def run(style, fetches, **figures):
@@ -55,8 +57,8 @@ THREADS_DO_NOT = bench(
 )
 
 
-async def page(http_client, base_url):
-    response = await http_client.fetch(base_url + "/costs")
+async def page(http_client, base_url, **headers):
+    response = await http_client.fetch(base_url + "/costs", headers=headers)
     assert response.code == 200
     return response.body.decode()
 
@@ -118,22 +120,36 @@ async def test_only_this_sites_script_can_start_a_bench(http_client, base_url):
 TINY = ["--sizes", "2", "--styles", "callbacks,threads", "--delay-ms", "10"]
 
 
-async def start(http_client, base_url):
-    """Starts the live bench as the costs page does: with its xsrf token and cookie."""
+async def start(http_client, base_url, expect=202, cookies=None):
+    """Starts the live bench as the costs page does: with its xsrf token and cookie.
+
+    `cookies`, a dict, gets the cookies the visitor holds after it."""
     costs_page = await http_client.fetch(base_url + "/costs")
     token = re.search(r'data-xsrf="([^"]+)"', costs_page.body.decode()).group(1)
     cookie = costs_page.headers["Set-Cookie"].split(";")[0]
     response = await http_client.fetch(base_url + "/costs/bench", method="POST", body="",
-                                       headers={"X-XSRFToken": token, "Cookie": cookie})
-    assert response.code == 202
+                                       headers={"X-XSRFToken": token, "Cookie": cookie,
+                                                "Accept-Language": "ko",
+                                                "Accept": "application/json"},
+                                       raise_error=False)
+    assert response.code == expect, response.body
+    if cookies is not None:
+        for header in [cookie] + response.headers.get_list("Set-Cookie"):
+            name, value = header.split(";")[0].split("=", 1)
+            cookies[name] = value
     return json.loads(response.body)
+
+
+def as_cookie(cookies):
+    return {"Cookie": "; ".join(f"{name}={value}" for name, value in cookies.items())}
 
 
 @pytest.mark.gen_test(timeout=90)
 async def test_the_live_bench_runs_one_at_a_time_and_its_figures_are_charted(
         http_client, base_url, app, results_path, monkeypatch):
     monkeypatch.setattr(live_bench, "LIVE_BENCH", TINY)
-    assert (await start(http_client, base_url))["state"] == "running"
+    visitor = {}
+    assert (await start(http_client, base_url, cookies=visitor))["state"] == "running"
     process = app.live_bench.process
     assert (await start(http_client, base_url))["state"] == "running"
     assert app.live_bench.process is process  # joined, not a second one
@@ -147,9 +163,18 @@ async def test_the_live_bench_runs_one_at_a_time_and_its_figures_are_charted(
     assert seen[-1] == {"state": "done"}
     steps = {entry.get("steps") for entry in seen if entry["state"] == "running"}
     assert steps <= {0, 2}  # 0 until its first line
-    assert [(r["style"], r["fetches"]) for r in json.loads(results_path.read_text())["runs"]] \
+    # Adapted (issue 21): the figures are the visitor's who started it, shown to them
+    # alone; the saved results that everyone sees are left as they were (none here).
+    assert not results_path.exists()
+    own = app.live_bench.results_of(visitor["bench"])
+    assert [(r["style"], r["fetches"]) for r in json.loads(own.read_text())["runs"]] \
         == [("callbacks", 2), ("threads", 2)]
-    assert "<svg" in await page(http_client, base_url)
+    assert "<svg" in await page(http_client, base_url, **as_cookie(visitor))
+    assert "No bench results yet" in await page(http_client, base_url)
+    # And none again before the cooldown, said in the visitor's language.
+    refused = await start(http_client, base_url, expect=503)
+    assert re.fullmatch(r"벤치가 끝난 지 60초가 지나지 않았습니다: \d+초 뒤에 다시 해 보세요",
+                        refused["error"])
 
 
 @pytest.mark.gen_test(timeout=30)
@@ -166,3 +191,39 @@ async def test_closing_the_app_stops_a_live_bench_and_what_it_started(
 
     await until(lambda: process.poll() is not None and all(map(gone, started)), seconds=10)
     assert process.returncode == -9
+
+
+@pytest.mark.gen_test(timeout=30)
+async def test_one_bench_at_a_time_on_the_machine_across_processes(
+        http_client, base_url, app, config, monkeypatch):
+    monkeypatch.setattr(live_bench, "LIVE_BENCH", TINY + ["--sizes", "500", "--delay-ms", "2000"])
+    other_process = live_bench.LiveBench(config.bench_results)  # another of --processes
+    other_process.start(None)
+    try:
+        refused = await start(http_client, base_url, expect=503)
+        assert refused["error"] == "이 컴퓨터에서 벤치가 이미 실행 중입니다: 끝나면 다시 해 보세요"
+    finally:
+        other_process.close()
+
+
+@pytest.mark.gen_test
+@pytest.mark.parametrize("config", [{"allowed_hosts": ("demo.example",)}, {"host": "0.0.0.0"}],
+                         indirect=True)
+async def test_the_live_bench_is_off_on_a_shared_site(http_client, base_url, app):
+    html = await page(http_client, base_url)
+    assert 'id="run-bench"' not in html and "--live-bench" in html
+    refused = await start(http_client, base_url, expect=403)
+    assert refused["error"] == ("이 공용 사이트에서는 실시간 벤치가 꺼져 있습니다: 운영자가 "
+                                "--live-bench로 켤 수 있습니다")
+    assert app.live_bench.process is None
+
+
+@pytest.mark.gen_test
+@pytest.mark.parametrize("config", [{"allowed_hosts": ("demo.example",), "live_bench": True}],
+                         indirect=True)
+async def test_the_operator_may_turn_it_on_on_a_shared_site(http_client, base_url, app,
+                                                             monkeypatch):
+    monkeypatch.setattr(live_bench, "LIVE_BENCH", TINY)
+    assert 'id="run-bench"' in await page(http_client, base_url)
+    assert (await start(http_client, base_url))["state"] == "running"
+    app.live_bench.close()

@@ -29,7 +29,7 @@ from webdemo.pages.breakit import BLOCK_EVERY_SECONDS, BLOCK_LIMITS, CALLBACK_GR
 from webdemo.run.blocking import MAX_BODY_BYTES
 from webdemo.run.capacity import FILES_PER_FETCH, FILES_RESERVED, MAX_CLIENTS
 from webdemo.run.links import MAX_READ_BYTES
-from webdemo.run.live import MAX_LIVE_STREAMS
+from webdemo.run.live import MAX_LIVE_STREAMS, MAX_STREAMS_PER_ADDRESS
 from webdemo.run.record import MAX_FAILURES_SHOWN
 from webdemo.scenarios import MAX_LINKS
 from webdemo.serving import MAX_RESTARTS
@@ -274,7 +274,7 @@ def test_the_limits_table_is_the_code():
         "traced runs at once": f"{MAX_TRACED_RUNS} in all, {MAX_TRACED_PER_VISITOR} per address",
         "failures shown per run (`failure`)": f"the first {MAX_FAILURES_SHOWN}",
         "live runs at once (`format=events`)":
-            f"{MAX_LIVE_STREAMS} in all, {MAX_LIVE_STREAMS // 2} per address",
+            f"{MAX_LIVE_STREAMS} in all, {MAX_STREAMS_PER_ADDRESS} per address",
         "claims runs at once": f"{MAX_RUNS}",
         "race visits (`n` of `/claims/race`)": knob({"n": races.VISITS}, "n"),
         "`leave_ms` (`/claims/one-fails`)": knob({"leave_ms": one_fails.LEAVE_MS},
@@ -290,7 +290,7 @@ def test_the_limits_table_is_the_code():
 
 
 def test_the_sentences_quote_the_code():
-    live, share = MAX_LIVE_STREAMS, MAX_LIVE_STREAMS // 2
+    live, share = MAX_LIVE_STREAMS, MAX_STREAMS_PER_ADDRESS
     says("docs/http.md", f"At most {live} live runs are under way at once, and at most "
                          f"{share} from one address")
     says("docs/serving.md", f"live streams: {live} at once, {share} per address")
@@ -312,7 +312,7 @@ def test_the_sentences_quote_the_code():
     says("docs/http.md", f"from its first {MAX_READ_BYTES // 1024} KiB, at most {MAX_LINKS}")
     says("docs/http.md", f"Past a page's {MAX_LINKS}th link")
     says("docs/http.md", f"waits {number(CALLBACK_GRACE_SECONDS)} s past the fetch")
-    says("docs/http.md", f"one such demo per {number(BLOCK_EVERY_SECONDS)} s per process")
+    says("docs/http.md", f"One such demo per {number(BLOCK_EVERY_SECONDS)} s per address")
     says("docs/http.md", f"At most {MAX_RUNS} claims runs are under way at once")
 
 

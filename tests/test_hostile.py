@@ -7,16 +7,22 @@ asked for and every address and name this process connects to or looks up.
 
 import asyncio
 import json
+import re
 import socket
+import subprocess
+import sys
+import time
 
 import pytest
-from helpers import STYLE_NAMES, errors_logged, get_json, query
+from helpers import STYLE_NAMES, errors_logged, get_json, query, until
 from tornado.httpclient import HTTPRequest
 from tornado.iostream import IOStream, StreamClosedError
+from tornado.netutil import bind_sockets
 
 from webdemo.app import Config
 from webdemo.base import is_loopback
 from webdemo.catalog import MAX_FETCHES
+from webdemo.connections import Server
 from webdemo.run import aggregate
 from webdemo.scenarios import REFUSED, SCENARIOS, SEED
 from webdemo.workers import supervisor
@@ -435,3 +441,103 @@ async def test_a_visitors_words_come_back_escaped(http_client, base_url, style):
     assert hostile not in response.body.decode()
     result = await get_json(http_client, f"{base_url}/{style}?{query(fetch=hostile)}", 400)
     assert hostile[:40] in result["error"]  # JSON carries it as data, quoted
+
+
+@pytest.fixture
+def bounded(app, io_loop):
+    """The app behind the server `python -m webdemo` runs, its bounds made small."""
+    sock = bind_sockets(0, "127.0.0.1", family=socket.AF_INET)[0]
+    server = Server(app, header_seconds=0.5, body_seconds=0.5, per_address=3)
+    server.add_sockets([sock])
+    server.port = sock.getsockname()[1]
+    yield server
+    server.stop()
+
+
+async def connection(server, source="127.0.0.2"):
+    sock = socket.socket()
+    sock.bind((source, 0))
+    stream = IOStream(sock)
+    await stream.connect(("127.0.0.1", server.port))
+    return stream
+
+
+async def what_comes_before_the_close(stream):
+    """What the server sends before it closes the connection (the test's timeout if never)."""
+    return await stream.read_until_close()
+
+
+@pytest.mark.gen_test(timeout=10)
+async def test_slow_half_sent_and_idle_connections_are_closed(bounded):
+    slow = await connection(bounded)
+    await slow.write(b"GET / HTTP/1.1\r\nHost: 127.0.0.1\r\n")  # and never the end
+    silent = await connection(bounded)
+    half_body = await connection(bounded)
+    await half_body.write(b"POST /costs/bench HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+                          b"Content-Length: 100\r\n\r\nhalf")
+    for stream in (slow, silent, half_body):
+        assert await what_comes_before_the_close(stream) == b""
+    # A keep-alive connection, once answered, is closed when it stays idle.
+    idle = await connection(bounded)
+    await idle.write(b"GET /upstream/x HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
+    assert (await what_comes_before_the_close(idle)).startswith(b"HTTP/1.1 200 OK")
+
+
+@pytest.mark.gen_test(timeout=10)
+async def test_connections_from_one_address_are_bounded_and_others_are_served(bounded):
+    server = bounded
+    held = [await connection(bounded) for _ in range(3)]
+    await held[-1].write(b"GET /upstream/x HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
+    await held[-1].read_until(b"\r\n\r\n")  # all three accepted
+    over = await connection(bounded)
+    assert await what_comes_before_the_close(over) == b""  # refused, before any request
+    other = await connection(bounded, source="127.0.0.3")
+    await other.write(b"GET /upstream/x HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+                      b"Connection: close\r\n\r\n")
+    assert (await what_comes_before_the_close(other)).startswith(b"HTTP/1.1 200 OK")
+    held[0].close()
+    await until(lambda: server.connections_from["127.0.0.2"] < 3)
+    again = await connection(bounded)  # room again once one has gone
+    await again.write(b"GET /upstream/x HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+                      b"Connection: close\r\n\r\n")
+    assert (await what_comes_before_the_close(again)).startswith(b"HTTP/1.1 200 OK")
+    for stream in held:
+        stream.close()
+
+
+def test_at_the_open_file_limit_the_log_says_so_once_not_per_connection(tmp_path):
+    # The server as a user runs it, with few files: 600 connections at once exhaust them.
+    # Tornado's own accept loop would log a traceback on every turn of the loop (EMFILE).
+    few_files = ("import resource, runpy, sys; "
+                 "resource.setrlimit(resource.RLIMIT_NOFILE, (300, 300)); "
+                 "sys.argv = ['webdemo', '--port', '0']; "
+                 "runpy.run_module('webdemo', run_name='__main__')")
+    log_path = tmp_path / "stderr.log"
+    with open(log_path, "wb") as log:
+        server = subprocess.Popen([sys.executable, "-c", few_files], stdout=subprocess.PIPE,
+                                  stderr=log, text=True)
+    held = []
+    try:
+        port = int(re.search(r":(\d+)/", server.stdout.readline()).group(1))
+        for _ in range(600):
+            held.append(socket.create_connection(("127.0.0.1", port)))
+        deadline = time.monotonic() + 10
+        while "out of open files" not in log_path.read_text():
+            assert time.monotonic() < deadline, log_path.read_text()[-2000:]
+            time.sleep(0.05)
+        for sock in held:
+            sock.close()
+        held = []
+        # Files free again: it serves.
+        with socket.create_connection(("127.0.0.1", port)) as sock:
+            sock.sendall(b"GET /stats HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n")
+            sock.settimeout(10)
+            assert sock.recv(100).startswith(b"HTTP/1.1 200 OK")
+    finally:
+        for sock in held:
+            sock.close()
+        server.terminate()
+        server.wait(timeout=10)
+        server.stdout.close()
+    log = log_path.read_text()
+    assert log.count("out of open files") == 1 and "Traceback" not in log, log[-2000:]

@@ -13,7 +13,7 @@ from tornado.iostream import IOStream
 
 from webdemo.registry import STYLES
 from webdemo.run import aggregate as shared
-from webdemo.run import live
+from webdemo.run.shares import Admission
 
 
 def parse(stream_text):
@@ -104,9 +104,9 @@ async def test_bad_input_to_a_live_run_is_a_400_in_json(http_client, base_url):
 @pytest.mark.gen_test(timeout=10)
 async def test_live_runs_at_once_are_bounded(base_url, http_server, http_client, monkeypatch,
                                             caplog):
-    monkeypatch.setattr(live, "MAX_LIVE_STREAMS", 1)
-    first = asyncio.ensure_future(stream(base_url, "coroutines", scenario="one-hangs"))
     app = http_server.request_callback
+    app.live_admission = Admission(1)  # adapted (issue 21): the bound is the app's Admission
+    first = asyncio.ensure_future(stream(base_url, "coroutines", scenario="one-hangs"))
     deadline = time.monotonic() + 5
     while not app.live_streams:
         assert time.monotonic() < deadline
@@ -156,3 +156,4 @@ async def test_a_visitor_who_leaves_sends_nothing_more(base_url, http_server, ht
         await asyncio.sleep(0.02)
     assert sent == [0]  # the two still in line were never sent
     assert not [record for record in caplog.records if record.levelno >= logging.WARNING]
+

@@ -1,30 +1,82 @@
-"""The fair shares themselves: caps per run and per address, and round-robin between runs."""
+"""The fair shares themselves: caps per address that shrink as more come, a reserve for light
+addresses, and round-robin between runs."""
 
 import concurrent.futures
 
-from webdemo.run.shares import Shares
+import pytest
+
+from webdemo.run.shares import Admission, Full, Shares
 
 
 def waiter():
     return concurrent.futures.Future()
 
 
-def test_one_run_and_one_address_hold_at_most_half():
-    shares = Shares(4)
+def test_an_address_alone_holds_at_most_half_of_the_open_slots():
+    # Adapted (issue 21): a run is no longer capped at half by itself; its address is,
+    # and the address's cap shrinks as others come.
+    shares = Shares(40)  # 30 open to all, 10 in reserve, light below 1
     greedy = shares.account("10.0.0.1", 100)
-    assert [shares.take(greedy) for _ in range(3)] == [True, True, False]
+    assert sum(shares.take(greedy) for _ in range(40)) == 15
     other_run_same_address = shares.account("10.0.0.1", 100)
     assert not shares.take(other_run_same_address)  # the address holds its half
     visitor = shares.account("10.0.0.2", 3)
-    assert [shares.take(visitor) for _ in range(2)] == [True, True]
-    assert shares.held == 4
+    assert [shares.take(visitor) for _ in range(3)] == [True, True, True]
+    assert shares.held == 18
+
+
+def take_all(shares, address, runs=3):
+    accounts = [shares.account(address, 200) for _ in range(runs)]
+    return sum(shares.take(account) for account in accounts for _ in range(200))
+
+
+def test_caps_shrink_as_more_addresses_take_their_share():
+    shares = Shares(200)  # 150 open, 50 in reserve, light below 6
+    assert take_all(shares, "10.0.0.1") == 75  # alone: half of the open slots
+    assert take_all(shares, "10.0.0.2") == 75  # the other half
+    # A third greedy address finds the open slots taken: only the light part of the
+    # reserve, and the first two may take no more, however long they wait.
+    assert take_all(shares, "10.0.0.3") == 6
+    assert take_all(shares, "10.0.0.1") == 0
+
+
+def test_five_greedy_addresses_leave_the_reserve_to_a_light_visitor():
+    shares = Shares(200)
+    greedy = [f"10.0.0.{n}" for n in range(1, 6)]
+    for address in greedy:
+        take_all(shares, address)
+    assert shares.held == 75 + 75 + 3 * 6
+    # They wait for more, each with a line of its own: the visitor is not behind them.
+    lines = [shares.account(address, 200) for address in greedy]
+    for account in lines:
+        assert shares.enqueue(account, waiter()) == "shared"
+    seed = shares.account("10.0.0.9", 3)
+    assert [shares.enqueue(seed, waiter()) for _ in range(3)] == [None, None, None]
+    assert shares.held == 171
+
+
+def test_an_address_over_its_shrunk_cap_waits_until_it_is_under_again():
+    shares = Shares(40)  # 30 open: 15 an address of two, 10 an address of three
+    first = shares.account("10.0.0.1", 100)
+    held = [shares.take(first) for _ in range(15)]
+    second, third = shares.account("10.0.0.2", 100), shares.account("10.0.0.3", 100)
+    assert all(held) and sum(shares.take(second) for _ in range(10)) == 10
+    slots = [waiter() for _ in range(3)]
+    shares.enqueue(third, slots[0])  # three active now: 10 each
+    assert slots[0].done()
+    assert shares.enqueue(first, slots[1]) == "shared"
+    for _ in range(5):
+        shares.release(first)
+    assert not slots[1].done()  # at 10, its new cap: not under it yet
+    shares.release(first)
+    assert slots[1].done()
 
 
 def test_a_freed_slot_goes_round_robin_to_the_runs_waiting():
-    shares = Shares(4)
+    shares = Shares(8)  # 6 open: 3 an address
     first, second = shares.account("10.0.0.1", 100), shares.account("10.0.0.1", 100)
-    held = [shares.take(first), shares.take(first)]
-    assert held == [True, True]
+    held = [shares.take(first) for _ in range(3)]
+    assert held == [True, True, True]
     waiting = [(first, waiter()), (first, waiter()), (second, waiter()), (second, waiter())]
     assert [shares.enqueue(run, slot) for run, slot in waiting] == ["shared"] * 4
     order = []
@@ -32,9 +84,10 @@ def test_a_freed_slot_goes_round_robin_to_the_runs_waiting():
         shares.release(first if first.held else second)
         order += [index for index, (_, slot) in enumerate(waiting)
                   if slot.done() and index not in order]
-    # The second run is not behind the first run's whole line: it holds nothing, so it
-    # goes first, then they take turns.
-    assert order == [2, 0, 3, 1]
+    # The second run is not behind the first run's whole line: they take turns. (Adapted,
+    # issue 21: the first run is no longer held at half by a cap of its own, so it is
+    # first in line.)
+    assert order == [0, 2, 1, 3]
 
 
 def test_a_run_waiting_for_its_own_limit_says_so_and_stays_out_of_the_shared_line():
@@ -65,3 +118,29 @@ def test_the_bench_shares_nothing():
     shares = Shares(4)
     alone = shares.account(None, 4)
     assert all(shares.take(alone) for _ in range(4))
+
+
+@pytest.mark.gen_test
+async def test_admission_a_visitor_waits_for_their_own_runs_and_is_told_how_long():
+    admission = Admission(4, per_address=1, wait_seconds=0)
+    mine = admission.try_enter("10.0.0.1")
+    with pytest.raises(Full) as full:
+        await admission.enter("10.0.0.1")
+    assert full.value.own and full.value.seconds >= 1
+    others = [await admission.enter(f"10.0.0.{n}") for n in range(2, 5)]
+    with pytest.raises(Full) as full:
+        admission.try_enter("10.0.0.9")
+    assert not full.value.own
+    admission.leave(mine)
+    assert admission.try_enter("10.0.0.9")
+    assert len(others) == 3
+
+
+@pytest.mark.gen_test
+async def test_admission_with_a_cooldown_keeps_the_turn_until_it_ends():
+    admission = Admission(10, per_address=1, cooldown_seconds=60)
+    admission.leave(admission.try_enter("10.0.0.1"))
+    with pytest.raises(Full) as full:
+        admission.try_enter("10.0.0.1")
+    assert full.value.own and 55 < full.value.seconds <= 60
+    assert admission.try_enter("10.0.0.2")  # another visitor's turn is their own

@@ -18,7 +18,7 @@ from webdemo.base import (
     resource_dir,
 )
 from webdemo.catalog import MAX_FETCHES, MAX_TIMEOUT, RUN_SECONDS, Catalog
-from webdemo.claims.handlers import routes as claims_routes
+from webdemo.claims import handlers as claims
 from webdemo.classes import codes
 from webdemo.classes.handlers import routes as class_routes
 from webdemo.classes.hub import Hub
@@ -32,6 +32,7 @@ from webdemo.pages import breakit
 from webdemo.pages.side_by_side import AllHandler, HighlightStyleHandler, IndexHandler
 from webdemo.pages.stats import StatsHandler
 from webdemo.registry import STYLES
+from webdemo.run import live
 from webdemo.run.blocking import MAX_BODY_BYTES
 from webdemo.run.metrics import InFlight
 from webdemo.run.shares import FairPool, Shares
@@ -69,6 +70,10 @@ class Config:
     # and whether to trust the proxy's X-Forwarded-For, X-Real-IP, X-Forwarded-Proto.
     allowed_hosts: tuple = ()
     xheaders: bool = False
+    # Whether this process is a blocking demo's own loop (webdemo/blocking_loop.py).
+    own_loop: bool = False
+    # Whether visitors may run the live bench on /costs on a shared site (see shared).
+    live_bench: bool = False
     # Whether runs share the slots fairly (webdemo/run/shares.py); the bench's lone run
     # takes them all, so that it measures the style.
     fair_shares: bool = True
@@ -81,6 +86,11 @@ class Config:
     # Past the fetch timeout, how long a worker process's job may say nothing before it
     # fails (webdemo/workers/supervisor.py).
     worker_grace_seconds: float = GRACE_SECONDS
+
+    @property
+    def shared(self):
+        """Whether visitors from elsewhere reach it: bound beyond loopback, or behind a proxy."""
+        return not is_loopback(self.host) or bool(self.allowed_hosts)
 
     @property
     def url(self):
@@ -113,7 +123,7 @@ def log_request(handler):
 class App(Application):
     """The routes, the settings, and what the app owns, as attributes: its config, its
     catalog, its HTTP client, its thread pool, its worker processes, the live bench,
-    the live streams, what it has in flight, and the blocking demo's gate."""
+    the live streams, what it has in flight, and the blocking demos' own loops."""
 
     def __init__(self, config: Config) -> None:
         load_translations()
@@ -137,15 +147,18 @@ class App(Application):
                                {name: style.worker_module for name, style in STYLES.items()
                                 if style.worker_module},
                                config.worker_grace_seconds)
-        self.live_bench = LiveBench(config.bench_results)
+        self.live_bench = LiveBench(config.bench_results,
+                                    allowed=config.live_bench or not config.shared)
         self.live_streams = set()  # the handlers streaming a live run now
+        self.live_admission = live.admission()  # who may open one now
         # What a stop lets finish (webdemo/serving.py): every request under way, and
         # every run until its answer has gone out.
         self.requests = set()
         self.runs = set()
         self.stopping = False
         self.in_flight = InFlight(config.max_clients)
-        self.blocking_gate = breakit.Gate()
+        self.own_loops = breakit.OwnLoops(config.timeout)  # the blocking demos'
+        self.claims_admission = claims.admission()  # who may run a claims demo now
         self.classes = Hub(self)  # class mode: its store, and this process's class pages
         self.class_guesses, self.class_openings = codes.wrong_codes(), codes.openings()
         self.runs_of_classes = set()  # a task is kept while it runs
@@ -165,8 +178,8 @@ class App(Application):
         ]
         routes += [(rf"/chain/{name}", style.chain_handler, {"style": name})
                    for name, style in STYLES.items()]
-        routes += breakit.ROUTES
-        routes += claims_routes()
+        routes += breakit.OWN_LOOP_ROUTES if config.own_loop else breakit.ROUTES
+        routes += claims.routes(self.claims_admission)
         routes += LEARN_ROUTES
         routes += class_routes()
         super().__init__(
@@ -223,6 +236,7 @@ class App(Application):
         self.http_client.close()
         self.thread_pool.shutdown()
         self.workers.close()
-        self.live_bench.stop()
+        self.live_bench.close()
+        self.own_loops.close()
         self.catalog.close()
         self.classes.close()

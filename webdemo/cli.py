@@ -119,6 +119,11 @@ def serve_parser(max_clients=Config.max_clients):
                         help="the bench results that the costs page (/costs) charts, and its "
                              "live bench adds to; `webdemo bench --results PATH` writes them "
                              "(default: %(default)s)")
+    parser.add_argument("--live-bench", action="store_true",
+                        help="on a shared site (listening beyond loopback, or with "
+                             "--allowed-host), let visitors run the small bench of the costs "
+                             "page, one at a time and a minute apart; it loads the whole "
+                             "machine. Off by default there; always on for this machine alone")
     parser.add_argument("--allowed-host", dest="allowed_hosts", action="append", default=[],
                         metavar="NAME",
                         help="behind a reverse proxy on this machine: a public host name "
@@ -216,7 +221,7 @@ def parse_args(argv=None, max_clients=Config.max_clients):
                   bench_results=args.bench_results, debug=args.debug,
                   allowed_hosts=tuple(args.allowed_hosts), xheaders=args.xheaders,
                   drain_seconds=args.drain, data_dir=args.data_dir,
-                  class_hours=args.class_hours)
+                  class_hours=args.class_hours, live_bench=args.live_bench)
 
 
 def main(argv=None):

@@ -21,10 +21,10 @@ import signal
 import sys
 import traceback
 
-from tornado.httpserver import HTTPServer
 from tornado.ioloop import PeriodicCallback
 
 from webdemo.app import App, Config
+from webdemo.connections import Server
 from webdemo.loops import run
 
 LOG = logging.getLogger("webdemo")
@@ -47,8 +47,9 @@ async def serve(config: Config, sockets: list, child: bool = False) -> None:
     app = App(config)
     app.start_workers()
     # xheaders: behind a reverse proxy, the visitor's address and scheme are the
-    # proxy's X-Real-IP / X-Forwarded-For and X-Forwarded-Proto.
-    server = HTTPServer(app, xheaders=config.xheaders)
+    # proxy's X-Real-IP / X-Forwarded-For and X-Forwarded-Proto. Connections bounded:
+    # webdemo/connections.py.
+    server = Server(app, xheaders=config.xheaders)
     server.add_sockets(sockets)
     stop, stop_now = asyncio.Event(), asyncio.Event()
 
@@ -80,7 +81,7 @@ async def serve(config: Config, sockets: list, child: bool = False) -> None:
         os._exit(0)
 
 
-async def drain(app: App, server: HTTPServer, seconds: float, stop_now: asyncio.Event,
+async def drain(app: App, server: Server, seconds: float, stop_now: asyncio.Event,
                 shared_port: bool = False) -> bool:
     """Waits until the requests under way have answered and the runs' answers have gone
     out, at most `seconds`; then closes the port. With a shared port (--processes),

@@ -17,11 +17,15 @@ from webdemo.pages.side_by_side import HighlightStyleHandler, highlighted
 from webdemo.query import BadInput, one
 from webdemo.run.blocking import blocking_fetch
 from webdemo.run.outcomes import describe
+from webdemo.run.shares import Admission, Full
 from webdemo.workers.launcher import ProcessFailed
 
-# Runs at once across the server; more are told to come back. Each run is bounded in
-# time, and in fetches and pool threads (30 at most, a race's).
+# Runs at once across the server, one of them a visitor's: a visitor's run waits for
+# their own earlier one, not for everyone's (webdemo/run/shares.py, Admission). A run
+# with no turn free waits in line WAIT_SECONDS at most, then is told when to come back.
+# Each run is bounded in time, and in fetches and pool threads (30 at most, a race's).
 MAX_RUNS = 4
+WAIT_SECONDS = 5
 # The claims' own knobs, bounded as the runs' (catalog.RUN_LIMITS) are.
 CLAIM_KNOB_LIMITS = {"n": races.VISITS, "leave_ms": one_fails.LEAVE_MS}
 RACE_PAGE = "/upstream/counter?delay_ms=50&bytes=64"
@@ -48,27 +52,11 @@ class ClaimsHandler(BaseHandler):
                     messages=self.script_translations("claims.js"))
 
 
-class Gate:
-    """How many runs are under way: at most MAX_RUNS."""
-
-    def __init__(self):
-        self.running = 0
-
-    def enter(self):
-        if self.running >= MAX_RUNS:
-            raise BadInput("%(count)s claims demos are running already: try again in a few "
-                           "seconds", status_code=503, count=MAX_RUNS)
-        self.running += 1
-
-    def leave(self):
-        self.running -= 1
-
-
 class RunHandler(BaseHandler):
     """Runs one variant of one demo, bounded, and answers what it did as JSON."""
 
-    def initialize(self, gate, runs):
-        self.gate = gate
+    def initialize(self, admission, runs):
+        self.admission = admission
         self.runs = runs  # token -> the Watched of a run whose visitor leaves, see left()
         self.watched = None
 
@@ -86,8 +74,8 @@ class RunHandler(BaseHandler):
         # a run under way can be named; any other run= is counted, and then refused.
         counted = not (demo == "one-fails"
                        and one(self.query_arguments(), "run") in self.runs)
-        if counted:
-            self.gate.enter()
+        asked = time.perf_counter()
+        turn = await self.take_turn() if counted else None
         try:
             self.started = time.perf_counter()
             result = await RUNS[demo](self, variant, n)
@@ -95,9 +83,21 @@ class RunHandler(BaseHandler):
             raise BadInput("the run did not complete: %(error)s", status_code=503,
                            error=describe(error)) from None
         finally:
-            if counted:
-                self.gate.leave()
-        self.finish({"demo": demo, "variant": name} | result)
+            if turn:
+                self.admission.leave(turn)
+        waited_ms = round(1000 * (self.started - asked), 1)
+        self.finish({"demo": demo, "variant": name, "waited_ms": waited_ms} | result)
+
+    async def take_turn(self):
+        try:
+            return await self.admission.enter(self.application.visitor(self.request))
+        except Full as full:
+            if full.own:
+                raise BadInput("your earlier claims demo is still running: try again in "
+                               "%(seconds)s s", status_code=503, seconds=full.seconds) from None
+            raise BadInput("%(count)s claims demos are running already: try again in "
+                           "%(seconds)s s", status_code=503, count=MAX_RUNS,
+                           seconds=full.seconds) from None
 
     def resources(self, page):
         """What a variant may use: fetches of one simulated page, the pool, the timeout."""
@@ -182,8 +182,13 @@ RUNS = {"race": RunHandler.race, "deadlock": RunHandler.deadlock,
         "one-fails": RunHandler.one_fails}
 
 
-def routes():
-    """The claims page's routes, to add to the app's; its runs share one Gate."""
-    shared = {"gate": Gate(), "runs": {}}
+def admission():
+    """Who may run a claims demo now: the app's, shared by its routes."""
+    return Admission(MAX_RUNS, per_address=1, wait_seconds=WAIT_SECONDS, typical_seconds=2.0)
+
+
+def routes(runs_admission):
+    """The claims page's routes, to add to the app's; its runs share one Admission."""
+    shared = {"admission": runs_admission, "runs": {}}
     return [(r"/claims", ClaimsHandler),
             (rf"/claims/({'|'.join(CLAIM_DEMOS)})/([^/]*)", RunHandler, shared)]

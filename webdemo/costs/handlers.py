@@ -9,6 +9,8 @@ from webdemo.costs.results import SKIPPED, load_results
 from webdemo.costs.verdicts import VERDICTS, client
 from webdemo.registry import STYLES
 
+# The cookie of the visitor who started the live bench: they alone see its figures.
+OWNER_COOKIE = "bench"
 # Why a live bench failed, in English, to be translated.
 BENCH_FAILED = {"stopped": "the bench failed: it took too long",
                 "exited": "the bench failed: exit status %(status)s"}
@@ -36,8 +38,13 @@ def measured(results):
 class CostsHandler(BaseHandler):
     def get(self):
         path = self.application.config.bench_results
-        results = load_results(path)
-        self.render("costs.html", results=results, results_path=path,
+        live_bench = self.application.live_bench
+        own = live_bench.results_of(self.get_cookie(OWNER_COOKIE))
+        results = load_results(own or path)
+        if own:  # this visitor's alone
+            self.set_header("Cache-Control", "private, no-store")
+        self.render("costs.html", results=results, results_path=path, own=bool(results and own),
+                    live_allowed=live_bench.allowed,
                     measured=measured(results) if results else {},
                     charts=[chart(claim, results) for claim in VERDICTS] if results else [],
                     bar_x=BAR_X, with_markup=with_markup,
@@ -59,8 +66,11 @@ class LiveBenchHandler(BaseHandler):
     """POST starts the small bench (or joins the one running); GET says how far it is."""
 
     def post(self):  # xsrf_cookies: only the costs page, with its token, gets here
+        progress, owner = self.application.live_bench.start(self.get_cookie(OWNER_COOKIE))
+        if owner:
+            self.set_cookie(OWNER_COOKIE, owner, httponly=True, samesite="Strict")
         self.set_status(202)
-        self.finish(self.in_language(self.application.live_bench.start()))
+        self.finish(self.in_language(progress))
 
     def get(self):
         self.set_header("Cache-Control", "no-store")

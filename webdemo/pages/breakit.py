@@ -6,11 +6,14 @@ They live here so that the style files stay models of their styles:
 - ForgottenCheckHandler: the callbacks handler with its response.error check left out;
   ForgottenChainCheckHandler: the same, in the callbacks chain.
 - EssayCallHandler: the essay's 2016 call, fetch(url, handle_response), on Tornado 6.
-- blocking(): a style's handler that calls time.sleep() on the event loop's thread.
+- blocking(): a style's handler that calls time.sleep() on the event loop's thread, run
+  on a loop of its own (webdemo/blocking_loop.py) that serves both of the visitor's
+  columns: BlockingColumnHandler passes each column there and its answer back.
 """
 
+import asyncio
 import inspect
-import math
+import secrets
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -18,19 +21,24 @@ from dataclasses import dataclass
 from tornado.concurrent import Future
 from tornado.httpclient import AsyncHTTPClient
 from tornado.ioloop import IOLoop
+from tornado.web import HTTPError
 
-from webdemo.base import BaseHandler
-from webdemo.catalog import run_knob
+from webdemo.base import NOT_FOUND, BaseHandler
+from webdemo.catalog import MAX_TIMEOUT, RUN_SECONDS, run_knob
 from webdemo.chains.callbacks import CallbacksChainHandler
-from webdemo.query import BadInput
+from webdemo.query import BadInput, one
 from webdemo.registry import STYLES
 from webdemo.run.outcomes import outcome
+from webdemo.run.shares import Admission, Full
 from webdemo.styles.callbacks import CallbacksHandler
+from webdemo.workers import launcher
 
 # How long the blocking demo sleeps, in ms: (lowest, highest, default).
 BLOCK_LIMITS = {"block_ms": (1, 2000, 1500)}
-# Each blocking demo stops the whole process: at most one per this many seconds.
+# Each blocking demo starts a process: at most one a visitor per this many seconds, and
+# MAX_OWN_LOOPS at once.
 BLOCK_EVERY_SECONDS = 5.0
+MAX_OWN_LOOPS = 4
 # How long the essay's call waits for its callback once the fetch is done.
 CALLBACK_GRACE_SECONDS = 0.5
 # The styles whose code runs on the event loop's thread: a sleep there stops them all.
@@ -111,21 +119,118 @@ class EssayCallHandler(BaseHandler):
         self.done.set_result(None)
 
 
-class Gate:
-    """Lets a blocking demo through at most once per BLOCK_EVERY_SECONDS."""
+class OwnLoop:
+    """A blocking demo's own loop: its process, its address, its columns under way."""
 
-    def __init__(self):
-        self.last = -math.inf
+    def __init__(self, visitor, turn, timeout):
+        self.visitor, self.turn = visitor, turn
+        self.columns = 0
+        self.url = asyncio.ensure_future(self.start(timeout))
 
-    def check(self):
-        if time.monotonic() - self.last < BLOCK_EVERY_SECONDS:
-            raise BadInput("a blocking demo ran less than %(seconds)s s ago, and each one "
-                           "stops the whole server: try again in a few seconds",
-                           status_code=503, seconds=f"{BLOCK_EVERY_SECONDS:g}")
+    async def start(self, timeout):
+        self.process = await launcher.start_piped("webdemo.blocking_loop", timeout)
+        line = await asyncio.wait_for(self.process.stdout.readline(),
+                                      launcher.START_SECONDS)
+        return f"http://127.0.0.1:{int(line)}"
 
-    def enter(self):
-        self.check()
-        self.last = time.monotonic()
+    async def stop(self):
+        if not self.url.done():
+            self.url.cancel()
+        process = getattr(self, "process", None)
+        if process and process.returncode is None:
+            process.stdin.close()  # it stops at the end of its stdin
+            try:
+                await asyncio.wait_for(process.wait(), 2)
+            except TimeoutError:
+                process.kill()
+                await process.wait()
+
+
+class OwnLoops:
+    """The blocking demos' own loops, by the token their two columns share; at most one a
+    visitor per BLOCK_EVERY_SECONDS, and MAX_OWN_LOOPS at once."""
+
+    def __init__(self, timeout):
+        self.timeout = timeout
+        self.loops = {}  # token -> OwnLoop
+        self.admission = Admission(MAX_OWN_LOOPS, per_address=1,
+                                   cooldown_seconds=BLOCK_EVERY_SECONDS, typical_seconds=3)
+
+    async def enter(self, token, visitor):
+        """The address of the loop of this token, started if it is the first column."""
+        loop = self.loops.get(token)
+        if loop is None or loop.visitor != visitor:
+            try:
+                turn = self.admission.try_enter(visitor)
+            except Full as full:
+                if full.own:
+                    raise BadInput("your last blocking demo ran less than %(every)s s ago: "
+                                   "try again in %(seconds)s s", status_code=503,
+                                   every=f"{BLOCK_EVERY_SECONDS:g}", seconds=full.seconds
+                                   ) from None
+                raise BadInput("%(count)s blocking demos are running: try again in "
+                               "%(seconds)s s", status_code=503, count=MAX_OWN_LOOPS,
+                               seconds=full.seconds) from None
+            token = token if loop is None else secrets.token_urlsafe(12)
+            loop = self.loops[token] = OwnLoop(visitor, turn, self.timeout)
+        loop.columns += 1
+        try:
+            return token, await asyncio.shield(loop.url)
+        except (OSError, ValueError, TimeoutError):
+            await self.leave(token)
+            raise BadInput("the blocking demo's own loop did not start", status_code=503
+                           ) from None
+
+    async def leave(self, token):
+        loop = self.loops[token]
+        loop.columns -= 1
+        if not loop.columns:
+            del self.loops[token]
+            self.admission.leave(loop.turn)
+            await loop.stop()
+
+    def close(self):
+        for loop in self.loops.values():
+            if getattr(loop, "process", None) and loop.process.returncode is None:
+                loop.process.kill()
+
+
+class BlockingColumnHandler(BaseHandler):
+    """A column of the blocking demo: /break/blocking/STYLE sleeps, /break/beside/STYLE
+    runs beside it, both on that demo's own loop (loop=TOKEN, the same for both)."""
+
+    async def get(self, role, style):
+        if style not in (ON_THE_LOOP if role == "blocking" else STYLES):
+            raise HTTPError(404, NOT_FOUND, self.request.path)
+        # Bad input is refused here, before a process starts for it.
+        arguments = self.query_arguments()
+        run_knob(arguments, "block_ms", BLOCK_LIMITS)
+        self.application.catalog.plan(arguments)
+        token = (one(arguments, "loop") or secrets.token_urlsafe(12))[:40]
+        loops = self.application.own_loops
+        token, url = await loops.enter(token, self.application.visitor(self.request))
+        path = f"/break/blocking/{style}" if role == "blocking" else f"/{style}"
+        try:
+            await self.application.http_client.fetch(
+                f"{url}{path}?{self.request.query}", raise_error=False,
+                headers={name: self.request.headers[name] for name in
+                         ("Accept", "Accept-Language") if name in self.request.headers},
+                header_callback=self.relay_header, streaming_callback=self.relay,
+                request_timeout=RUN_SECONDS + MAX_TIMEOUT)
+        finally:
+            await loops.leave(token)
+        self.finish()
+
+    def relay_header(self, line):
+        if line.startswith("HTTP/"):
+            self.set_status(int(line.split()[1]))
+        elif line.lower().startswith(("content-type:", "cache-control:")):
+            name, value = line.split(":", 1)
+            self.set_header(name, value.strip())
+
+    def relay(self, chunk):
+        self.write(chunk)
+        self.flush()
 
 
 class Blocking:
@@ -133,11 +238,8 @@ class Blocking:
 
     def prepare(self):
         self.block_ms = run_knob(self.query_arguments(), "block_ms", BLOCK_LIMITS)
-        gate = self.application.blocking_gate
-        gate.check()  # now, while a 503 can still be answered: a live run's stream opens next
         self.blocked = False
         super().prepare()
-        gate.enter()  # only once the query is found good: a refused one ran nothing
 
     def succeeded(self, index, response):
         if not self.blocked:
@@ -208,8 +310,7 @@ BREAK_IT_DEMOS = [
          "first fetch succeeds. Every handler of the loop stops with it: the other column "
          "too.",
          Blocking.succeeded,
-         [(rf"/break/blocking/{name}", blocking(STYLES[name].aggregate_handler), {"style": name})
-          for name in ON_THE_LOOP],
+         [(r"/break/(blocking|beside)/([a-z-]+)", BlockingColumnHandler)],
          blocking_setup,
          try_it="Try it in both columns",
          cannot_run="Neither column's code runs on the event loop's thread: compare with "
@@ -217,3 +318,6 @@ BREAK_IT_DEMOS = [
 ]
 
 ROUTES = [route for demo in BREAK_IT_DEMOS for route in demo.routes]
+# On a demo's own loop, its columns are served there.
+OWN_LOOP_ROUTES = [(rf"/break/blocking/{name}", blocking(STYLES[name].aggregate_handler),
+                    {"style": name}) for name in ON_THE_LOOP]

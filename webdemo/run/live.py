@@ -1,7 +1,10 @@
 """An answer as server-sent events: each message as it happens, sent from any thread.
 
 A live run opens the stream, sends its events one by one as they are logged, then its
-aggregate, and ends. The live runs under way at once are bounded across all visitors.
+aggregate, and ends. The live runs under way at once are admitted as fetch slots are
+(webdemo/run/shares.py): an address's share shrinks as more addresses stream, a reserve
+is kept for visitors with few streams, and no address holds more than
+MAX_STREAMS_PER_ADDRESS.
 """
 
 import threading
@@ -11,13 +14,20 @@ from tornado.ioloop import IOLoop
 
 from webdemo.base import BaseHandler
 from webdemo.query import BadInput
+from webdemo.run.shares import Admission, Full
 
 # Live runs at once, across all visitors; more are told to wait. Each run is already
 # bounded in time (RUN_SECONDS) and its fetches by its share of --max-clients, and a
-# stream costs one socket: so many, and one address may hold half of them, enough for
-# a class of 100 behind one school address who all press "Run all" (six runs each) at
-# the same moment, while a greedy visitor leaves the other half to everyone else.
-MAX_LIVE_STREAMS = 1200
+# stream costs one socket: so many, and one address may hold 600 of them (its share
+# while one other streams), enough for a class of 100 behind one school address who all
+# press "Run all" (six runs each) at the same moment.
+MAX_LIVE_STREAMS = 1600
+MAX_STREAMS_PER_ADDRESS = 600
+
+
+def admission() -> Admission:
+    """Who may open a live stream now: the app's."""
+    return Admission(MAX_LIVE_STREAMS, per_address=MAX_STREAMS_PER_ADDRESS)
 
 
 class LiveStream(BaseHandler):
@@ -34,16 +44,17 @@ class LiveStream(BaseHandler):
     def open_stream(self, first: dict) -> None:
         """Answers with server-sent events, the first a "run" message with `first`."""
         streams = self.application.live_streams
-        if len(streams) >= MAX_LIVE_STREAMS:
-            raise BadInput("%(count)s live runs are under way: try again shortly",
-                           status_code=503, count=MAX_LIVE_STREAMS)
-        share = max(1, MAX_LIVE_STREAMS // 2)
+        turns = self.application.live_admission
         address = self.application.visitor(self.request)
-        # Counted only when it could matter: below a share, nobody can be over it.
-        if address is not None and len(streams) >= share and sum(
-                stream.request.remote_ip == address for stream in streams) >= share:
-            raise BadInput("%(count)s live runs from your address are under way: try again "
-                           "when one has ended", status_code=503, count=share)
+        try:
+            self.turn = turns.try_enter(address)
+        except Full as full:
+            if full.own:
+                raise BadInput("%(count)s live runs from your address are under way: try "
+                               "again when one has ended", status_code=503,
+                               count=turns.shares.held_by_address.get(address, 0)) from None
+            raise BadInput("%(count)s live runs are under way: try again shortly",
+                           status_code=503, count=turns.shares.held) from None
         streams.add(self)
         self.loop, self.loop_thread = IOLoop.current(), threading.get_ident()
         self.set_header("Content-Type", "text/event-stream; charset=utf-8")
@@ -65,4 +76,6 @@ class LiveStream(BaseHandler):
         self.flush()
 
     def on_finish(self) -> None:
-        self.application.live_streams.discard(self)
+        if self in self.application.live_streams:
+            self.application.live_streams.discard(self)
+            self.application.live_admission.leave(self.turn)

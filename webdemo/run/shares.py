@@ -1,16 +1,25 @@
 """Fair shares: the server's slots of each kind (the shared Tornado client's fetches,
 the pool's threads, the greenlet worker's fetches) are a Shares: many visitors' runs
 draw on them at once, and a fetch of the demo's "hangs" holds its slot for the whole
-timeout, up to 25 s. A first-come line would let one visitor's 200 hangs, or a greedy
-script's many runs, hold every slot while a seed run of 0.3 s waits 25 s. So:
-- a cap on what one run holds and on what one address holds, each half the slots:
-  whatever one visitor asks, half is left for everyone else. Half, not less, because a
-  class behind one school address is many visitors on one address: it still gets half
-  the server, and within it each student's run takes its turn (below);
+timeout, up to 25 s. A slot given cannot be taken back, so a share is decided when a
+slot is granted, never later. A first-come line would let one visitor's 200 hangs, or
+a greedy script's many runs, hold every slot while a seed run of 0.3 s waits 25 s; a
+cap of half per address leaves nothing once two addresses take their halves. So:
+- a cap per address that shrinks as more addresses are active (holding or waiting):
+  of the slots open to all, each address may hold 1/N when N are active, and never
+  more than half, so that an address arriving late finds room even when the first
+  one's hangs cannot be taken back (max-min fairness, decided at each grant). An
+  address over its cap, because others arrived after it took its slots, gets nothing
+  until its own fetches end and it is under again;
+- a reserve of slots, the last RESERVE_PART of them, that only a light address may
+  take: one holding fewer than `light` slots, whatever its runs ask. A visitor's seed
+  run (three fetches) finds a slot at once, whatever up to five greedy addresses hold,
+  since each of them can take at most `light` of the reserve before it is heavy;
 - round-robin, not first come: when a slot frees, it goes to the next address with a
-  fetch waiting and under its cap, and within that address to its next run waiting;
+  fetch waiting that may take it, and within that address to its next run waiting;
   so a small run is never behind a large one's whole line, only behind one fetch of
-  each other run;
+  each other run. A class behind one school address is many visitors on one address:
+  it gets an address's share, and within it each student's run takes its turn;
 - capacity where it is cheap: a waiting fetch costs a socket or a sleeping thread, so
   the slots are sized from the open-file limit at start (webdemo/run/capacity.py).
 Fairness rests on runs as much as on addresses: an address cannot tell the students
@@ -19,24 +28,32 @@ for its own limit is in no line of the Shares: the fast path, with nobody waitin
 is a lock and a few counts.
 """
 
+import asyncio
 import collections
 import concurrent.futures
 import functools
+import math
 import threading
+import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
+
+# The last 1/RESERVE_PART of the slots are kept for light addresses.
+RESERVE_PART = 4
+# An address is light while it holds fewer than reserve // LIGHT_PART slots: enough
+# for a seed run, and five greedy addresses can take no more than 5/8 of the reserve.
+LIGHT_PART = 8
 
 
 class Account:
     """What one run holds of a Shares, and its fetches waiting for a slot."""
 
-    __slots__ = ("address", "asked", "limit", "held", "waiting")
+    __slots__ = ("address", "asked", "held", "waiting")
 
-    def __init__(self, address: str | None, asked: int, limit: int) -> None:
+    def __init__(self, address: str | None, asked: int) -> None:
         self.address = address
         self.asked = asked  # the run's own limit
-        self.limit = limit  # that, within the run's share
         self.held = 0
         self.waiting = collections.deque()  # Futures, set_result(None) when their turn comes
 
@@ -48,9 +65,12 @@ class Shares:
     lock when its turn comes: a Future on the loop, a concurrent one in a thread.
     """
 
-    def __init__(self, capacity: int) -> None:
+    def __init__(self, capacity: int, per_address: int | None = None) -> None:
         self.capacity = capacity
-        self.share = max(1, capacity // 2)  # of a run, and of an address
+        self.per_address = per_address  # a bound of its own on an address, whatever is free
+        reserve = capacity // RESERVE_PART
+        self.open = capacity - reserve  # the slots every address may take
+        self.light = max(1, reserve // LIGHT_PART)
         self.held = 0
         self.held_by_address = {}
         # Address -> {Account: None}: runs with a fetch that waits for the Shares, not
@@ -60,20 +80,36 @@ class Shares:
 
     def account(self, address: str | None, asked: int) -> Account:
         """A run's account; address None shares nothing (the bench: one run, alone)."""
-        return Account(address, asked, asked if address is None else min(asked, self.share))
+        return Account(address, asked)
+
+    def may_take(self, address: str | None, active: int) -> bool:
+        """Whether `address` may take a slot now, with `active` addresses holding or
+        waiting (itself among them)."""
+        if self.held >= self.capacity:
+            return False
+        if address is None:
+            return True
+        held = self.held_by_address.get(address, 0)
+        if self.per_address is not None and held >= self.per_address:
+            return False
+        return held < self.light or (self.held < self.open
+                                     and held < self.open // max(2, active))
 
     def take(self, account: Account) -> bool:
         """Takes a slot now if nobody waits and every cap allows it."""
-        with self.lock:  # on every fetch: hold() inline
-            address = account.address
-            if (self.ready or account.held >= account.limit or self.held >= self.capacity
-                    or (address is not None
-                        and self.held_by_address.get(address, 0) >= self.share)):
+        with self.lock:  # on every fetch: may_take() and hold() inline
+            if self.ready or account.held >= account.asked or self.held >= self.capacity:
                 return False
+            address = account.address
+            if address is not None:
+                held = self.held_by_address.get(address, 0)
+                if ((self.per_address is not None and held >= self.per_address)
+                        or (held >= self.light and (self.held >= self.open or held >= (
+                            self.open // max(2, len(self.held_by_address) + (not held)))))):
+                    return False
+                self.held_by_address[address] = held + 1
             account.held += 1
             self.held += 1
-            if address is not None:
-                self.held_by_address[address] = self.held_by_address.get(address, 0) + 1
             return True
 
     def hold(self, account: Account) -> None:
@@ -95,7 +131,7 @@ class Shares:
             return None
 
     def make_ready(self, account: Account) -> None:
-        if account.waiting and account.held < account.limit:
+        if account.waiting and account.held < account.asked:
             self.ready.setdefault(account.address, {})[account] = None
 
     def withdraw(self, account: Account, waiter: Any) -> bool:
@@ -130,8 +166,10 @@ class Shares:
     def grant(self) -> None:
         """Gives the free slots out, round-robin over addresses, then over their runs."""
         while self.ready and self.held < self.capacity:
+            active = len(self.held_by_address) + sum(
+                address not in self.held_by_address for address in self.ready)
             for address in self.ready:
-                if address is None or self.held_by_address.get(address, 0) < self.share:
+                if self.may_take(address, active):
                     runs = self.ready[address]
                     break
             else:  # every address waiting holds its share
@@ -141,11 +179,84 @@ class Shares:
             waiter = account.waiting.popleft()
             # Both go to the back of their lines.
             del runs[account], self.ready[address]
-            if account.waiting and account.held < account.limit:
+            if account.waiting and account.held < account.asked:
                 runs[account] = None
             if runs:
                 self.ready[address] = runs
             waiter.set_result(None)
+
+
+class Full(Exception):
+    """No turn came in time: `seconds`, about how long until one may, and whether the
+    visitor's own runs hold their share (`own`) or everyone's runs hold all."""
+
+    def __init__(self, seconds: int, own: bool) -> None:
+        super().__init__(seconds, own)
+        self.seconds, self.own = seconds, own
+
+
+class Admission:
+    """Runs of one kind at once (claims demos, live streams, blocking demos), admitted as
+    slots are granted: each run holds one slot of a Shares while it lasts, and for
+    `cooldown_seconds` after it. A run with no slot free waits in line, its address's
+    turn among the others', at most `wait_seconds`; then it is refused with Full."""
+
+    def __init__(self, capacity: int, per_address: int | None = None,
+                 wait_seconds: float = 0.0, cooldown_seconds: float = 0.0,
+                 typical_seconds: float = 1.0) -> None:
+        self.shares = Shares(capacity, per_address)
+        self.wait_seconds = wait_seconds
+        self.cooldown_seconds = cooldown_seconds
+        self.typical_seconds = typical_seconds  # how long a run lasts, learnt as they end
+        self.started = {}  # Account -> when it was admitted (monotonic)
+        self.ends = {}  # Account -> when its slot is likely free again
+
+    def try_enter(self, address: str | None) -> Account:
+        """A slot now, or Full: for what cannot wait, as a stream about to open."""
+        account = self.shares.account(address, 1)
+        if not self.shares.take(account):
+            raise self.full(address)
+        return self.admitted(account)
+
+    async def enter(self, address: str | None) -> Account:
+        """A slot, within wait_seconds, or Full."""
+        account = self.shares.account(address, 1)
+        if self.shares.take(account):
+            return self.admitted(account)
+        slot = asyncio.get_running_loop().create_future()
+        if self.shares.enqueue(account, slot) is not None:
+            try:
+                await asyncio.wait_for(asyncio.shield(slot), self.wait_seconds)
+            except TimeoutError:
+                if self.shares.withdraw(account, slot):
+                    raise self.full(address) from None
+        return self.admitted(account)
+
+    def admitted(self, account: Account) -> Account:
+        self.started[account] = time.monotonic()
+        self.ends[account] = self.started[account] + self.typical_seconds
+        return account
+
+    def leave(self, account: Account) -> None:
+        lasted = time.monotonic() - self.started.pop(account)
+        self.typical_seconds = (3 * self.typical_seconds + lasted) / 4
+        if self.cooldown_seconds:
+            self.ends[account] = time.monotonic() + self.cooldown_seconds
+            asyncio.get_running_loop().call_later(self.cooldown_seconds, self.release, account)
+        else:
+            self.release(account)
+
+    def release(self, account: Account) -> None:
+        del self.ends[account]
+        self.shares.release(account)
+
+    def full(self, address: str | None) -> Full:
+        # Its own share is what it waits for, unless every slot is taken.
+        own = address is not None and self.shares.held < self.shares.capacity
+        ends = [end for account, end in self.ends.items()
+                if not own or account.address == address]
+        soonest = min(ends, default=time.monotonic()) - time.monotonic()
+        return Full(max(1, math.ceil(soonest)), own=own)
 
 
 class FairPool:

@@ -1,9 +1,11 @@
-"""Starts a patched Python subprocess: the one way the server runs gevent code.
+"""Starts a Python subprocess of the server's: the one way it runs code apart from itself.
 
 gevent's monkey.patch_all() changes the whole process it runs in, so code that needs it
 runs as `python -m MODULE ARGS...`, a module that patches before anything else: the
 greenlet style's long-lived worker (supervisor.py), and the claims' short-lived
-greenlet runs (webdemo/claims/gevent_process.py).
+greenlet runs (webdemo/claims/gevent_process.py). The blocking demo's own event loop
+(webdemo/blocking_loop.py) is started here too: it blocks its loop on purpose, which the
+server's must never do.
 """
 
 import asyncio
@@ -11,7 +13,7 @@ import json
 import subprocess
 import sys
 
-START_SECONDS = 15  # to import gevent and Tornado, on a busy machine
+START_SECONDS = 15  # to import gevent and Tornado, or start a server, on a busy machine
 
 
 class ProcessFailed(Exception):
@@ -26,6 +28,12 @@ def start(module: str, *args, pass_fds: tuple[int, ...] = ()) -> subprocess.Pope
     """A process that lives as long as it is wanted, talking over the fds it is passed."""
     return subprocess.Popen(command(module, *args), pass_fds=pass_fds,
                             stdin=subprocess.DEVNULL)
+
+
+async def start_piped(module: str, *args) -> asyncio.subprocess.Process:
+    """A process the server talks to over its stdin and stdout."""
+    return await asyncio.create_subprocess_exec(
+        *command(module, *args), stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE)
 
 
 async def run(name: str, module: str, *args, seconds: float) -> object:

@@ -122,6 +122,10 @@ class WorkerProcess:
         if job is None or job.finished.done():  # given up on, or failed
             return
         job.last_heard = self.last_heard
+        if message["kind"] in ("queued", "shared"):
+            job.waiting.add(message["index"])
+        elif "index" in message:  # sent, or its row: not waiting any more
+            job.waiting.discard(message["index"])
         if message["kind"] == "done":
             job.finished.set_result(message)
         elif job.on_message:
@@ -168,9 +172,11 @@ class WorkerProcess:
     async def run(self, request, on_message=None):
         """Sends a job; hands each message of it to on_message; returns its "done".
 
-        The job may take as long as it keeps talking (its fetches may wait in line for
-        one another), but fails once it has said nothing for its fetch timeout (the
-        request's, or the server's) and a grace.
+        The job may take as long as it keeps talking, but fails once it has said nothing
+        for its fetch timeout (the request's, or the server's) and a grace. Waiting is
+        not failing: while a fetch of it waits in line (it said "queued" or "shared"),
+        it may say nothing until the run's deadline (seconds_to_deadline), when the
+        fetches still in line fail unsent, and a grace.
         """
         await self.wait(asyncio.shield(self.ready), launcher.START_SECONDS, "start")
         job = Job(on_message)
@@ -178,10 +184,14 @@ class WorkerProcess:
         self.jobs[job_id] = job
         try:
             await self.stream.write(json.dumps({"job": job_id} | request).encode() + b"\n")
-            allowed = request.get("timeout", self.timeout) + self.grace_seconds
+            fetching = request.get("timeout", self.timeout) + self.grace_seconds
             job.last_heard = time.monotonic()
+            deadline = job.last_heard + request.get("seconds_to_deadline", 0) + GRACE_SECONDS
             while not job.finished.done():
                 quiet = time.monotonic() - job.last_heard
+                allowed = fetching
+                if job.waiting:
+                    allowed = max(allowed, deadline - job.last_heard)
                 if quiet < allowed:
                     await asyncio.wait([job.finished], timeout=allowed - quiet)
                 else:
@@ -229,6 +239,7 @@ class Job:
         self.on_message = on_message
         self.finished = asyncio.get_running_loop().create_future()  # "done", or an error
         self.last_heard = time.monotonic()
+        self.waiting = set()  # the indices of its fetches waiting in line
 
 
 class Workers:
