@@ -7,6 +7,7 @@ import { el } from "./dom.js";
 import { askJSON } from "./http.js";
 import { markDone } from "./learn-progress.js";
 import { startTurns } from "./turns.js";
+import { write } from "./view-state.js";
 import { t } from "./words.js";
 
 const intro = document.getElementById("intro");
@@ -40,13 +41,6 @@ async function claimsRun(article) {
     outcome.replaceChildren(el("p", "error", t("The run failed: {error}", { error: error.message })));
     throw error;
   }
-}
-
-// The address says how far the lesson went, so that it can be shared.
-function remember(reached) {
-  const address = new URL(window.location);
-  address.searchParams.set("step", reached);
-  window.history.replaceState(null, "", address);
 }
 
 function show(said) {
@@ -94,7 +88,7 @@ async function runAndReveal() {
   if (!said) return;
   show(said);
   markDone(lesson);
-  remember("reveal");
+  write({ step: "reveal" }); // the address says how far the lesson went: it can be shared
   document.getElementById("reveal-title").focus();
 }
 

@@ -8,6 +8,7 @@ machine, another loop).
 """
 
 import itertools
+import math
 from collections.abc import Callable
 from dataclasses import dataclass
 from urllib.parse import urlsplit
@@ -48,6 +49,13 @@ class Prediction:
                            low=low, high=high)
         return int(value) if value.is_integer() else value
 
+    def could_be(self, right) -> bool:
+        """Whether `right` is an answer to this question: a choice's key, or a number."""
+        if self.number_unit is None:
+            return isinstance(right, str) and right in dict(self.choices)
+        return isinstance(right, (int, float)) and not isinstance(right, bool) \
+            and math.isfinite(right)
+
     def is_right(self, answer: str | float, right: str | float) -> bool:
         if answer == UNSURE:
             return False
@@ -71,8 +79,9 @@ class Lesson:
     prediction: Prediction
     # This server's paths the lesson runs; each answers JSON with ?format=json.
     runs: tuple[str, ...]
-    # results (one JSON per path of runs, in order) -> the right answer
-    answer: Callable[[list[dict]], str | float]
+    # The right answer, read from the runs' JSON: results (one JSON per path of runs, in
+    # order) -> a choice's key or a number
+    right_answer: Callable[[list[dict]], str | float]
     # results -> the values of `seen`, the sentence that says what ran
     facts: Callable[[list[dict]], dict]
     seen: str
@@ -85,10 +94,6 @@ class Lesson:
     @property
     def path(self) -> str:
         return f"/learn/{self.number}-{self.slug}"
-
-    def right_answer(self, results: list[dict]) -> str | float:
-        """The right answer, read from the runs' JSON, one per path in runs."""
-        return self.answer(results)
 
     def texts(self) -> set[str]:
         """Every English string of the lesson, for translation."""
@@ -105,6 +110,12 @@ def style_of(run: str) -> tuple[str, str] | None:
     if parts[0] == "claims":
         return None
     return parts[-1], "chain" if parts[0] == "chain" else "aggregate"
+
+
+def claims_of(run: str) -> tuple[str, str]:
+    """(demo, variant) of a claims run, /claims/DEMO/VARIANT."""
+    _, demo, variant = urlsplit(run).path.strip("/").split("/")
+    return demo, variant
 
 
 def durations_ms(run: dict) -> list[float]:

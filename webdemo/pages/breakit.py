@@ -9,6 +9,7 @@ They live here so that the style files stay models of their styles:
 - blocking(): a style's handler that calls time.sleep() on the event loop's thread.
 """
 
+import asyncio
 import inspect
 import math
 import time
@@ -127,17 +128,27 @@ class Gate:
         self.check()
         self.last = time.monotonic()
 
+    async def take_turn(self):
+        """Waits for the next free turn and takes it: a class's run (classes/hub.py), whose
+        request then passes (Blocking.prepare()), waits where a visitor would be refused."""
+        while (wait := self.last + BLOCK_EVERY_SECONDS - time.monotonic()) > 0:
+            await asyncio.sleep(wait)
+        self.last = time.monotonic()
+
 
 class Blocking:
     """Mixed into a style's handler: the first success sleeps on the loop's thread."""
 
     def prepare(self):
         self.block_ms = run_knob(self.query_arguments(), "block_ms", BLOCK_LIMITS)
-        gate = self.application.blocking_gate
-        gate.check()  # now, while a 503 can still be answered: a live run's stream opens next
+        # A class's own run took its turn before it asked (Gate.take_turn()).
+        gate = None if self.application.class_of(self.request) else self.application.blocking_gate
+        if gate:
+            gate.check()  # now, while a 503 can still be answered: a live stream opens next
         self.blocked = False
         super().prepare()
-        gate.enter()  # only once the query is found good: a refused one ran nothing
+        if gate:
+            gate.enter()  # only once the query is found good: a refused one ran nothing
 
     def succeeded(self, index, response):
         if not self.blocked:
