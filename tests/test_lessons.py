@@ -253,6 +253,23 @@ async def test_a_reveal_of_runs_that_are_not_the_lessons_is_refused(http_client,
 
 
 @pytest.mark.gen_test
+@pytest.mark.parametrize("counted", ["x", None, [1], True, {"a": 1}])
+async def test_a_reveal_whose_right_answer_is_no_answer_is_refused(http_client, base_url,
+                                                                   counted):
+    # Runs of the right shape whose right answer is not a number, for a number question.
+    run = {"counted": counted, "increments": 20, "lost": 19}
+    said = await reveal(http_client, base_url, 9, {"answer": "1", "results": [run]},
+                        expect=400)
+    assert said["error"] == "these runs do not answer the question"
+
+
+@pytest.mark.gen_test
+async def test_a_reveal_nested_too_deep_is_refused(http_client, base_url):
+    said = await reveal(http_client, base_url, 9, b"[" * 100_000, expect=400)
+    assert "send JSON" in said["error"]
+
+
+@pytest.mark.gen_test
 async def test_a_reveal_needs_the_pages_xsrf_token(http_client, base_url):
     response = await http_client.fetch(f"{base_url}{lesson(1).path}/reveal", method="POST",
                                        body="{}", raise_error=False)
