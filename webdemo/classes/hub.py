@@ -62,8 +62,9 @@ class Hub:
     async def listen(self, code, stream, own=None) -> None:
         """Adds a page of the class, and tells it where the class is now, with `own`:
         a student's own answer (after a reload, the page would not know it)."""
+        if not self.streams:
+            self.wake()  # the poller, asleep while no class page was open
         self.streams.setdefault(code, set()).add(stream)
-        self.wake()  # the poller, asleep while no class page was open
         # A class of 200 whose pages connect at once (a restart) reads its state once.
         if code not in self.reading:
             self.reading[code] = asyncio.ensure_future(self.call("state", code))
