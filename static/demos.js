@@ -2,7 +2,7 @@
 // demo's button needs from the server is in its data attributes (breakit.DEMOS).
 import { busy, columns, form, runColumns } from "./app.js";
 import { el } from "./dom.js";
-import { askJSON } from "./http.js";
+import { askJSON, ownLoopToken } from "./http.js";
 import { write } from "./view-state.js";
 import { errorText, t } from "./words.js";
 
@@ -51,7 +51,7 @@ const DEMOS = {
     const ms = JSON.parse(button.dataset.blockMs);
     // Both columns run on a loop of the demo's own, which the same token names: there a
     // sleep stops both, and nobody else's runs.
-    const loop = crypto.randomUUID();
+    const loop = ownLoopToken();
     const done = await runColumns(columns, {
       [sleeper.style]: `/break/blocking/${sleeper.style}`,
       [other.style]: `/break/beside/${other.style}`,

@@ -4,9 +4,10 @@
 import { busy, columns, runColumns } from "./app.js";
 import { EXPLAIN } from "./claims.js";
 import { el } from "./dom.js";
-import { askJSON } from "./http.js";
+import { askJSON, ownLoopToken } from "./http.js";
 import { markDone } from "./learn-progress.js";
 import { startTurns } from "./turns.js";
+import { write } from "./view-state.js";
 import { t } from "./words.js";
 
 const intro = document.getElementById("intro");
@@ -16,9 +17,11 @@ const status = document.getElementById("run-status");
 const runs = [...document.querySelectorAll(".runs > [data-path]")];
 
 // A style's run, in its column: the aggregate it ended with.
-async function inColumn(article) {
+async function inColumn(article, loop) {
   const column = columns.find((each) => each.article === article);
   const query = Object.fromEntries(new URLSearchParams(article.dataset.query));
+  // The blocking demo's columns name the loop of their own they share.
+  if (column.path.startsWith("/break/")) query.loop = loop;
   const [done] = await runColumns([column], { [column.style]: column.path }, query);
   if (!done) throw new Error(column.result.textContent);
   return column.aggregate;
@@ -40,13 +43,6 @@ async function claimsRun(article) {
     outcome.replaceChildren(el("p", "error", t("The run failed: {error}", { error: error.message })));
     throw error;
   }
-}
-
-// The address says how far the lesson went, so that it can be shared.
-function remember(reached) {
-  const address = new URL(window.location);
-  address.searchParams.set("step", reached);
-  window.history.replaceState(null, "", address);
 }
 
 function show(said) {
@@ -80,8 +76,9 @@ async function runAndReveal() {
   let said = null;
   await busy(async () => {
     try {
+      const loop = ownLoopToken();
       const results = await Promise.all(runs.map((article) => (
-        article.dataset.style ? inColumn(article) : claimsRun(article))));
+        article.dataset.style ? inColumn(article, loop) : claimsRun(article))));
       said = await askJSON(intro.dataset.reveal, {
         method: "POST",
         headers: { "Content-Type": "application/json", "X-XSRFToken": intro.dataset.xsrf },
@@ -94,7 +91,7 @@ async function runAndReveal() {
   if (!said) return;
   show(said);
   markDone(lesson);
-  remember("reveal");
+  write({ step: "reveal" }); // the address says how far the lesson went: it can be shared
   document.getElementById("reveal-title").focus();
 }
 

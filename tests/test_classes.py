@@ -4,18 +4,22 @@ The server runs as a user runs it, with a data directory of its own; each test o
 classes of its own in it.
 """
 
+import json
+import logging
 import signal
+import socket
 import sqlite3
 import time
 from urllib.parse import quote
 
 import pytest
 from class_client import Visitor
-from server_process import running, until_blocking
+from server_process import get_json_blocking, running, until_blocking
 from test_translations import english_left, template_messages
 
 from webdemo.classes.codes import ALPHABET, CODE_LENGTH, RateLimit, read_code, shown
 from webdemo.classes.store import Store
+from webdemo.learn import lessons
 from webdemo.learn.lessons import LESSONS
 from webdemo.query import BadInput
 
@@ -281,7 +285,7 @@ def test_expired_classes_are_deleted_with_everything_in_them(tmp_path):
     store.open_class("AAAAAAAAA", "hash", 1, "predict", hours=1, now=0)
     store.open_class("FFFFFFFFF", "hash", 1, "predict", hours=3, now=0)
     assert store.join("AAAAAAAAA", "m1", "", 10, now=10) == "joined"
-    assert store.answer("AAAAAAAAA", "m1", 1, "sum")
+    assert store.answer("AAAAAAAAA", "m1", 1, "sum", now=10)
     assert store.claim_run("AAAAAAAAA", 1, now=10)
     assert store.find("AAAAAAAAA", now=3599) is not None
     # Past its hours it is gone at once, for every reader, then deleted.
@@ -361,3 +365,136 @@ def test_two_processes_share_a_class(tmp_path):
             assert arrived - asked < FOLLOW_SECONDS and state["spread"] == {"sum": 6}
             page.close()
         board.close()
+
+
+def class_pages_open(server):
+    return get_json_blocking(f"{server.url}stats")[1]["class_pages_open"]
+
+
+def test_a_page_that_leaves_while_connecting_leaves_no_stream_open(server):
+    teacher, student = Visitor(server.url), Visitor(server.url)
+    code = teacher.open_class()
+    student.join(code)
+    until_blocking(lambda: class_pages_open(server) == 0, what="the other tests' pages closed")
+    # Twenty pages that ask and go at once, before the server has read the class for them.
+    request = (f"GET /class/{code}/events HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+               f"Cookie: {student.headers()['Cookie']}\r\n\r\n").encode()
+    sockets = [socket.create_connection(("127.0.0.1", server.port)) for _ in range(20)]
+    for each in sockets:
+        each.sendall(request)
+    for each in sockets:
+        each.close()
+    until_blocking(lambda: class_pages_open(server) == 0, what="the pages' streams ended")
+    # And a page that stays is counted, until it goes.
+    page = student.stream(f"/class/{code}/events")
+    page.until(lambda state: True)
+    assert class_pages_open(server) == 1
+    page.close()
+    until_blocking(lambda: class_pages_open(server) == 0, what="the page's stream ended")
+
+
+def runs_of_classes(server, number, count):
+    """The run of each of `count` classes led at once to the reveal of lesson `number`."""
+    teachers = [Visitor(server.url) for _ in range(count)]
+    codes = [teacher.open_class(lesson=number) for teacher in teachers]
+    boards = [teacher.stream(f"/class/{code}/teach/events")
+              for teacher, code in zip(teachers, codes, strict=True)]
+    for teacher, code in zip(teachers, codes, strict=True):
+        lead(teacher, code, "reveal", lesson=number)
+    runs = []
+    for board in boards:
+        state, _ = board.until(lambda state: (state["run"] or {}).get("results")
+                               or (state["run"] or {}).get("error"), seconds=30)
+        assert "error" not in state["run"], state["run"]
+        runs.append(state["run"])
+        board.close()
+    return runs
+
+
+def test_a_lesson_runs_its_paths_at_once_as_the_learners_page(server):
+    # Lesson 8: the callbacks page runs while the coroutines page sleeps on the loop. Two
+    # classes on it at once: each waits its turn at the blocking demo's gate.
+    slept = int(lessons.lesson(8).runs[1].split("block_ms=")[1])
+    for run in runs_of_classes(server, 8, 2):
+        # About the sleep, as on the learner's page; not a pause of the callbacks page alone.
+        assert slept <= run["right_answer"] < 2 * slept + 150
+
+
+def test_seven_classes_trace_at_once(server):
+    # Lesson 7 traces its run; each class is a visitor of its own, not this machine's
+    # address, which may trace only MAX_TRACED_PER_VISITOR at once.
+    assert all(run["right_answer"] >= 1 for run in runs_of_classes(server, 7, 7))
+
+
+def test_a_stop_lets_the_class_run_under_way_finish(tmp_path):
+    data = tmp_path / "data"
+    with running(tmp_path, "--data-dir", str(data)) as server:
+        teacher = Visitor(server.url)
+        code = teacher.open_class()
+        lead(teacher, code, "reveal")  # lesson 1: two runs, of about a second
+        server.signal(signal.SIGTERM)
+        assert server.wait() == 0
+    with sqlite3.connect(data / "classes.sqlite3") as db:
+        run, = db.execute("SELECT run FROM runs WHERE code = ?", (code,)).fetchone()
+    assert "error" not in json.loads(run) and json.loads(run)["right_answer"]
+
+
+@pytest.mark.gen_test
+async def test_the_teachers_key_never_reaches_the_log(http_client, base_url, caplog):
+    caplog.set_level(logging.DEBUG)
+    # A code refused before the store is read: the log line is what is tested.
+    for path in ("/class/bad/teach?key=KEYKEYKEY", "/class/bad/teach?lang=en&key=KEYKEYKEY"):
+        await http_client.fetch(base_url + path, raise_error=False)
+    assert caplog.records and "KEYKEYKEY" not in caplog.text
+    assert "key=..." in caplog.text
+
+
+def test_one_address_cannot_fill_a_class(server):
+    teacher = Visitor(server.url, source="127.0.0.40")
+    code = teacher.open_class()
+    statuses = [Visitor(server.url, source="127.0.0.41").get(f"/join?code={code}")[0]
+                for _ in range(251)]
+    assert statuses[:250] == [303] * 250 and statuses[250] == 429
+    # Another address still joins, and so does whoever joined before, with its cookie.
+    Visitor(server.url, source="127.0.0.42").join(code)
+
+
+def test_an_expired_class_takes_nothing(tmp_path):
+    store = Store(tmp_path / "classes.sqlite3")
+    store.open_class("AAAAAAAAA", "hash", 1, "predict", hours=1, now=0)
+    assert store.join("AAAAAAAAA", "m1", "", 10, now=10) == "joined"
+    assert store.member_view("AAAAAAAAA", "m1", now=10) == {"mine": None}
+    assert store.answer("AAAAAAAAA", "m1", 1, "sum", now=10)
+    assert store.rename("AAAAAAAAA", "m1", "Ana", now=10)
+    # Past its hours, before the sweep has deleted it:
+    assert store.member_view("AAAAAAAAA", "m1", now=3601) is None
+    assert not store.answer("AAAAAAAAA", "m1", 1, "slowest", now=3601)
+    assert not store.rename("AAAAAAAAA", "m1", "Bo", now=3601)
+    assert store.read("SELECT answer FROM answers")[0]["answer"] == "sum"
+    assert store.read("SELECT nickname FROM members")[0]["nickname"] == "Ana"
+    store.close()
+
+
+def test_a_failed_run_is_claimed_again(tmp_path):
+    store = Store(tmp_path / "classes.sqlite3")
+    store.open_class("AAAAAAAAA", "hash", 1, "predict", hours=1)
+    assert store.claim_run("AAAAAAAAA", 1)
+    assert not store.claim_run("AAAAAAAAA", 1)  # under way
+    store.end_run("AAAAAAAAA", 1, {"results": [], "error": "refused"})
+    assert store.claim_run("AAAAAAAAA", 1)  # the teacher runs it again
+    store.end_run("AAAAAAAAA", 1, {"results": [], "right_answer": "sum"})
+    assert not store.claim_run("AAAAAAAAA", 1)
+    store.close()
+
+
+def test_one_number_typed_three_ways_is_one_answer(server):
+    teacher = Visitor(server.url)
+    code = teacher.open_class(lesson=8)
+    board = teacher.stream(f"/class/{code}/teach/events")
+    for text in ("2.5", "2.50", " 2.5"):
+        student = Visitor(server.url)
+        student.join(code)
+        status, _, body = answer(student, code, text, lesson=8)
+        assert status == 200 and json.loads(body)["answer"] == "2.5"
+    assert board.until(lambda state: state["answered"] == 3)[0]["spread"] == {"2.5": 3}
+    board.close()

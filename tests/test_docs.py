@@ -24,6 +24,8 @@ from webdemo.catalog import (
 )
 from webdemo.claims import one_fails, races
 from webdemo.claims.handlers import MAX_RUNS
+from webdemo.classes import codes
+from webdemo.classes.handlers import MAX_CLASS_PAGES, MAX_CLASS_PAGES_PER_ADDRESS, MAX_MEMBERS
 from webdemo.cli import bench_parser, serve_parser
 from webdemo.pages.breakit import BLOCK_EVERY_SECONDS, BLOCK_LIMITS, CALLBACK_GRACE_SECONDS
 from webdemo.run.blocking import MAX_BODY_BYTES
@@ -251,6 +253,13 @@ def knob(limits, name):
     return bounds(low, high) + ("" if default is None else f", default {number(default)}")
 
 
+def budget(limit):
+    """A RateLimit as the docs write it."""
+    (burst, seconds), (all_burst, all_seconds) = limit.limits
+    return (f"{number(burst)} at once per address, then one per {number(seconds)} s; "
+            f"{number(all_burst)} at once in all, then one per {number(all_seconds)} s")
+
+
 def test_the_limits_table_is_the_code():
     rows = table("docs/http.md", "what")
     expected = {
@@ -281,6 +290,12 @@ def test_the_limits_table_is_the_code():
                                                  "leave_ms"),
         "`block_ms` (`/break/blocking`)": knob(BLOCK_LIMITS, "block_ms")
                                           + f"; one per {number(BLOCK_EVERY_SECONDS)} s",
+        "members per class": f"at most {MAX_MEMBERS}",
+        "class pages open (event streams)":
+            f"{MAX_CLASS_PAGES} per process, {MAX_CLASS_PAGES_PER_ADDRESS} per address",
+        "classes opened": budget(codes.openings()),
+        "joins (new members)": budget(codes.joins()),
+        "wrong join codes": budget(codes.wrong_codes()),
     }
     for what, bound in expected.items():
         assert what in rows, f"docs/http.md's limits table has no row {what!r}"

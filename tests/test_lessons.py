@@ -10,7 +10,7 @@ import re
 import pytest
 from helpers import get_json, query
 
-from webdemo.learn.lessons import LESSONS, STEPS, UNSURE, lesson
+from webdemo.learn.lessons import LESSONS, STEPS, UNSURE, lesson, sharing_one_loop
 from webdemo.query import BadInput
 
 
@@ -28,7 +28,8 @@ async def run_all(http_client, base_url, paths, **params):
 
 async def right(http_client, base_url, number, paths=None, **params):
     shown = lesson(number)
-    results = await run_all(http_client, base_url, paths or shown.runs, **params)
+    paths = paths or sharing_one_loop(shown.runs, f"lesson-{number}")
+    results = await run_all(http_client, base_url, paths, **params)
     return shown.right_answer(results), shown.facts(results)
 
 
@@ -137,8 +138,9 @@ async def test_lesson_7_a_callback_runs_turns_after_its_socket(http_client, base
 @pytest.mark.parametrize("block_ms", [500, 250])
 async def test_lesson_8_a_sleep_on_the_loop_stops_the_other_page(http_client, base_url,
                                                                  block_ms):
-    answer, facts = await right(http_client, base_url, 8,
-                                ["/callbacks", f"/break/blocking/coroutines?block_ms={block_ms}"])
+    answer, facts = await right(http_client, base_url, 8, sharing_one_loop(
+        ["/break/beside/callbacks", f"/break/blocking/coroutines?block_ms={block_ms}"],
+        f"lesson-8-{block_ms}"))
     assert facts["slept_ms"] == block_ms
     # At least the sleep; more when what it held up runs late after it.
     assert block_ms <= answer < 2 * block_ms + 150
@@ -250,6 +252,23 @@ async def test_a_reveal_of_runs_that_are_not_the_lessons_is_refused(http_client,
                                                                     body):
     said = await reveal(http_client, base_url, 1, body, expect=400)
     assert said["error"]
+
+
+@pytest.mark.gen_test
+@pytest.mark.parametrize("counted", ["x", None, [1], True, {"a": 1}])
+async def test_a_reveal_whose_right_answer_is_no_answer_is_refused(http_client, base_url,
+                                                                   counted):
+    # Runs of the right shape whose right answer is not a number, for a number question.
+    run = {"counted": counted, "increments": 20, "lost": 19}
+    said = await reveal(http_client, base_url, 9, {"answer": "1", "results": [run]},
+                        expect=400)
+    assert said["error"] == "these runs do not answer the question"
+
+
+@pytest.mark.gen_test
+async def test_a_reveal_nested_too_deep_is_refused(http_client, base_url):
+    said = await reveal(http_client, base_url, 9, b"[" * 100_000, expect=400)
+    assert "send JSON" in said["error"]
 
 
 @pytest.mark.gen_test

@@ -1,5 +1,6 @@
 """The app: Config, what the command line sets; App, the routes and what the app owns."""
 
+import hmac
 import logging
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -21,7 +22,7 @@ from webdemo.catalog import MAX_FETCHES, MAX_TIMEOUT, RUN_SECONDS, Catalog
 from webdemo.claims import handlers as claims
 from webdemo.classes import codes
 from webdemo.classes.handlers import routes as class_routes
-from webdemo.classes.hub import Hub
+from webdemo.classes.hub import CLASS_RUN_HEADER, CLASS_RUN_SECRET, Hub
 from webdemo.classes.store import default_data_dir
 from webdemo.costs.handlers import CostsHandler, LiveBenchHandler
 from webdemo.costs.live_bench import LiveBench
@@ -116,7 +117,7 @@ def log_request(handler):
         refusal = getattr(handler, "refusal", None)  # a handler of Tornado's has none
         request = handler.request  # as Tornado's own line says it (_request_summary())
         ACCESS_LOG.log(level, "%d %s %s (%s) %.2fms%s", handler.get_status(), request.method,
-                       request.uri, request.remote_ip, 1000 * request.request_time(),
+                       codes.masked(request.uri), request.remote_ip, 1000 * request.request_time(),
                        f": {refusal}" if refusal else "")
 
 
@@ -161,6 +162,7 @@ class App(Application):
         self.claims_admission = claims.admission()  # who may run a claims demo now
         self.classes = Hub(self)  # class mode: its store, and this process's class pages
         self.class_guesses, self.class_openings = codes.wrong_codes(), codes.openings()
+        self.class_joins = codes.joins()
         self.runs_of_classes = set()  # a task is kept while it runs
         self.closed = False
         # Tornado tries the routes in order: first the simulator's and the styles', the
@@ -206,7 +208,9 @@ class App(Application):
             return self.get_handler_delegate(request, ForeignHostHandler)
         # Stopping, it still serves its simulator: the runs under way fetch it, through
         # this same port, from this process or another of --processes.
-        if self.stopping and not request.path.startswith("/upstream/"):
+        # So are a class's own runs, which the stop waits for (serving.awaited()).
+        if (self.stopping and not request.path.startswith("/upstream/")
+                and self.class_of(request) is None):
             return self.get_handler_delegate(request, StoppingHandler)
         self.requests.add(request)
         return super().find_handler(request, **kwargs)
@@ -225,8 +229,22 @@ class App(Application):
 
     def visitor(self, request) -> str | None:
         """Whose share a run draws on: the visitor's address (the proxy's word for it
-        with --xheaders), or None, no share, when fairness is off."""
-        return request.remote_ip if self.config.fair_shares else None
+        with --xheaders), or a class's own run, its class; None, no share, when fairness
+        is off."""
+        if not self.config.fair_shares:
+            return None
+        code = self.class_of(request)
+        return request.remote_ip if code is None else f"class {code}"
+
+    @staticmethod
+    def class_of(request) -> str | None:
+        """The class a request runs for, if class mode sent it (classes/hub.py): from this
+        machine, with this server's secret. Every other request: None."""
+        said = request.headers.get(CLASS_RUN_HEADER)
+        if said is None or not is_loopback(request.remote_ip):
+            return None
+        code, _, secret = said.partition(" ")
+        return code if hmac.compare_digest(secret.encode(), CLASS_RUN_SECRET.encode()) else None
 
     def close(self) -> None:
         """Lets go of all it owns, once: a test may close its app, then its fixture again."""

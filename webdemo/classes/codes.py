@@ -16,6 +16,7 @@ CODE_LENGTH = 9  # 17**9, about 1.2e11 codes: see GUESSES below
 GROUP = 3  # shown as AHK-MNQ-RWX
 CODE_TEXT = re.compile(rf"[{ALPHABET}]{{{CODE_LENGTH}}}")
 NICKNAME_CHARS = 24
+KEY_IN_QUERY = re.compile(r"(?<=[?&])key=[^&]*")
 
 
 def new_code() -> str:
@@ -45,6 +46,12 @@ def new_key() -> str:
 def key_hash(key: str) -> str:
     # Only the hash is stored: the store's file leaks no teacher link.
     return hashlib.sha256(key.encode()).hexdigest()
+
+
+def masked(uri: str) -> str:
+    """An address as logs may keep it: a teacher's link, /class/CODE/teach?key=KEY,
+    without its key, which would let whoever reads the log lead the class."""
+    return KEY_IN_QUERY.sub("key=...", uri)
 
 
 def new_member() -> str:
@@ -114,3 +121,11 @@ def wrong_codes(clock=time.monotonic):
 # Classes opened: a teacher opens a few; a script would fill the disk.
 def openings(clock=time.monotonic):
     return RateLimit((20, 60.0), (200, 1.0), clock)
+
+
+# Joins, each a new member (a browser that has joined goes to its class uncounted): a
+# class of 200 behind one school address joins at once, and more arrive one every few
+# seconds; one holder of the code, from one address, cannot fill a class (MAX_MEMBERS)
+# in less than half an hour.
+def joins(clock=time.monotonic):
+    return RateLimit((250, 6.0), (5000, 0.01), clock)

@@ -9,15 +9,15 @@ A student is a random token in a cookie; the teacher, the key in a cookie of its
 
 import asyncio
 import hmac
-import re
 
 import segno
 from tornado.escape import json_encode
 
-from webdemo.base import BaseHandler
+from webdemo.base import BaseHandler, EventStream
 from webdemo.classes.codes import (
     NICKNAME_CHARS,
     key_hash,
+    masked,
     new_code,
     new_key,
     new_member,
@@ -29,9 +29,11 @@ from webdemo.learn.lessons import LESSONS, STEPS, UNSURE, lesson
 from webdemo.query import BadInput, parse_int
 
 MAX_MEMBERS = 500  # a lecture hall
-MAX_STREAMS = 4000  # class pages open at once on one process
+MAX_CLASS_PAGES = 4000  # class pages open at once on one process
+# One address may hold a quarter: a school's classes of 200, each page in a tab or two,
+# behind its one address, while one greedy address leaves the rest to everyone else.
+MAX_CLASS_PAGES_PER_ADDRESS = MAX_CLASS_PAGES // 4
 CODE = r"([^/]{1,40})"  # what read_code() then checks, so that a wrong one is told why
-KEY_IN_QUERY = re.compile(r"key=[^&]*")
 
 
 def read_lesson(text):
@@ -45,8 +47,7 @@ class ClassHandler(BaseHandler):
 
     def _request_summary(self):
         # The teacher's key never reaches the log: whoever reads it could lead.
-        uri = KEY_IN_QUERY.sub("key=...", self.request.uri)
-        return f"{self.request.method} {uri} ({self.request.remote_ip})"
+        return f"{self.request.method} {masked(self.request.uri)} ({self.request.remote_ip})"
 
     def member_cookie(self, code):
         return f"member_{code}"
@@ -142,6 +143,9 @@ class JoinHandler(ClassHandler):
         if await self.member(code):  # joined before, in this browser
             self.redirect(f"/class/{code}", status=303)
             return
+        if not self.application.class_joins.allow(self.request.remote_ip):
+            raise BadInput("too many joins from your address: try again in a minute",
+                           status_code=429)
         member = new_member()
         joined = await self.hub.call("join", code, member, "", MAX_MEMBERS)
         if joined == "no class":
@@ -166,7 +170,8 @@ class NicknameHandler(ClassHandler):
     async def post(self, code):
         code, member, _ = await self.member_only(code)
         nickname = read_nickname(self.get_body_argument("nickname", "", strip=False))
-        await self.hub.call("rename", code, member, nickname)
+        if not await self.hub.call("rename", code, member, nickname):
+            raise BadInput("this class has ended", status_code=404)
         self.hub.wake()
         self.finish({"nickname": nickname})
 
@@ -221,9 +226,7 @@ class LeadHandler(ClassHandler):
         await self.hub.call("lead", code, chosen.number, step, spread)
         self.hub.wake()
         if step != "predict":  # one run for the class, whoever asks and how often
-            run = asyncio.ensure_future(self.hub.run_lesson(code, chosen))
-            self.application.runs_of_classes.add(run)
-            run.add_done_callback(self.application.runs_of_classes.discard)
+            self.hub.start_run(code, chosen)
         self.finish({"lesson": chosen.number, "step": step, "spread": spread})
 
 
@@ -232,9 +235,8 @@ class AnswerHandler(ClassHandler):
         code, member, _ = await self.member_only(code)
         number = read_lesson(self.get_body_argument("lesson", "", strip=False))
         text = self.get_body_argument("answer", "", strip=False)[:40]
-        answer = lesson(number).prediction.parse(text)
-        # A number is kept as it was given, so that one answer is counted as one.
-        kept = text if isinstance(answer, float) else answer
+        # A number is kept as its canonical text: "2.5", "2.50" and " 2.5" are one answer.
+        kept = str(lesson(number).prediction.parse(text))
         if not await self.hub.call("answer", code, member, number, kept):
             raise BadInput("the class is not taking answers to this question now",
                            status_code=409)
@@ -242,37 +244,49 @@ class AnswerHandler(ClassHandler):
         self.finish({"lesson": number, "answer": kept})
 
 
-class StreamHandler(ClassHandler):
+class StreamHandler(EventStream, ClassHandler):
     """A page's live stream: where the class is now, then each change as it happens."""
 
     teacher = False
     SUPPORTED_METHODS = ("GET",)  # a HEAD would hold a stream open to send nothing
+
+    def initialize(self):
+        self.ended = asyncio.Event()  # set by end(), a close, or a send to a page gone
 
     async def get(self, code):
         if self.teacher:
             code, own = await self.teacher_only(code), None
         else:
             code, _, own = await self.member_only(code)
-        if sum(map(len, self.hub.streams.values())) >= MAX_STREAMS:
+        open_now = [stream for streams in self.hub.streams.values() for stream in streams]
+        if len(open_now) >= MAX_CLASS_PAGES:
             raise BadInput("the server has too many class pages open: try again in a "
                            "minute", status_code=503)
-        self.set_header("Content-Type", "text/event-stream; charset=utf-8")
-        self.set_header("Cache-Control", "no-cache")
-        self.set_header("X-Accel-Buffering", "no")  # nginx: no holding the events back
-        self.ended = asyncio.Event()
+        address = self.request.remote_ip
+        if len(open_now) >= MAX_CLASS_PAGES_PER_ADDRESS and sum(
+                stream.request.remote_ip == address for stream in open_now) \
+                >= MAX_CLASS_PAGES_PER_ADDRESS:
+            raise BadInput("%(count)s class pages are open from your address: close some",
+                           status_code=503, count=MAX_CLASS_PAGES_PER_ADDRESS)
+        # Tornado tells on_connection_close() only of a close while the handler is open:
+        # a page that left during the reads above would never be told ended.
+        if self.visitor_left():
+            return
+        self.start_events()
         try:
             await self.hub.listen(code, self, own)
-            await self.ended.wait()
+            if not self.visitor_left():
+                await self.ended.wait()
         finally:
             self.hub.forget(code, self)
 
     def send(self, text):
-        stream = self.request.connection.stream
-        if self.ended.is_set() or stream is None or stream.closed():
+        if self.ended.is_set():
             return
-        self.write(text)
-        # A page that has gone: the next on_connection_close() ends this stream.
-        self.flush().add_done_callback(lambda done: done.exception())
+        if self.visitor_left():  # whenever it left, the next heartbeat at the latest ends it
+            self.ended.set()
+            return
+        self.send_text(text)
 
     def end(self):
         self.ended.set()

@@ -14,19 +14,26 @@ import asyncio
 import contextlib
 import json
 import logging
+import secrets
 import time
 from concurrent.futures import ThreadPoolExecutor
 
-from tornado.escape import json_encode
 from tornado.httpclient import HTTPRequest
 
+from webdemo.base import event_text
+from webdemo.catalog import MAX_TIMEOUT, RUN_SECONDS
 from webdemo.classes.store import Store
+from webdemo.learn.lessons import sharing_one_loop
 
 LOG = logging.getLogger("webdemo.classes")
 POLL_SECONDS = 0.2
 SWEEP_SECONDS = 60  # how often expired classes are deleted
 HEARTBEAT_SECONDS = 20  # a comment down each stream, so that no proxy thinks it idle
-RUN_SECONDS = 90  # a lesson's run, all its paths: the app's own bound on a run, and some
+# A class's own runs name their class in this header, with this process's secret (made
+# before --processes forks, so every child knows it): the server lets them through while
+# it drains, and counts each class as a visitor of its own (App.class_of()).
+CLASS_RUN_HEADER = "X-Webdemo-Class-Run"
+CLASS_RUN_SECRET = secrets.token_urlsafe(24)
 MAX_RUN_ROWS = 50  # rows of a run kept for the pages: a lesson's runs have a few
 
 
@@ -56,6 +63,8 @@ class Hub:
     async def listen(self, code, stream, own=None) -> None:
         """Adds a page of the class, and tells it where the class is now, with `own`:
         a student's own answer (after a reload, the page would not know it)."""
+        if not self.streams:
+            self.wake()  # the poller, asleep while no class page was open
         self.streams.setdefault(code, set()).add(stream)
         # A class of 200 whose pages connect at once (a restart) reads its state once.
         if code not in self.reading:
@@ -95,8 +104,11 @@ class Hub:
                             stream.send(": still here\n\n")
             except Exception:  # a locked or full disk: logged, and tried again
                 LOG.exception("the classes' store failed")
+            # With no class page open there is nothing to tell: it sleeps until a page opens
+            # (listen() wakes it) or the next sweep.
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self.woken.wait(), POLL_SECONDS)
+                await asyncio.wait_for(self.woken.wait(),
+                                       POLL_SECONDS if self.streams else SWEEP_SECONDS)
             self.woken.clear()
 
     async def tell(self, versions: dict) -> None:
@@ -108,6 +120,8 @@ class Hub:
         # Every class that moved, read in one call: one trip to the store's thread.
         states = await self.call("states", moved) if moved else {}
         for code, state in states.items():
+            if code not in self.streams:  # its last page left during the read
+                continue
             seen, self.seen[code] = self.seen.get(code), versions[code]
             # A join or an answer is news to the teacher; to the students only once
             # the spread is shown to them.
@@ -121,6 +135,18 @@ class Hub:
                         texts[stream.teacher] = message(state, stream.teacher)
                     stream.send(texts[stream.teacher])
 
+    def start_run(self, code, lesson) -> None:
+        """Runs the lesson for the class (run_lesson()), kept while it runs: a stop waits
+        for it (serving.awaited())."""
+        run = asyncio.ensure_future(self.run_lesson(code, lesson))
+        self.app.runs_of_classes.add(run)
+        run.add_done_callback(self.ran)
+
+    def ran(self, run) -> None:
+        self.app.runs_of_classes.discard(run)
+        if not run.cancelled() and run.exception() is not None:  # the store's: said once
+            LOG.error("a class's run could not be kept", exc_info=run.exception())
+
     async def run_lesson(self, code, lesson) -> None:
         """Runs the lesson's runs once for the class, unless it has run or is running,
         and keeps what they answered, with the right answer read from them."""
@@ -128,7 +154,10 @@ class Hub:
             return
         self.wake()
         try:
-            results = [await self.fetch(path) for path in lesson.runs]
+            # All at once, as the learner's page runs them: lesson 8's callbacks page
+            # runs while the other sleeps, on the blocking demo's loop of their own.
+            paths = sharing_one_loop(lesson.runs, secrets.token_urlsafe(12))
+            results = await asyncio.gather(*(self.fetch(code, path) for path in paths))
             run = {"results": [digest(result) for result in results],
                    "right_answer": lesson.right_answer(results)}
         except Exception as error:  # said to the class; the teacher may run it again
@@ -137,10 +166,14 @@ class Hub:
         await self.call("end_run", code, lesson.number, run)
         self.wake()
 
-    async def fetch(self, path) -> dict:
+    async def fetch(self, code, path) -> dict:
         response = await self.app.http_client.fetch(HTTPRequest(
-            self.app.config.url + path.lstrip("/"), headers={"Accept": "application/json"},
-            request_timeout=RUN_SECONDS), raise_error=False)
+            self.app.config.url + path.lstrip("/"),
+            headers={"Accept": "application/json",
+                     CLASS_RUN_HEADER: f"{code} {CLASS_RUN_SECRET}"},
+            # As long as any run can take: its fetches all sent within RUN_SECONDS, each
+            # within the longest timeout.
+            request_timeout=RUN_SECONDS + MAX_TIMEOUT), raise_error=False)
         if response.code != 200:
             raise RuntimeError(f"{path} answered {response.code}")
         return json.loads(response.body)
@@ -180,7 +213,7 @@ def message(state: dict, teacher: bool) -> str:
         elif step == "run" and shown["run"]:
             shown["run"] = {name: value for name, value in shown["run"].items()
                             if name != "right_answer"}
-    return f"event: class\ndata: {json_encode(shown)}\n\n"
+    return event_text("class", shown)
 
 
 def spread_shown(state: dict) -> bool:

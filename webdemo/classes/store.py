@@ -107,11 +107,17 @@ class Store:
         rows = self.read("SELECT * FROM classes WHERE code = ? AND expires_at > ?", code, now)
         return rows[0] if rows else None
 
-    def rename(self, code, member, nickname) -> None:
+    def rename(self, code, member, nickname, now=None) -> bool:
+        """Gives a member a nickname; False if the class has expired."""
+        now = time.time() if now is None else now
         with Transaction(self.connection()) as db:
+            if not db.execute("SELECT 1 FROM classes WHERE code = ? AND expires_at > ?",
+                              (code, now)).fetchone():
+                return False
             db.execute("UPDATE members SET nickname = ? WHERE code = ? AND member = ?",
                        (nickname, code, member))
             db.execute("UPDATE classes SET tally = tally + 1 WHERE code = ?", (code,))
+        return True
 
     def join(self, code, member, nickname, max_members, now=None) -> str:
         """Adds a member: "joined", or why not: "no class", "full"."""
@@ -133,28 +139,33 @@ class Store:
         self.write("UPDATE classes SET lesson = ?, step = ?, spread_shown = ?, "
                    "version = version + 1 WHERE code = ?", lesson, step, int(spread_shown), code)
 
-    def answer(self, code, member, lesson, answer) -> bool:
+    def answer(self, code, member, lesson, answer, now=None) -> bool:
         """Keeps a member's answer to the lesson the class is on, at its prediction
-        step; a second answer replaces the first. False if the class has moved on."""
+        step; a second answer replaces the first. False if the class has moved on, or
+        expired."""
+        now = time.time() if now is None else now
         db = self.connection()
         with Transaction(db):
             if not db.execute("SELECT 1 FROM classes WHERE code = ? AND lesson = ? "
-                              "AND step = 'predict'", (code, lesson)).fetchone():
+                              "AND step = 'predict' AND expires_at > ?",
+                              (code, lesson, now)).fetchone():
                 return False
             db.execute("INSERT OR REPLACE INTO answers VALUES (?, ?, ?, ?)",
                        (code, member, lesson, answer))
             db.execute("UPDATE classes SET tally = tally + 1 WHERE code = ?", (code,))
         return True
 
-    def member_view(self, code, member) -> dict | None:
+    def member_view(self, code, member, now=None) -> dict | None:
         """A student's own part of the class, {"mine": their answer to the lesson it is
-        on, or None}; None if they are not its member. One query: a class of 200 whose
-        pages connect again at once (a restart) makes 200 of them."""
+        on, or None}; None if they are not its member, or it has expired. One query: a
+        class of 200 whose pages connect again at once (a restart) makes 200 of them."""
+        now = time.time() if now is None else now
         rows = self.read(
             "SELECT answers.answer FROM members JOIN classes USING (code) "
             "LEFT JOIN answers ON answers.code = members.code "
             "AND answers.member = members.member AND answers.lesson = classes.lesson "
-            "WHERE members.code = ? AND members.member = ?", code, member)
+            "WHERE members.code = ? AND members.member = ? AND classes.expires_at > ?",
+            code, member, now)
         return {"mine": rows[0]["answer"]} if rows else None
 
     def claim_run(self, code, lesson, now=None) -> bool:
@@ -168,7 +179,9 @@ class Store:
             if not claimed:
                 claimed = db.execute(
                     "UPDATE runs SET started_at = ?, run = NULL WHERE code = ? AND lesson = ? "
-                    "AND (run IS NULL AND started_at < ? OR run ->> '$.error' IS NOT NULL)",
+                    "AND (run IS NULL AND started_at < ? "
+                    # json_extract(), not ->>: SQLite before 3.38 has no ->>.
+                    "OR json_extract(run, '$.error') IS NOT NULL)",
                     (now, code, lesson, now - RUN_CLAIM_SECONDS)).rowcount
             if claimed:
                 db.execute("UPDATE classes SET version = version + 1 WHERE code = ?", (code,))

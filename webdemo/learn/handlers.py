@@ -11,7 +11,7 @@ from tornado.escape import json_encode
 from webdemo.base import BaseHandler
 from webdemo.claims.handlers import source as claims_source
 from webdemo.claims.registry import CLAIM_DEMOS
-from webdemo.learn.lessons import LESSONS, STEPS, UNSURE, lesson, style_of
+from webdemo.learn.lessons import LESSONS, STEPS, UNSURE, claims_of, lesson, style_of
 from webdemo.pages.side_by_side import (
     HighlightStyleHandler,
     PageHandler,
@@ -30,7 +30,7 @@ def column(run):
     path, _, query = run.partition("?")
     style = style_of(run)
     if style is None:
-        _, demo, variant = path.strip("/").split("/")
+        demo, variant = claims_of(run)
         return {"path": path, "query": query, "style": None, "demo": demo,
                 "title": CLAIM_DEMOS[demo].title, "variant": variant,
                 "module": "webdemo/claims/", "source": claims_source(demo, variant)}
@@ -103,7 +103,8 @@ class RevealHandler(BaseHandler):
             sent = json.loads(self.request.body)
             answer = sent["answer"]
             results = sent["results"]
-        except (ValueError, TypeError, KeyError):
+        # RecursionError: a body of 100,000 '[' is too deep for the parser.
+        except (ValueError, TypeError, KeyError, RecursionError):
             raise BadInput("send JSON with the answer and the results of the runs") from None
         if not isinstance(answer, str) or not isinstance(results, list) \
                 or len(results) != len(shown.runs):
@@ -113,16 +114,21 @@ class RevealHandler(BaseHandler):
         try:
             right = shown.right_answer(results)
             facts = shown.facts(results)
+            # Runs that are not this lesson's may give a right answer of any JSON type.
+            if not prediction.could_be(right):
+                raise ValueError(right)
+            is_right = prediction.is_right(answer, right)
+            seen = self.locale.translate(shown.seen) % facts
         except (KeyError, IndexError, TypeError, ValueError, StopIteration, AttributeError):
             raise BadInput("these runs do not answer the question") from None
         translate = self.locale.translate
         lit, line, module = lit_line(shown.number)
         self.finish({
-            "right": right, "answer": answer, "is_right": prediction.is_right(answer, right),
+            "right": right, "answer": answer, "is_right": is_right,
             "right_text": translate(prediction.text_of(right)),
             "answer_text": translate(prediction.text_of(answer)),
             "unit": prediction.number_unit and translate(prediction.number_unit),
-            "seen": translate(shown.seen) % facts,
+            "seen": seen,
             "why": translate(shown.why), "lit": lit, "line": line, "module": module})
 
 
@@ -136,7 +142,7 @@ def printed_sources():
         for run in each.runs:
             style = style_of(run)
             if style is None:
-                _, demo, variant = run.partition("?")[0].strip("/").split("/")
+                demo, variant = claims_of(run)
                 functions = CLAIM_DEMOS[demo].variants[variant].code
                 name = (functions[0].__module__.replace(".", "/") + ".py: "
                         + ", ".join(function.__name__ for function in functions))

@@ -8,6 +8,7 @@ machine, another loop).
 """
 
 import itertools
+import math
 from collections.abc import Callable
 from dataclasses import dataclass
 from urllib.parse import urlsplit
@@ -48,6 +49,13 @@ class Prediction:
                            low=low, high=high)
         return int(value) if value.is_integer() else value
 
+    def could_be(self, right) -> bool:
+        """Whether `right` is an answer to this question: a choice's key, or a number."""
+        if self.number_unit is None:
+            return isinstance(right, str) and right in dict(self.choices)
+        return isinstance(right, (int, float)) and not isinstance(right, bool) \
+            and math.isfinite(right)
+
     def is_right(self, answer: str | float, right: str | float) -> bool:
         if answer == UNSURE:
             return False
@@ -71,8 +79,9 @@ class Lesson:
     prediction: Prediction
     # This server's paths the lesson runs; each answers JSON with ?format=json.
     runs: tuple[str, ...]
-    # results (one JSON per path of runs, in order) -> the right answer
-    answer: Callable[[list[dict]], str | float]
+    # The right answer, read from the runs' JSON: results (one JSON per path of runs, in
+    # order) -> a choice's key or a number
+    right_answer: Callable[[list[dict]], str | float]
     # results -> the values of `seen`, the sentence that says what ran
     facts: Callable[[list[dict]], dict]
     seen: str
@@ -86,10 +95,6 @@ class Lesson:
     def path(self) -> str:
         return f"/learn/{self.number}-{self.slug}"
 
-    def right_answer(self, results: list[dict]) -> str | float:
-        """The right answer, read from the runs' JSON, one per path in runs."""
-        return self.answer(results)
-
     def texts(self) -> set[str]:
         """Every English string of the lesson, for translation."""
         prediction = self.prediction
@@ -100,11 +105,23 @@ class Lesson:
 
 def style_of(run: str) -> tuple[str, str] | None:
     """(style, job) of a run of a style's handler (/STYLE, /chain/STYLE,
-    /break/blocking/STYLE); None for a claims run."""
+    /break/blocking/STYLE, /break/beside/STYLE); None for a claims run."""
     parts = urlsplit(run).path.strip("/").split("/")
     if parts[0] == "claims":
         return None
     return parts[-1], "chain" if parts[0] == "chain" else "aggregate"
+
+
+def sharing_one_loop(runs, token: str) -> list[str]:
+    """The runs of one lesson, the blocking demo's columns told the loop they share."""
+    return [f"{run}{'&' if '?' in run else '?'}loop={token}" if run.startswith("/break/")
+            else run for run in runs]
+
+
+def claims_of(run: str) -> tuple[str, str]:
+    """(demo, variant) of a claims run, /claims/DEMO/VARIANT."""
+    _, demo, variant = urlsplit(run).path.strip("/").split("/")
+    return demo, variant
 
 
 def durations_ms(run: dict) -> list[float]:
@@ -460,7 +477,9 @@ LESSONS = [
             "While the coroutines handler sleeps 500 ms, what is the longest pause between "
             "two events of the callbacks page, in ms?",
             number_unit="ms", number_bounds=(0, 10_000)),
-        ("/callbacks", "/break/blocking/coroutines?block_ms=500"),
+        # Both on the demo's loop of its own (sharing_one_loop()): there the sleep stops the
+        # other page, and nobody else's.
+        ("/break/beside/callbacks", "/break/blocking/coroutines?block_ms=500"),
         blocking_answer, blocking_facts,
         "The callbacks page's longest pause was %(pause_ms)s ms, while the other slept "
         "%(slept_ms)s ms.",

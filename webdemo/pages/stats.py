@@ -1,7 +1,7 @@
 """GET /stats: what the server holds right now, to watch it from outside under load.
 
-Read-only and cheap: two counts, a clock, one small file read, and who asks. After every visitor
-has gone and every fetch has ended, both counts are back to zero.
+Read-only and cheap: three counts, a clock, one small file read, and who asks. After every visitor
+has gone and every fetch has ended, every count is back to zero.
 """
 
 import time
@@ -21,6 +21,8 @@ class StatsHandler(BaseHandler):
             "callbacks_in_flight": len(callbacks.remaining) + len(chain_callbacks.remaining),
             # Fetches started by any style and not yet answered, failed or timed out.
             "fetches_in_flight": len(self.application.in_flight),
+            # Class pages whose stream is open on this process (webdemo/classes/).
+            "class_pages_open": sum(map(len, self.application.classes.streams.values())),
             "rss_bytes": rss_bytes(),
             # CPU time the server has used: two readings a second apart give its load.
             "cpu_seconds": round(time.process_time(), 3),

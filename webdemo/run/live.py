@@ -9,10 +9,9 @@ MAX_STREAMS_PER_ADDRESS.
 
 import threading
 
-from tornado.escape import json_encode
 from tornado.ioloop import IOLoop
 
-from webdemo.base import BaseHandler
+from webdemo.base import BaseHandler, EventStream
 from webdemo.query import BadInput
 from webdemo.run.shares import Admission, Full
 
@@ -30,16 +29,12 @@ def admission() -> Admission:
     return Admission(MAX_LIVE_STREAMS, per_address=MAX_STREAMS_PER_ADDRESS)
 
 
-class LiveStream(BaseHandler):
+class LiveStream(EventStream, BaseHandler):
     ended = False  # finish() was called: a message from a thread that comes later is dropped
 
     def finish(self, chunk=None):
         self.ended = True
         return super().finish(chunk)
-
-    def visitor_left(self) -> bool:
-        stream = self.request.connection.stream
-        return stream is None or stream.closed()
 
     def open_stream(self, first: dict) -> None:
         """Answers with server-sent events, the first a "run" message with `first`."""
@@ -57,13 +52,7 @@ class LiveStream(BaseHandler):
                            status_code=503, count=turns.shares.held) from None
         streams.add(self)
         self.loop, self.loop_thread = IOLoop.current(), threading.get_ident()
-        self.set_header("Content-Type", "text/event-stream; charset=utf-8")
-        # no-cache, not no-store: Chromium reports a no-store stream read to its end as
-        # aborted (net::ERR_ABORTED), an error in the console of every live run.
-        self.set_header("Cache-Control", "no-cache")
-        # nginx buffers a proxied answer by default, which would hold the events back
-        # until the run ends: this tells it not to, for this answer only.
-        self.set_header("X-Accel-Buffering", "no")
+        self.start_events()
         self.send_message("run", first)
 
     def send_message(self, name: str, data: dict) -> None:
@@ -72,8 +61,7 @@ class LiveStream(BaseHandler):
             return
         if self.ended or self.visitor_left():
             return
-        self.write(f"event: {name}\ndata: {json_encode(data)}\n\n")
-        self.flush()
+        self.send_event(name, data)
 
     def on_finish(self) -> None:
         if self in self.application.live_streams:
