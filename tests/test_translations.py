@@ -31,6 +31,7 @@ from webdemo.registry import STYLES
 from webdemo.run.aggregate import EVENT_LABELS
 from webdemo.run.chain import PATTERN_TEXTS, SKIPPED_TEXTS
 from webdemo.run.outcomes import ERROR_TEXTS
+from webdemo.trace.machinery import SAID
 
 TEMPLATE_STRING = re.compile(r"""\b_\((?:"((?:[^"\\]|\\.)*)"|'((?:[^'\\]|\\.)*)')""")
 PLACEHOLDER = re.compile(r"%\(\w+\)[srg]|\{\w+\}")
@@ -68,7 +69,7 @@ def messages():
     found |= {text for claim in VERDICTS
               for text in (claim.metric, claim.essay, claim.qualified, *claim.legend) if text}
     found |= set(SEEN) | set(RULES) | set(BENCH_FAILED.values()) | {SKIPPED}
-    found |= set(ERROR_MESSAGES) | set(ERROR_REASONS)
+    found |= set(ERROR_MESSAGES) | set(ERROR_REASONS) | set(SAID.values())
     found |= {message.value for message in bad_input_calls()}
     found |= claims_messages()  # the claims page's registry and script (issue 14)
     found |= lesson_messages()  # the lessons' registry (issue 23)

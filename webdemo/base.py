@@ -116,10 +116,11 @@ class BaseHandler(RequestHandler):
                  if name != "lang" for value in values]
         return "?" + urlencode([*pairs, ("lang", code)])
 
-    def script_translations(self, script):
-        """{English: translation} of every t("...") of static/<script>, for its page."""
+    def script_translations(self, script, more=()):
+        """{English: translation} of every t("...") of static/<script>, and of the
+        messages `more` the server sends it to show, for its page."""
         return json_encode({message: self.locale.translate(message)
-                            for message in script_messages(script)})
+                            for message in [*script_messages(script), *more]})
 
     def get_template_namespace(self):
         return super().get_template_namespace() | {
