@@ -113,10 +113,10 @@ def log_request(handler):
 class App(Application):
     """The routes, the settings, and what the app owns, as attributes: its config, its
     catalog, its HTTP client and the shares of its slots, its thread pool, its worker
-    processes, the live bench, the live streams, the requests and runs a stop lets finish,
-    what it has in flight, the blocking demo's gate, and class mode's: its hub (classes),
-    the rate limits of wrong class codes and of classes opened (class_guesses,
-    class_openings), and the class runs under way (runs_of_classes)."""
+    processes, the live bench, the live streams, the requests and runs a stop lets finish
+    and whether it is stopping, what it has in flight, the blocking demo's gate, and class
+    mode's: its hub (classes), the rate limits of wrong class codes and of classes opened
+    (class_guesses, class_openings), and the class runs under way (runs_of_classes)."""
 
     def __init__(self, config: Config) -> None:
         load_translations()
