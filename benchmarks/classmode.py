@@ -16,18 +16,15 @@ import argparse
 import asyncio
 import json
 import random
-import re
-import signal
 import socket
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
 
 import aiohttp
+import fanout
 
-ADDRESS = re.compile(r"webdemo: open (http://127\.0\.0\.1:\d+/)")
 # The teacher's actions, each a (step, spread shown) every page must come to.
 ACTIONS = [("predict", "1"), ("predict", "0"), ("run", "0"), ("reveal", "0"),
            ("change", "0")]
@@ -45,20 +42,13 @@ def free_port():
 def start(port, data_dir, processes):
     # Its log beside its store: a stop refuses pages (503) and runs under way, by design.
     with open(f"{data_dir}/server.log", "a") as log:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "webdemo", "--port", str(port), "--data-dir", data_dir,
-             "--processes", str(processes)], stdout=subprocess.PIPE, stderr=log, text=True)
-    line = process.stdout.readline()
-    if not ADDRESS.match(line):
-        process.kill()
-        sys.exit(f"webdemo did not start: {line!r}")
-    return process
+        return fanout.start([sys.executable, "-m", "webdemo", "--port", str(port),
+                             "--data-dir", data_dir, "--processes", str(processes)],
+                            seconds=WAIT_SECONDS, stderr=log)[0]
 
 
 def stop(process):
-    process.send_signal(signal.SIGTERM)
-    process.wait(timeout=WAIT_SECONDS)
-    process.stdout.close()
+    fanout.stop(process, WAIT_SECONDS)
 
 
 def cookie(response, name):

@@ -22,10 +22,11 @@ from urllib.parse import urlencode
 CORE_STYLES = ["callbacks", "coroutines"]
 
 
-def start(command, env=None, seconds=120):
+def start(command, env=None, seconds=120, stderr=None):
     """Starts a server that prints "...: open http://127.0.0.1:PORT/" within `seconds`;
-    returns it and the URL."""
-    process = subprocess.Popen(command, stdout=subprocess.PIPE, text=True, env=env)
+    returns it and the URL. Its log goes to `stderr` (a file), else to ours."""
+    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=stderr, text=True,
+                               env=env)
     ready, _, _ = select.select([process.stdout], [], [], seconds)
     line = process.stdout.readline() if ready else ""
     if ": open http://127.0.0.1:" not in line:
@@ -46,9 +47,11 @@ def start_webdemo(args):
                   *shlex.split(args.webdemo_args)])
 
 
-def stop(process):
+def stop(process, seconds=10):
+    """SIGTERM: the server drains what is under way, for up to `seconds`."""
     process.terminate()
-    process.wait(timeout=10)
+    process.wait(timeout=seconds)
+    process.stdout.close()
 
 
 def fan_out_query(fetches, delay_ms):

@@ -6,7 +6,7 @@
 import { read, write } from "./view-state.js";
 import { busy, columns, redraw, runColumns } from "./app.js";
 import { el, ms } from "./dom.js";
-import { t } from "./words.js";
+import { saidText, t } from "./words.js";
 
 const SPEEDS = [1, 2, 5, 10];  // steps a second, when playing
 const SCROLL_MARGIN_PX = 8;  // above a timeline brought into view
@@ -33,24 +33,10 @@ function made(tag, properties, text = "", action = null) {
 }
 
 // What the callbacks that are not the style's did (asyncio's, Tornado's, and this server's
-// run engine's), in plain words, by the name the server recorded (the name itself is one
-// click away); one not known here is said in general.
-const MACHINERY = new Map([
-  ["set.discard", t("the server's count of fetches under way let a finished one go")],
-  ["LoopSlots.release", t("a finished fetch gave its slot back")],
-  ["as_response.<locals>.deliver", t("the response was handed to the Future the code waits on")],
-  ["CurlAsyncHTTPClient._handle_timeout", t("Tornado's HTTP client checked on its transfers")],
-  ["gather.<locals>._done_callback", t("asyncio.gather() counted a finished fetch")],
-  ["_chain_future.<locals>._call_check_cancel", t("asyncio checked that the thread's Future was not cancelled")],
-  ["coroutine.<locals>.wrapper.<locals>.<lambda>", t("tornado.gen handed a finished coroutine's result on")],
-  ["multi_future.<locals>.callback", t("tornado.gen.multi() counted a finished fetch")],
-  ["WorkerProcess.on_bytes", t("the loop read what the greenlet worker process sent")],
-  ["_release_waiter", t("asyncio woke what waited")],
-  ["_wait.<locals>._on_completion", t("asyncio.wait() saw a Future finish")],
-  ["RequestHandler._execute", t("Tornado ran the request's handler")],
-  ["BaseIOStream.write.<locals>.<lambda>", t("Tornado finished writing to the browser's connection")],
-]);
-const machineryText = (entry) => MACHINERY.get(entry.what) || t("another callback of asyncio's, Tornado's or this server's");
+// run engine's), in plain words: the server says them (webdemo/trace/machinery.py), the
+// name itself is one click away; one it has no words for is said in general.
+const machineryText = (entry) => (entry.said ? saidText(entry.said)
+  : t("another callback of asyncio's, Tornado's or this server's"));
 
 const targetOf = (column, index) => column.aggregate.results[index]?.target ?? String(index);
 // Names in a sentence: a fan-out's hundred, counted past the first few.

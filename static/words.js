@@ -4,6 +4,9 @@ import { translator } from "./translate.js";
 
 const intro = document.getElementById("intro");
 export const t = translator(intro);
+// The server's words for what the loop's other callbacks did in a traced run (an entry's
+// "said"): not literals of a script, the server adds them to the page's messages itself.
+export const saidText = translator(intro);
 
 // What each event kind is called in the log; a style's own kinds show as they are.
 const KINDS = JSON.parse(intro.dataset.kinds || "{}");

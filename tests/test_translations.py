@@ -23,6 +23,7 @@ from webdemo.claims.registry import messages as claims_messages
 from webdemo.costs.handlers import BENCH_FAILED
 from webdemo.costs.results import SKIPPED, save_results
 from webdemo.costs.verdicts import RULES, SEEN, VERDICTS
+from webdemo.learn.handlers import MAX_REVEAL_BYTES
 from webdemo.learn.lessons import messages as lesson_messages
 from webdemo.pages.breakit import BREAK_IT_DEMOS
 from webdemo.pages.differences import POINTS
@@ -31,6 +32,7 @@ from webdemo.registry import STYLES
 from webdemo.run.aggregate import EVENT_LABELS
 from webdemo.run.chain import PATTERN_TEXTS, SKIPPED_TEXTS
 from webdemo.run.outcomes import ERROR_TEXTS
+from webdemo.trace.machinery import SAID
 
 TEMPLATE_STRING = re.compile(r"""\b_\((?:"((?:[^"\\]|\\.)*)"|'((?:[^'\\]|\\.)*)')""")
 PLACEHOLDER = re.compile(r"%\(\w+\)[srg]|\{\w+\}")
@@ -68,7 +70,7 @@ def messages():
     found |= {text for claim in VERDICTS
               for text in (claim.metric, claim.essay, claim.qualified, *claim.legend) if text}
     found |= set(SEEN) | set(RULES) | set(BENCH_FAILED.values()) | {SKIPPED}
-    found |= set(ERROR_MESSAGES) | set(ERROR_REASONS)
+    found |= set(ERROR_MESSAGES) | set(ERROR_REASONS) | set(SAID.values())
     found |= {message.value for message in bad_input_calls()}
     found |= claims_messages()  # the claims page's registry and script (issue 14)
     found |= lesson_messages()  # the lessons' registry (issue 23)
@@ -289,6 +291,24 @@ async def test_the_error_pages_leave_no_english(http_client, base_url, method, p
     assert '<html lang="ko">' in page and korean in page
     shown = template_messages("error.html") | template_messages("base.html")
     shown |= set(ERROR_MESSAGES) | set(ERROR_REASONS)
+    shown |= {message.value for message in bad_input_calls()}
+    assert english_left(page, shown) == []
+
+
+@pytest.mark.gen_test
+async def test_a_413_page_leaves_no_english(http_client, base_url):
+    # A lesson's reveal refuses runs larger than it reads with a 413.
+    shown = await http_client.fetch(f"{base_url}/learn/1-waiting?lang=ko")
+    token = re.search(r'data-xsrf="([^"]+)"', shown.body.decode()).group(1)
+    cookies = "; ".join(cookie.split(";")[0] for cookie in shown.headers.get_list("Set-Cookie"))
+    response = await http_client.fetch(
+        f"{base_url}/learn/1-waiting/reveal", method="POST", raise_error=False,
+        body=b" " * (MAX_REVEAL_BYTES + 1),
+        headers={"X-XSRFToken": html.unescape(token), "Cookie": cookies})
+    assert response.code == 413
+    page = html.unescape(response.body.decode())
+    assert '<html lang="ko">' in page and "요청 본문이 너무 큼" in page
+    shown = template_messages("error.html") | set(ERROR_REASONS)
     shown |= {message.value for message in bad_input_calls()}
     assert english_left(page, shown) == []
 

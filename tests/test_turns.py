@@ -1,7 +1,9 @@
 """trace=turns: the loop's turns of a run, read from the running loop, in the style's terms."""
 
 import asyncio
+import html
 import json
+import re
 import sys
 
 import pytest
@@ -14,6 +16,7 @@ from webdemo.registry import STYLES
 from webdemo.styles.coroutines import CoroutinesHandler
 from webdemo.trace import internals, turns
 from webdemo.trace.loop import TRACER
+from webdemo.trace.machinery import SAID
 
 
 def entries(answer, **match):
@@ -288,3 +291,27 @@ async def test_a_traced_run_whose_visitor_left_lets_go_of_the_loop(http_client, 
     # Well before its fetch would have ended the run.
     await until(lambda: not TRACER.runs, seconds=2)
     assert untraced(asyncio.get_running_loop())
+
+
+@pytest.mark.gen_test
+@pytest.mark.parametrize("style", ["callbacks", "coroutines", "threads"])
+async def test_the_loops_other_callbacks_are_said_in_plain_words(http_client, base_url, style):
+    # Those of asyncio's, Tornado's and the run engine's: a renamed one would fall back to
+    # general words, and the step through the turns would say less.
+    answer = await aggregate(http_client, base_url, style, trace="turns")
+    machinery = [entry for turn in answer["turns"] for entry in turn["ran"]
+                 if entry["line"] is None and entry["index"] is None
+                 and entry["kind"] != "thread"]
+    assert machinery
+    assert [entry["what"] for entry in machinery if "said" not in entry] == []
+    assert all(entry["said"] == SAID[entry["what"]] for entry in machinery)
+
+
+@pytest.mark.gen_test
+async def test_the_page_has_the_plain_words_in_its_language(http_client, base_url):
+    page = (await http_client.fetch(f"{base_url}/?lang=ko")).body.decode()
+    messages = json.loads(html.unescape(re.search(r'data-messages="([^"]*)"', page)[1]))
+    korean = tornado.locale.get("ko")
+    assert {messages[said] for said in SAID.values()} == \
+        {korean.translate(said) for said in SAID.values()}
+    assert all(korean.translate(said) != said for said in SAID.values())

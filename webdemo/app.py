@@ -123,8 +123,13 @@ def log_request(handler):
 
 class App(Application):
     """The routes, the settings, and what the app owns, as attributes: its config, its
-    catalog, its HTTP client, its thread pool, its worker processes, the live bench,
-    the live streams, what it has in flight, and the blocking demos' own loops."""
+    catalog, its HTTP client and the shares of its slots, its thread pool, its worker
+    processes, the live bench, the live streams and who may open one (live_admission), the
+    requests and runs a stop lets finish and whether it is stopping, what it has in flight,
+    the blocking demos' own loops, who may run a claims demo (claims_admission), and class
+    mode's: its hub (classes), the budgets of wrong class codes, of classes opened and of
+    joins (class_guesses, class_openings, class_joins), and the class runs under way
+    (runs_of_classes)."""
 
     def __init__(self, config: Config) -> None:
         load_translations()

@@ -31,7 +31,8 @@ ERROR_MESSAGES = (NOT_FOUND, FOREIGN_HOST,
                   "XSRF cookie does not match POST argument",
                   "%s is not a file", "%s is not in root static directory")
 # The reasons of the statuses the site answers errors with, translated in the same way.
-ERROR_REASONS = tuple(responses[code] for code in (400, 403, 404, 405, 409, 429, 500, 503))
+ERROR_REASONS = tuple(responses[code] for code in (
+    400, 403, 404, 405, 409, 413, 429, 500, 503))
 
 
 @functools.lru_cache(maxsize=64)  # asked on every request, nearly always the same name
@@ -116,10 +117,11 @@ class BaseHandler(RequestHandler):
                  if name != "lang" for value in values]
         return "?" + urlencode([*pairs, ("lang", code)])
 
-    def script_translations(self, script):
-        """{English: translation} of every t("...") of static/<script>, for its page."""
+    def script_translations(self, script, more=()):
+        """{English: translation} of every t("...") of static/<script>, and of the
+        messages `more` the server sends it to show, for its page."""
         return json_encode({message: self.locale.translate(message)
-                            for message in script_messages(script)})
+                            for message in [*script_messages(script), *more]})
 
     def get_template_namespace(self):
         return super().get_template_namespace() | {

@@ -113,6 +113,36 @@ def test_in_korean(open_page, problems):
     assert problems == []
 
 
+# What each column's turn box says of the loop's other callbacks, at the step it is at.
+MACHINERY_JS = """() => [...document.querySelectorAll(".turn-now li.machinery summary")]
+  .map((summary) => summary.textContent)"""
+
+
+@pytest.mark.parametrize("language, said, general", [
+    ("en", "the server's count of fetches under way let a finished one go",
+     "another callback of asyncio's"),
+    ("ko", "서버가 진행 중인 요청 목록에서 끝난 요청을 뺐습니다",
+     "asyncio, Tornado 또는 이 서버의 다른 콜백"),
+])
+def test_the_loops_other_callbacks_are_said_in_plain_words(
+        open_page, problems, language, said, general):
+    page = open_page(locale="ko-KR" if language == "ko" else "en-US")
+    page.goto(f"/?lang={language}")
+    page.get_by_role("button", name={"en": "Step through the turns", "ko": "한 턴씩 따라가기"}
+                     [language]).click()
+    output = page.locator("section.turns output")
+    expect(output).to_have_text(re.compile(r"^\d+단계 중 1단계|^step 1 of"))
+    # Both columns' turns, the loop's own ones folded: each step's box, one by one.
+    count = max(int(number) for number in re.findall(r"\d+", output.inner_text().split("·")[0]))
+    seen = []
+    for _ in range(count):
+        seen += page.evaluate(MACHINERY_JS)
+        page.keyboard.press("ArrowRight")
+    assert any(said in text for text in seen)
+    assert not any(general in text for text in seen), seen
+    assert problems == []
+
+
 # What the panel shows of each column, at the step it is at: its turn's number in the
 # run's recorded turns, its lists, and how much of the event log and the results shows.
 SHOWN_JS = """() => Object.fromEntries([...document.querySelectorAll("article.style")]

@@ -60,6 +60,8 @@ class CallbacksChainHandler(ChainHandler):
             IOLoop.current().add_future(future, callback)
 
     def handle_page(self, position, index, future):
+        # Whether the visitor left is asked in count_page(), where the globals'
+        # entry would be gone, as the aggregate's count_response() asks it.
         response = future.result()
         # The second link's check, in every one of its callbacks.
         if response.error:
@@ -88,7 +90,7 @@ class CallbacksChainHandler(ChainHandler):
         IOLoop.current().add_future(future, callback)
 
     def handle_last(self, last, future):
-        if self.visitor_left():
+        if self.visitor_left():  # render nothing
             return
         response = future.result()
         # The third link's check.

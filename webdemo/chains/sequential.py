@@ -1,7 +1,7 @@
 """Sequential, the chain: one blocking fetch after another, step after step.
 
 fetch_chain() is the chain as plain blocking code: each line waits for its
-fetch before the next runs, the pages of step 2 too. It runs in one worker
+fetch before the next runs, the pages of step 2 too. It runs in one pool
 thread, so the event loop stays free for other visitors.
 """
 

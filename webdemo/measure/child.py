@@ -4,7 +4,7 @@
         serve the simulated pages, print their address
     python -m webdemo.measure.child run STYLE N UPSTREAM SETTINGS
         one measured run, printed as one JSON line
-    python -m webdemo.costs.bench_child client CLIENT N UPSTREAM SETTINGS
+    python -m webdemo.measure.child client CLIENT N UPSTREAM SETTINGS
         the HTTP client alone: N fetches one after another, its CPU time as one JSON line
 
 A run is the app itself (App and its HTTP server), asked for the aggregate over HTTP by

@@ -21,6 +21,7 @@ from webdemo.run.aggregate import EVENT_LABELS
 from webdemo.run.chain import PATTERN_TEXTS, SKIPPED_TEXTS
 from webdemo.run.outcomes import ERROR_TEXTS, message_pattern
 from webdemo.scenarios import BUILT_IN, CHAIN_SCENARIOS, SCENARIOS, SEED
+from webdemo.trace.machinery import SAID
 from webdemo.trace.turns import unavailable
 
 HIGHLIGHT_STYLE = "default"
@@ -118,8 +119,9 @@ class PageHandler(BaseHandler):
                     scenario_labels=SCENARIO_LABELS, job=job, job_labels=JOB_LABELS,
                     seed_delays=seed_delays(), delay_limits=SIMULATOR_LIMITS["delay_ms"],
                     limits=RUN_LIMITS, slow_motion=SLOW_MOTION,
-                    messages=self.script_translations(script), kinds=json_encode(kinds),
-                    errors=json_encode(errors), patterns=json_encode(patterns),
+                    messages=self.script_translations(script, SAID.values()),
+                    kinds=json_encode(kinds), errors=json_encode(errors),
+                    patterns=json_encode(patterns),
                     config=self.application.config, turns_unavailable=turns_unavailable,
                     **kwargs)
 

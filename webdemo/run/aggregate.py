@@ -44,7 +44,9 @@ EVENT_LABELS = {
 
 
 class AggregateHandler(LiveStream):
-    # How a fetch's result re-enters the style's code; each style names it.
+    # Not part of the style, but what the run says of it: the event logged as a fetch's
+    # result re-enters the style's code (a key of EVENT_LABELS), for the event log, the
+    # timeline and trace=turns (which takes the class naming it for the style's file).
     resume_event = None
     turns = None  # the loop's turns, recorded for a run that asks (trace=turns)
 

@@ -1,15 +1,16 @@
 """Threads: blocking code, run in many threads at once.
 
-get() hands every fetch to a pool thread and waits for all of them
-without blocking the event loop. fetch_one() is plain blocking code,
-written as if no other fetch existed. CPython's GIL lets one thread run
-Python at a time: a thread gives it up when it blocks on I/O, as in the
-fetch, and is made to every switch interval (sys.getswitchinterval(),
-5 ms), between two bytecodes, so another may run between any two. Each
-thread costs a stack of memory and a trip through the kernel every time it
-waits or is switched; the pool caps them at the server's --max-clients,
-shared fairly between runs, and the rest wait in line. State lives in each
-thread's local variables; what the threads share is locked.
+get() hands every fetch to a pool thread and waits for all of them without
+blocking the event loop. fetch_one() is plain blocking code, written as if
+no other fetch existed. CPython's GIL lets one thread run Python at a time,
+and passes it on between two bytecodes: when the thread blocks on I/O, as
+in the fetch, or when its switch interval runs out
+(sys.getswitchinterval(), 5 ms). So another thread may run between any two
+bytecodes, and a race on what they share is real. Each thread costs a stack
+of memory and a trip through the kernel every time it waits or is switched;
+the pool caps them at the server's --max-clients, shared fairly between
+runs, and the rest wait in line. State lives in each thread's local
+variables; what the threads share is locked.
 """
 
 import asyncio

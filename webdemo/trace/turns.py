@@ -31,6 +31,7 @@ from webdemo.trace.callables import (
     unwrap,
 )
 from webdemo.trace.loop import RUN, TRACER
+from webdemo.trace.machinery import SAID
 
 # A run records at most this many entries; the rest is cut, and the answer says so.
 MAX_ENTRIES = 3000
@@ -159,7 +160,7 @@ class Turns:
             task = owner if isinstance(owner, asyncio.Task) else internals.generator_of(owner)
             frame = self.style_frame(awaited_frames(coroutine_of(task)))
             if frame is None:
-                return Note(self.entry("task", coroutine_of(task).__qualname__), task)
+                return Note(self.machinery("task", coroutine_of(task).__qualname__), task)
             code = frame.f_code
             index = frame.f_locals.get("index") if "index" in code.co_varnames else None
             return Note(self.entry("task", code.co_name, frame.f_lineno, index), task)
@@ -168,7 +169,13 @@ class Turns:
             index = args[0] if code.co_varnames[1:2] == ("index",) else None
             return Note(self.entry("callback", callback.__name__, self.line_of(code), index))
         kind = "timer" if isinstance(handle, asyncio.TimerHandle) else "callback"
-        return Note(self.entry(kind, getattr(callback, "__qualname__", repr(callback)[:80])))
+        return Note(self.machinery(kind, getattr(callback, "__qualname__", repr(callback)[:80])))
+
+    def machinery(self, kind: str, what: str) -> dict:
+        """An entry of asyncio's, Tornado's or the run engine's, with what it did in plain
+        words when they are known."""
+        said = SAID.get(what)
+        return self.entry(kind, what, **({"said": said} if said else {}))
 
     def learnt(self, future: asyncio.Future, result: ThreadFuture) -> Note | None:
         """A thread's result set on the loop's Future: ours if one of our callbacks waits
