@@ -10,6 +10,7 @@ from pathlib import Path
 from urllib.parse import urlencode
 
 import tornado.locale
+from tornado.concurrent import Future
 from tornado.escape import json_encode
 from tornado.web import GZipContentEncoding, HTTPError, RequestHandler, StaticFileHandler
 
@@ -207,7 +208,12 @@ class EventStream:
         """Sends a ready-made event (or a comment) now; the flush of a visitor gone is
         dropped: the handler finds out by visitor_left()."""
         self.write(text)
-        self.flush().add_done_callback(lambda done: done.exception())
+        self.flush().add_done_callback(flushed)
+
+
+def flushed(flush: Future) -> None:
+    """Reads a stream's flush, so that one failed by a visitor gone is not logged."""
+    flush.exception()
 
 
 class StoppingHandler(BaseHandler):

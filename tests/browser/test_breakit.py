@@ -67,7 +67,7 @@ def test_blocking_the_loop_stops_the_other_column(index, problems, screenshot):
     # At once again: refused, and said once.
     demo.get_by_role("button", name="Try it in both columns").click()
     expect(demo.locator(".outcome p.error")).to_have_text(
-        re.compile(r"^Could not run: a blocking demo ran less than"))
+        re.compile(r"^Could not run: your last blocking demo ran less than"))
     assert "Could not run: Could not run" not in demo.locator(".outcome").inner_text()
     problems[:] = [problem for problem in problems if "503" not in problem]  # the refusal
     assert problems == []

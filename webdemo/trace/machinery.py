@@ -13,6 +13,7 @@ SAID = {
     "LoopSlots.release": "a finished fetch gave its slot back",
     "as_response.<locals>.deliver": "the response was handed to the Future the code waits on",
     "WorkerProcess.on_bytes": "the loop read what the greenlet worker process sent",
+    "flushed": "a live event was written to the browser's connection",
     # Tornado's.
     "CurlAsyncHTTPClient._handle_timeout": "Tornado's HTTP client checked on its transfers",
     "coroutine.<locals>.wrapper.<locals>.<lambda>":
