@@ -32,7 +32,10 @@ ERROR_MESSAGES = (NOT_FOUND, FOREIGN_HOST,
                   "XSRF cookie does not match POST argument",
                   "%s is not a file", "%s is not in root static directory")
 # The reasons of the statuses the site answers errors with, translated in the same way.
-ERROR_REASONS = tuple(responses[code] for code in (
+# Python 3.13 calls 413 by RFC 9110's name, older ones "Request Entity Too Large": one name
+# on every Python, so that one Korean row serves.
+REASONS = responses | {413: "Content Too Large"}
+ERROR_REASONS = tuple(REASONS[code] for code in (
     400, 403, 404, 405, 409, 413, 429, 500, 503))
 
 
@@ -156,7 +159,7 @@ class BaseHandler(RequestHandler):
         # The status line's reason, as send_error() set it: the HTTPError's own, the one
         # it was given, or the standard one.
         own = (error.reason if isinstance(error, HTTPError) else None) or kwargs.get("reason")
-        reason = translate(own or responses.get(status_code, "Unknown"))
+        reason = translate(own or REASONS.get(status_code, "Unknown"))
         if isinstance(error, BadInput):
             message = error.translated(self.locale)
         elif isinstance(error, HTTPError) and error.log_message and status_code < 500:

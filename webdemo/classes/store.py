@@ -12,6 +12,7 @@ import json
 import os
 import sqlite3
 import time
+import weakref
 from pathlib import Path
 
 SCHEMA = """
@@ -68,8 +69,12 @@ class Store:
     def connection(self) -> sqlite3.Connection:
         if self.db is None:
             self.path.parent.mkdir(parents=True, exist_ok=True)
+            # Used by the store's one thread; closed there (close()), or with the store
+            # when an app that never closed is collected, from whichever thread.
             self.db = sqlite3.connect(self.path, timeout=BUSY_MS / 1000,
-                                      isolation_level=None)  # transactions said explicitly
+                                      isolation_level=None,  # transactions said explicitly
+                                      check_same_thread=False)
+            weakref.finalize(self, self.db.close)
             self.db.row_factory = sqlite3.Row
             # WAL: readers never wait for the writer, nor it for them; synchronous=NORMAL
             # loses nothing when the process dies, only at a power cut the last commits.

@@ -154,5 +154,8 @@ class LiveBench:
     def close(self) -> None:
         """Stops a bench still running, and lets go of its visitor's results."""
         self.stop()
+        if self.process:  # killed, or ended: reaped at once, its end of stderr closed
+            self.process.wait()
+            self.stream.close()
         self.release_lock(ended=False)
         self.forget()
