@@ -2,6 +2,7 @@
 class's store, its pages and its one run live on one machine. Two app instances, each
 with a store of its own as two machines would have, behind a real nginx."""
 
+import contextlib
 import re
 import sqlite3
 
@@ -51,7 +52,7 @@ def proxy(machines, tmp_path_factory):
 
 
 def classes_on(store):
-    with sqlite3.connect(store) as db:
+    with contextlib.closing(sqlite3.connect(store)) as db:
         try:
             return {code for code, in db.execute("SELECT code FROM classes")}
         except sqlite3.OperationalError:  # no class has been opened there yet

@@ -4,6 +4,7 @@ The server runs as a user runs it, with a data directory of its own; each test o
 classes of its own in it.
 """
 
+import contextlib
 import json
 import logging
 import signal
@@ -97,7 +98,7 @@ def test_a_class_from_joining_to_the_reveal(server):
     assert [run["results"][0]["style"] for run in runs] == ["sequential"] * 4
     # One run, not four: a run's times differ in every run; these are the same.
     assert len({repr(run) for run in runs}) == 1
-    with sqlite3.connect(server_data(server)) as db:
+    with contextlib.closing(sqlite3.connect(server_data(server))) as db:
         assert db.execute("SELECT count(*) FROM runs WHERE code = ?", (code,)).fetchone() == (1,)
 
     # A late joiner lands where the class is: the reveal, the spread, the same run.
@@ -130,7 +131,7 @@ def test_every_lesson_runs_once_for_its_class(server):
         assert len(state["run"]["results"]) == len(lesson.runs)
         assert state["run"]["right_answer"] is not None
     board.close()
-    with sqlite3.connect(server_data(server)) as db:
+    with contextlib.closing(sqlite3.connect(server_data(server))) as db:
         runs = db.execute("SELECT count(*) FROM runs WHERE code = ?", (code,)).fetchone()
     assert runs == (len(LESSONS),)
 
@@ -434,7 +435,7 @@ def test_a_stop_lets_the_class_run_under_way_finish(tmp_path):
         lead(teacher, code, "reveal")  # lesson 1: two runs, of about a second
         server.signal(signal.SIGTERM)
         assert server.wait() == 0
-    with sqlite3.connect(data / "classes.sqlite3") as db:
+    with contextlib.closing(sqlite3.connect(data / "classes.sqlite3")) as db:
         run, = db.execute("SELECT run FROM runs WHERE code = ?", (code,)).fetchone()
     assert "error" not in json.loads(run) and json.loads(run)["right_answer"]
 
