@@ -136,9 +136,26 @@ class Problems(list):
     def watch(self, page):
         page.on("console", self.console)
         page.on("pageerror", lambda error: self.append(f"page error: {error}"))
-        page.on("requestfailed", lambda request: self.append(
-            f"request failed: {request.method} {request.url}: {request.failure}"))
         page.on("response", self.response)
+        # A page left while a request of its own is under way (a link followed before the
+        # favicon came) has that request cancelled by the browser: net::ERR_ABORTED, and
+        # no fault of the server's. Any other failure, or an abort with no navigation
+        # since the request began, is a problem.
+        navigations = [0]
+        begun_at = {}
+
+        def request(request):
+            if request.is_navigation_request() and request.frame.parent_frame is None:
+                navigations[0] += 1  # counted first: its own abort is not excused
+            begun_at[request] = navigations[0]
+
+        def request_failed(request):
+            left_since = navigations[0] > begun_at.get(request, navigations[0])
+            if not (left_since and request.failure == "net::ERR_ABORTED"):
+                self.append(f"request failed: {request.method} {request.url}: {request.failure}")
+
+        page.on("request", request)
+        page.on("requestfailed", request_failed)
 
     def console(self, message):
         if message.type == "error":
