@@ -3,7 +3,10 @@ visitor's language; where the templates, static files and translations are."""
 
 import functools
 import ipaddress
+import logging
 import re
+import socket
+import struct
 import time
 from http.client import responses
 from pathlib import Path
@@ -12,6 +15,7 @@ from urllib.parse import urlencode
 import tornado.locale
 from tornado.concurrent import Future
 from tornado.escape import json_encode
+from tornado.ioloop import IOLoop
 from tornado.web import GZipContentEncoding, HTTPError, RequestHandler, StaticFileHandler
 
 from webdemo.query import BadInput
@@ -21,6 +25,23 @@ LOOPBACK_NAMES = "localhost, 127.0.0.1 or [::1]"
 LANGUAGES = {"en": "en_US", "ko": "ko"}
 LANGUAGE_NAMES = {"en": "English", "ko": "한국어"}
 LANGUAGE_COOKIE_DAYS = 365
+LOG = logging.getLogger("webdemo")
+
+# An event stream whose reader has taken nothing of what waits for it for this long is
+# cut: it has stopped reading (a tab asleep, a client that never reads), and what the
+# server writes would pile up in its memory until the stream ends, or for good once it
+# has. A phone on a bad network still takes a piece within seconds.
+STALL_SECONDS = 30
+# The reader's progress is seen a piece at a time: an event, or a part of a big one (a
+# traced run's aggregate can be hundreds of KB), so a slow reader is never taken for a
+# stopped one.
+PIECE_BYTES = 16 * 1024
+# The kernel's send buffer of a stream's socket: Linux grows it up to 4 MB, which an
+# unread stream holds (6 GB for the live streams allowed at once) and which hides a
+# stopped reader from the server for as long. 32 KB (the kernel doubles it) still
+# sends hundreds of KB a second over a slow link, far more than events need.
+SEND_BUFFER_BYTES = 32 * 1024
+RESET = struct.pack("ii", 1, 0)  # SO_LINGER on, for 0 s: close() resets the connection
 
 # The error messages a visitor can meet besides BadInput's, in English, translated when
 # shown: this site's own, and those of Tornado's checks.
@@ -189,7 +210,12 @@ def event_text(name: str, data) -> str:
 
 class EventStream:
     """Mixed into a handler that answers with server-sent events: the live runs' streams
-    and the class pages'. One set of headers, one framing, one check for a visitor gone."""
+    and the class pages'. One set of headers, one framing, one check for a visitor gone,
+    and a reader who has stopped reading cut (STALL_SECONDS)."""
+
+    waiting = 0  # pieces written that have not yet left the server for the kernel
+    since = 0.0  # when the reader last took a piece, or the first piece began to wait
+    stall_check = None  # the loop's timeout that looks again, while pieces wait
 
     def start_events(self) -> None:
         self.set_header("Content-Type", "text/event-stream; charset=utf-8")
@@ -199,6 +225,9 @@ class EventStream:
         # nginx buffers a proxied answer by default, which would hold the events back
         # until the answer ends: this tells it not to, for this answer only.
         self.set_header("X-Accel-Buffering", "no")
+        if not self.visitor_left():
+            self.request.connection.stream.socket.setsockopt(
+                socket.SOL_SOCKET, socket.SO_SNDBUF, SEND_BUFFER_BYTES)
 
     def visitor_left(self) -> bool:
         stream = self.request.connection.stream
@@ -208,10 +237,57 @@ class EventStream:
         self.send_text(event_text(name, data))
 
     def send_text(self, text: str) -> None:
-        """Sends a ready-made event (or a comment) now; the flush of a visitor gone is
-        dropped: the handler finds out by visitor_left()."""
-        self.write(text)
-        self.flush().add_done_callback(flushed)
+        """Sends a ready-made event (or a comment) now, a piece at a time; the flush of a
+        visitor gone is dropped: the handler finds out by visitor_left()."""
+        data = text.encode()
+        for start in range(0, len(data), PIECE_BYTES):
+            self.write(data[start:start + PIECE_BYTES])
+            self.flush().add_done_callback(flushed)
+            if self.visitor_left():
+                return
+            self.watch_piece()
+
+    def watch_piece(self) -> None:
+        """Times the piece just flushed until it has left the server's buffer."""
+        # A write of nothing resolves once all written before it has gone to the kernel
+        # (IOStream resolves its writes in order). The flush's Future cannot say: the
+        # HTTP connection keeps one at a time, and a flush made before another ends
+        # unresolved.
+        left = self.request.connection.stream.write(b"")
+        if left.done():  # nothing waits
+            return
+        loop = IOLoop.current()
+        if not self.waiting:
+            self.since = loop.time()
+        self.waiting += 1
+        left.add_done_callback(self.piece_left)
+        if self.stall_check is None:
+            self.stall_check = loop.call_at(self.since + STALL_SECONDS, self.check_reader)
+
+    def piece_left(self, left: Future) -> None:
+        """The reader took some (or the stream closed, and nothing waits any more)."""
+        self.waiting -= 1
+        self.since = IOLoop.current().time()
+        if not self.waiting and self.stall_check is not None:
+            IOLoop.current().remove_timeout(self.stall_check)
+            self.stall_check = None
+
+    def check_reader(self) -> None:
+        self.stall_check = None
+        loop = IOLoop.current()
+        if self.visitor_left():  # and its pieces, failed, are about to say so
+            return
+        if loop.time() < self.since + STALL_SECONDS:  # it took some meanwhile
+            self.stall_check = loop.call_at(self.since + STALL_SECONDS, self.check_reader)
+            return
+        LOG.warning("%s's stream %s cut: its reader took nothing for %s s",
+                    self.request.remote_ip, self.request.path, STALL_SECONDS)
+        # Reset, not closed: a close would keep what waits in the kernel, the close
+        # behind it, for as long as the reader does not read. As if the visitor had
+        # left: the handler is told, and visitor_left() says so.
+        stream = self.request.connection.stream
+        stream.socket.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, RESET)
+        stream.close()
 
 
 def flushed(flush: Future) -> None:
