@@ -1,8 +1,10 @@
-"""A live stream whose reader has stopped reading is cut; one who reads slowly is not
-(issue 21). Real sockets on loopback: the reader's receive buffer is kept small, as a
-stopped reader's fills, so that what the server sends has nowhere to go but its own."""
+"""An event stream whose reader has stopped reading is cut, a live run's or a class
+page's; one who reads slowly is not (issue 21). Real sockets on loopback: the reader's
+receive buffer is kept small, as a stopped reader's fills, so that what the server sends
+has nowhere to go but its own buffer."""
 
 import asyncio
+import functools
 import logging
 import re
 import select
@@ -10,9 +12,11 @@ import socket
 import time
 
 import pytest
+from class_client import Visitor
 from helpers import errors_logged, query
 
 from webdemo import base
+from webdemo.app import Config
 from webdemo.run import aggregate as shared
 
 STALL = 2  # seconds: the bound (base.STALL_SECONDS), short for the tests
@@ -27,7 +31,12 @@ SHORT_RUN = "/coroutines?" + query(fetch=["/upstream/slow?delay_ms=10"] * FETCHE
                                    limit=1, format="events")
 
 
-async def ask(port, path):
+@pytest.fixture
+def config(http_port, tmp_path):
+    return Config(port=http_port, timeout=1.0, data_dir=tmp_path)  # classes of its own
+
+
+async def ask(port, path, headers=""):
     """A connection with a small receive buffer (set before connecting: it is the window
     the reader offers), that has asked for `path`."""
     loop = asyncio.get_running_loop()
@@ -36,7 +45,7 @@ async def ask(port, path):
     sock.setblocking(False)
     await loop.sock_connect(sock, ("127.0.0.1", port))
     await loop.sock_sendall(sock, f"GET {path} HTTP/1.1\r\nHost: 127.0.0.1\r\n"
-                                  "Connection: close\r\n\r\n".encode())
+                                  f"{headers}Connection: close\r\n\r\n".encode())
     return sock
 
 
@@ -132,4 +141,37 @@ async def test_a_reader_who_reads_slowly_gets_the_whole_stream(http_server, http
     assert names.count("event") == FETCHES * 4 - 1
     assert len(sent) == FETCHES
     assert cut_lines(caplog) == []
+    assert errors_logged(caplog) == []
+
+
+@pytest.mark.gen_test(timeout=30)
+async def test_a_class_page_whose_reader_reads_nothing_is_cut(http_server, http_port, base_url,
+                                                             monkeypatch, caplog):
+    monkeypatch.setattr(base, "STALL_SECONDS", STALL)
+    app = http_server.request_callback
+    loop = asyncio.get_running_loop()
+    teacher = Visitor(base_url)  # a blocking client: in a thread, beside the server's loop
+    code = await loop.run_in_executor(None, teacher.open_class)
+    sock = await ask(http_port, f"/class/{code}/teach/events",
+                     f"Cookie: {teacher.headers()['Cookie']}\r\n")
+    try:
+        began, leads = time.monotonic(), 0
+        while not was_reset(sock):  # each move of the class is told to the board
+            assert time.monotonic() < began + 20, "a board that reads nothing kept its stream"
+            leads += 1
+            move = {"lesson": 1, "step": "predict", "spread": str(leads % 2)}
+            status, _, body = await loop.run_in_executor(
+                None, functools.partial(teacher.post, f"/class/{code}/teach/lead", move))
+            assert status == 200, body
+            await asyncio.sleep(0.01)  # the hub tells the board
+        while app.classes.streams:
+            assert time.monotonic() < began + 20, "the board's stream outlived its reader"
+            await asyncio.sleep(0.05)
+    finally:
+        sock.close()
+        # The hub's poller, ended while the loop runs (the app's close only cancels it).
+        app.classes.poller.cancel()
+        await asyncio.wait([app.classes.poller])
+    [line] = cut_lines(caplog)
+    assert line.levelno == logging.WARNING and line.exc_info is None
     assert errors_logged(caplog) == []
