@@ -7,6 +7,7 @@ from tornado.ioloop import IOLoop
 from tornado.netutil import bind_sockets
 
 from webdemo.app import LISTEN_BACKLOG, App, Config
+from webdemo.run.aggregate import AggregateHandler
 
 
 @pytest.fixture
@@ -42,6 +43,21 @@ def app(io_loop, config):
     app = App(config)
     yield app
     app.close()
+
+
+@pytest.fixture
+def sent(monkeypatch):
+    """The index of each fetch the runs send to the client, in order: a fetch still in
+    line when its visitor left is never sent."""
+    indexes = []
+    send = AggregateHandler.send
+
+    def counting(handler, index, request, raise_error):
+        indexes.append(index)
+        return send(handler, index, request, raise_error)
+
+    monkeypatch.setattr(AggregateHandler, "send", counting)
+    return indexes
 
 
 @pytest.fixture

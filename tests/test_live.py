@@ -12,7 +12,6 @@ from tornado.httpclient import AsyncHTTPClient
 from tornado.iostream import IOStream
 
 from webdemo.registry import STYLES
-from webdemo.run import aggregate as shared
 from webdemo.run.shares import Admission
 
 
@@ -133,16 +132,8 @@ async def test_a_class_of_100_pressing_run_both_at_once_is_served_in_full(base_u
 
 @pytest.mark.gen_test(timeout=10)
 @pytest.mark.parametrize("style", ["callbacks", "coroutines", "generators"])  # Tornado's client
-async def test_a_visitor_who_leaves_sends_nothing_more(base_url, http_server, http_port,
-                                                        monkeypatch, caplog, style):
-    sent = []
-    send = shared.AggregateHandler.send
-
-    def counting(handler, index, request, raise_error):
-        sent.append(index)
-        return send(handler, index, request, raise_error)
-
-    monkeypatch.setattr(shared.AggregateHandler, "send", counting)
+async def test_a_visitor_who_leaves_sends_nothing_more(base_url, http_server, http_port, sent,
+                                                        caplog, style):
     app = http_server.request_callback
     stream = IOStream(socket.socket())
     await stream.connect(("127.0.0.1", http_port))

@@ -17,7 +17,6 @@ from helpers import errors_logged, query
 
 from webdemo import base
 from webdemo.app import Config
-from webdemo.run import aggregate as shared
 
 STALL = 2  # seconds: the bound (base.STALL_SECONDS), short for the tests
 RECEIVE_BUFFER = 4096
@@ -73,20 +72,6 @@ def events(body):
             break
         text, chunked = text + rest[:size], rest[size + 2:]
     return re.findall(r"event: (\w+)\ndata: (.*)\n\n", text.decode())
-
-
-@pytest.fixture
-def sent(monkeypatch):
-    """The fetches the runs sent (index each), counted as test_live's are."""
-    indexes = []
-    send = shared.AggregateHandler.send
-
-    def counting(handler, index, request, raise_error):
-        indexes.append(index)
-        return send(handler, index, request, raise_error)
-
-    monkeypatch.setattr(shared.AggregateHandler, "send", counting)
-    return indexes
 
 
 @pytest.mark.gen_test(timeout=30)
