@@ -249,13 +249,14 @@ class EventStream:
 
     def watch_piece(self) -> None:
         """Times the piece just flushed until it has left the server's buffer."""
+        stream = self.request.connection.stream
+        if not stream.writing():  # all of it went to the kernel at once: nothing waits
+            return
         # A write of nothing resolves once all written before it has gone to the kernel
         # (IOStream resolves its writes in order). The flush's Future cannot say: the
         # HTTP connection keeps one at a time, and a flush made before another ends
         # unresolved.
-        left = self.request.connection.stream.write(b"")
-        if left.done():  # nothing waits
-            return
+        left = stream.write(b"")
         loop = IOLoop.current()
         if not self.waiting:
             self.since = loop.time()
