@@ -7,10 +7,11 @@ in slow motion x10, on the shared client, the thread pool and the greenlet worke
 and the class presses again while the greedy runs hold their slots.
 
 Then, in each family (the shared client, the thread pool, the greenlet worker, live
-streams), greedy visitors from one, two and five addresses (127.0.0.2, 127.0.0.11...)
-keep their runs going, each started again as it ends, for a bounded number of the
-victim's runs, while a victim (127.0.0.3) runs the seed scenario one run after another:
-its p50 and p99 beside its time alone, in a table. Loopback only, bounded: every greedy
+streams, and runs of 200 pages of 10 MB on the client and the pool), greedy visitors
+from one, two and five addresses (127.0.0.2, 127.0.0.11...) keep their runs going,
+each started again as it ends, for a bounded number of the victim's runs, while a
+victim (127.0.0.3) runs the seed scenario one run after another: its p50 and p99
+beside its time alone, in a table. Loopback only, bounded: every greedy
 loop ends when the victim's runs do, and the greedy runs end with the server.
 
     python benchmarks/greedy.py [--students 30] [--rounds 3] [--greedy-runs 3] [--victim-runs 20]
@@ -35,6 +36,8 @@ GREEDY_ADDRESSES = [GREEDY] + [f"127.0.0.{n}" for n in range(11, 15)]
 HANGS = [("fetch", "hangs")] * 200 + [("slow", "10"), ("format", "json")]
 GREEDY_STYLES = {"coroutines": HANGS, "threads": HANGS + [("limit", "1")],
                  "greenlets": HANGS}
+# 200 pages of 10 MB, the most a run may ask: 2 GB that the loop (or the threads) carry.
+BIG_PAGES = [("fetch", "/upstream/big?bytes=10000000")] * 200 + [("format", "json")]
 # family -> (the greedy runs' style and query, how many each address keeps going, the
 # victim's style and format). Live streams: many streams of one-hangs, each a run.
 FAMILIES = {
@@ -43,6 +46,8 @@ FAMILIES = {
     "greenlet worker": ("greenlets", HANGS, 3, "greenlets", "json"),
     "live streams": ("coroutines", [("scenario", "one-hangs"), ("slow", "10"),
                                     ("format", "events")], 300, "coroutines", "events"),
+    "big pages, client": ("coroutines", BIG_PAGES, 1, "coroutines", "json"),
+    "big pages, pool": ("threads", BIG_PAGES, 1, "threads", "json"),
 }
 
 
@@ -125,14 +130,14 @@ def cut(seconds, percent):
 
 async def families(base, victim_runs, chosen):
     print(f"\nThe victim's seed run beside greedy addresses ({victim_runs} runs each), in s")
-    print(f"{'family':<17}{'alone p50':>10}{'p99':>7}" + "".join(
+    print(f"{'family':<18}{'alone p50':>10}{'p99':>7}" + "".join(
         f"{f'{n} greedy p50':>14}{'p99':>7}" for n in (1, 2, 5)))
     await quiet(base)  # the class's greedy visitor's hangs, timed out
     for family in chosen:
         style, params, runs, victim, form = FAMILIES[family]
         url = f"{{}}{style}?{urlencode(params)}"
         alone = await victim_seconds(base, victim, form, victim_runs)
-        row = f"{family:<17}{cut(alone, 50):>10.2f}{cut(alone, 99):>7.2f}"
+        row = f"{family:<18}{cut(alone, 50):>10.2f}{cut(alone, 99):>7.2f}"
         for count in (1, 2, 5):
             stop = asyncio.Event()
             clients = [session(address) for address in GREEDY_ADDRESSES[:count]]
