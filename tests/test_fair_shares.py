@@ -11,7 +11,7 @@ import json
 import time
 
 import pytest
-from helpers import query, started, until
+from helpers import get_json, query, started, until
 from tornado.httpclient import AsyncHTTPClient
 
 from webdemo.app import Config
@@ -237,6 +237,9 @@ async def test_a_run_of_big_pages_holds_its_share_by_their_weight_not_their_coun
     try:
         greedy.start(style, fetch=[BIG_PAGE_HANGS] * 200, slow=10)
         await until(lambda: waiting_for_their_share(greedy) >= 200 - share, seconds=20)
+        if style == "coroutines":  # the client's shares, as /stats shows them
+            stats = await get_json(http_client, f"{base_url}/stats")
+            assert stats["shares"]["client"]["held"] == share * UNITS_OF_10_MB
         result, seconds = await timed_json(http_client, base_url, OTHER, style,
                                            scenario="seed")
         assert result["ok"] == 3 and seconds < SEED_SECONDS
