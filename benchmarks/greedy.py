@@ -128,17 +128,17 @@ def cut(seconds, percent):
     return statistics.quantiles(seconds, n=100, method="inclusive")[percent - 1]
 
 
-async def families(base, victim_runs, chosen):
+async def families(base, victim_runs, chosen, counts):
     print(f"\nThe victim's seed run beside greedy addresses ({victim_runs} runs each), in s")
     print(f"{'family':<18}{'alone p50':>10}{'p99':>7}" + "".join(
-        f"{f'{n} greedy p50':>14}{'p99':>7}" for n in (1, 2, 5)))
+        f"{f'{n} greedy p50':>14}{'p99':>7}" for n in counts))
     await quiet(base)  # the class's greedy visitor's hangs, timed out
     for family in chosen:
         style, params, runs, victim, form = FAMILIES[family]
         url = f"{{}}{style}?{urlencode(params)}"
         alone = await victim_seconds(base, victim, form, victim_runs)
         row = f"{family:<18}{cut(alone, 50):>10.2f}{cut(alone, 99):>7.2f}"
-        for count in (1, 2, 5):
+        for count in counts:
             stop = asyncio.Event()
             clients = [session(address) for address in GREEDY_ADDRESSES[:count]]
             loops = [asyncio.ensure_future(greedy_loop(client, url.format(base), stop))
@@ -199,13 +199,17 @@ def main():
                         metavar="1..10",
                         help="greedy runs of each of coroutines, threads and greenlets, "
                              "200 hanging fetches each (default: 3)")
+    parser.add_argument("--greedy-addresses", nargs="+", type=int, default=[1, 2, 5],
+                        choices=range(1, len(GREEDY_ADDRESSES) + 1), metavar="1..5",
+                        help="how many greedy addresses beside the victim, in turn "
+                             "(default: 1 2 5)")
     add_webdemo_args(parser)
     args = parser.parse_args()
     print(f"load average before: {os.getloadavg()[0]:.2f}")
     process, base = start_webdemo(args)
     try:
         asyncio.run(measure(base, args))
-        asyncio.run(families(base, args.victim_runs, args.families))
+        asyncio.run(families(base, args.victim_runs, args.families, args.greedy_addresses))
     finally:
         # Twice: the server would let the greedy runs' hangs finish first.
         process.terminate()
