@@ -7,10 +7,11 @@ in slow motion x10, on the shared client, the thread pool and the greenlet worke
 and the class presses again while the greedy runs hold their slots.
 
 Then, in each family (the shared client, the thread pool, the greenlet worker, live
-streams), greedy visitors from one, two and five addresses (127.0.0.2, 127.0.0.11...)
-keep their runs going, each started again as it ends, for a bounded number of the
-victim's runs, while a victim (127.0.0.3) runs the seed scenario one run after another:
-its p50 and p99 beside its time alone, in a table. Loopback only, bounded: every greedy
+streams, and runs of 200 pages of 10 MB on the client and the pool), greedy visitors
+from one, two and five addresses (127.0.0.2, 127.0.0.11...) keep their runs going,
+each started again as it ends, for a bounded number of the victim's runs, while a
+victim (127.0.0.3) runs the seed scenario one run after another: its p50 and p99
+beside its time alone, in a table. Loopback only, bounded: every greedy
 loop ends when the victim's runs do, and the greedy runs end with the server.
 
     python benchmarks/greedy.py [--students 30] [--rounds 3] [--greedy-runs 3] [--victim-runs 20]
@@ -35,6 +36,8 @@ GREEDY_ADDRESSES = [GREEDY] + [f"127.0.0.{n}" for n in range(11, 15)]
 HANGS = [("fetch", "hangs")] * 200 + [("slow", "10"), ("format", "json")]
 GREEDY_STYLES = {"coroutines": HANGS, "threads": HANGS + [("limit", "1")],
                  "greenlets": HANGS}
+# 200 pages of 10 MB, the most a run may ask: 2 GB that the loop (or the threads) carry.
+BIG_PAGES = [("fetch", "/upstream/big?bytes=10000000")] * 200 + [("format", "json")]
 # family -> (the greedy runs' style and query, how many each address keeps going, the
 # victim's style and format). Live streams: many streams of one-hangs, each a run.
 FAMILIES = {
@@ -43,6 +46,8 @@ FAMILIES = {
     "greenlet worker": ("greenlets", HANGS, 3, "greenlets", "json"),
     "live streams": ("coroutines", [("scenario", "one-hangs"), ("slow", "10"),
                                     ("format", "events")], 300, "coroutines", "events"),
+    "big pages, client": ("coroutines", BIG_PAGES, 1, "coroutines", "json"),
+    "big pages, pool": ("threads", BIG_PAGES, 1, "threads", "json"),
 }
 
 
@@ -123,17 +128,17 @@ def cut(seconds, percent):
     return statistics.quantiles(seconds, n=100, method="inclusive")[percent - 1]
 
 
-async def families(base, victim_runs, chosen):
+async def families(base, victim_runs, chosen, counts):
     print(f"\nThe victim's seed run beside greedy addresses ({victim_runs} runs each), in s")
-    print(f"{'family':<17}{'alone p50':>10}{'p99':>7}" + "".join(
-        f"{f'{n} greedy p50':>14}{'p99':>7}" for n in (1, 2, 5)))
+    print(f"{'family':<18}{'alone p50':>10}{'p99':>7}" + "".join(
+        f"{f'{n} greedy p50':>14}{'p99':>7}" for n in counts))
     await quiet(base)  # the class's greedy visitor's hangs, timed out
     for family in chosen:
         style, params, runs, victim, form = FAMILIES[family]
         url = f"{{}}{style}?{urlencode(params)}"
         alone = await victim_seconds(base, victim, form, victim_runs)
-        row = f"{family:<17}{cut(alone, 50):>10.2f}{cut(alone, 99):>7.2f}"
-        for count in (1, 2, 5):
+        row = f"{family:<18}{cut(alone, 50):>10.2f}{cut(alone, 99):>7.2f}"
+        for count in counts:
             stop = asyncio.Event()
             clients = [session(address) for address in GREEDY_ADDRESSES[:count]]
             loops = [asyncio.ensure_future(greedy_loop(client, url.format(base), stop))
@@ -194,13 +199,17 @@ def main():
                         metavar="1..10",
                         help="greedy runs of each of coroutines, threads and greenlets, "
                              "200 hanging fetches each (default: 3)")
+    parser.add_argument("--greedy-addresses", nargs="+", type=int, default=[1, 2, 5],
+                        choices=range(1, len(GREEDY_ADDRESSES) + 1), metavar="1..5",
+                        help="how many greedy addresses beside the victim, in turn "
+                             "(default: 1 2 5)")
     add_webdemo_args(parser)
     args = parser.parse_args()
     print(f"load average before: {os.getloadavg()[0]:.2f}")
     process, base = start_webdemo(args)
     try:
         asyncio.run(measure(base, args))
-        asyncio.run(families(base, args.victim_runs, args.families))
+        asyncio.run(families(base, args.victim_runs, args.families, args.greedy_addresses))
     finally:
         # Twice: the server would let the greedy runs' hangs finish first.
         process.terminate()

@@ -92,7 +92,10 @@ def counted(out_dir, pid, before):
         for dump in new:
             for line in dump.read_text(errors="replace").splitlines():
                 if line.startswith(("summary:", "totals:")):
-                    return int(line.split()[1])
+                    count = int(line.split()[1])
+                    if count >= 1 << 63:  # below zero, wrapped (seen once): no figure at all
+                        sys.exit(f"callgrind dumped a count below zero for {pid}")
+                    return count
         time.sleep(0.2)  # callgrind writes the dump a moment after it is asked
     sys.exit(f"callgrind wrote no dump for {pid}")
 

@@ -22,6 +22,7 @@ from webdemo.catalog import (
     RUN_LIMITS,
     RUN_SECONDS,
     SIMULATOR_LIMITS,
+    UNIT_BYTES,
 )
 from webdemo.claims import one_fails, races
 from webdemo.claims.handlers import MAX_RUNS
@@ -274,6 +275,8 @@ def test_the_limits_table_is_the_code():
         "`status` (simulator)": knob(SIMULATOR_LIMITS, "status"),
         "`links` (simulator)": f"at most {MAX_LINKS} names",
         "a fetch spec": f"at most {MAX_SPEC_LENGTH} characters",
+        "a fetch's weight in the fair shares":
+            f"1 unit, and 1 per {number(UNIT_BYTES)} bytes of its page",
         "a fetch's timeout (`--timeout`, times `slow`)":
             f"default {number(Config.timeout)} s, at most {MAX_TIMEOUT} s",
         "a run's fetches all sent within": f"{RUN_SECONDS} s, so a run ends by {LONGEST_RUN} s",
@@ -334,6 +337,9 @@ def test_the_sentences_quote_the_code():
     says("docs/http.md", f"waits {number(CALLBACK_GRACE_SECONDS)} s past the fetch")
     says("docs/http.md", f"One such demo per {number(BLOCK_EVERY_SECONDS)} s per address")
     says("docs/http.md", f"At most {MAX_RUNS} claims runs are under way at once")
+    says("docs/http.md", f"one more for each {UNIT_BYTES // 1024} KiB its page is asked to bring")
+    says("docs/http.md", f"a fetch of a 10 MB page holds {1 + 10_000_000 // UNIT_BYTES}")
+    says("docs/serving.md", f"one per {UNIT_BYTES // 1024} KiB of its page")
 
 
 # -- serving: the tested nginx configuration, the unit ------------------------------------

@@ -11,10 +11,11 @@ import json
 import time
 
 import pytest
-from helpers import query, started, until
+from helpers import get_json, query, started, until
 from tornado.httpclient import AsyncHTTPClient
 
 from webdemo.app import Config
+from webdemo.catalog import UNIT_BYTES
 from webdemo.run import aggregate as shared
 from webdemo.run.shares import Admission
 
@@ -26,6 +27,8 @@ HOLD_SECONDS = 5  # a greedy fetch's hold: the timeout below, x10
 # still far below the greedy visitor's hold.
 SEED_SECONDS = 2
 HANGS = {"fetch": ["hangs"] * 200, "slow": 10}
+BIG_PAGE_HANGS = "/upstream/big?bytes=10000000&delay_ms=30000"
+UNITS_OF_10_MB = 1 + 10_000_000 // UNIT_BYTES
 
 
 @pytest.fixture
@@ -218,3 +221,32 @@ async def test_a_greenlets_run_waiting_behind_its_own_address_waits_and_says_so(
         assert seconds > 0.5 + 2  # longer than a job's silence was allowed before
     finally:
         greedy.close()
+
+
+@pytest.mark.gen_test(timeout=60)
+@pytest.mark.parametrize("style", ["coroutines", "threads", "greenlets"])
+async def test_a_run_of_big_pages_holds_its_share_by_their_weight_not_their_count(
+        http_client, base_url, app, style):
+    # 200 pages of 10 MB that hang before their first byte: by count, all would go at
+    # once (the share of an address alone is 375 of 1000 slots); by weight (39 units
+    # each) only a few, the rest waiting for their share, the bytes they will bring
+    # counted before they come.
+    await started(app, style)
+    share = (app.client_shares.open // 2 + UNITS_OF_10_MB - 1) // UNITS_OF_10_MB
+    greedy = Visitor(base_url, GREEDY)
+    try:
+        greedy.start(style, fetch=[BIG_PAGE_HANGS] * 200, slow=10)
+        await until(lambda: waiting_for_their_share(greedy) >= 200 - share, seconds=20)
+        if style == "coroutines":  # the client's shares, as /stats shows them
+            stats = await get_json(http_client, f"{base_url}/stats")
+            assert stats["shares"]["client"]["held"] == share * UNITS_OF_10_MB
+        result, seconds = await timed_json(http_client, base_url, OTHER, style,
+                                           scenario="seed")
+        assert result["ok"] == 3 and seconds < SEED_SECONDS
+        assert waiting_for_their_share(greedy) == 200 - share  # none went meanwhile
+    finally:
+        greedy.close()
+
+
+def waiting_for_their_share(visitor):
+    return sum(name == "event" and data["kind"] == "shared" for name, data in visitor.events)

@@ -126,6 +126,12 @@ async def test_stats_count_what_is_in_flight(app, http_client, base_url):
     await until(lambda: len(app.in_flight) == 3)
     busy = await get_json(http_client, f"{base_url}/stats")
     assert (busy["callbacks_in_flight"], busy["fetches_in_flight"]) == (2, 3)
+    # The client's shares hold the three fetches (one unit each: small pages), from one
+    # address, which waits for nothing.
+    client = busy["shares"]["client"]
+    assert (client["held"], client["addresses_holding"], client["addresses_waiting"]) == (3, 1, 0)
     await asyncio.gather(*running)
     done = await get_json(http_client, f"{base_url}/stats")
     assert (done["callbacks_in_flight"], done["fetches_in_flight"]) == (0, 0)
+    assert {name: shares["held"] for name, shares in done["shares"].items()} == {
+        "client": 0, "threads": 0, "live_streams": 0, "claims": 0}

@@ -55,6 +55,34 @@ def test_five_greedy_addresses_leave_the_reserve_to_a_light_visitor():
     assert shares.held == 171
 
 
+def test_a_fetch_weighs_what_its_page_carries():
+    shares = Shares(200)  # 150 open: 75 an address, light below 6
+    big = shares.account("10.0.0.1", 200)
+    # 10 MB pages weigh 39 units: the second overshoots the cap of 75, a third waits.
+    assert [shares.take(big, 39) for _ in range(3)] == [True, True, False]
+    assert shares.held == 78 and shares.held_by_address == {"10.0.0.1": 78}
+    assert shares.enqueue(big, waiter(), 39) == "shared"
+    seed = shares.account("10.0.0.2", 3)  # in line with the big page, and not behind it
+    assert [shares.enqueue(seed, waiter()) for _ in range(3)] == [None, None, None]
+    shares.release(big, 39)  # under its cap again: the big page waiting goes
+    assert not big.waiting and big.held == 2 and shares.held_by_address["10.0.0.1"] == 78
+    for _ in range(2):
+        shares.release(big, 39)
+    assert shares.held == 3 and shares.held_by_address == {"10.0.0.2": 3}
+
+
+def test_a_big_page_waiting_is_not_passed_for_good_by_small_ones():
+    shares = Shares(40)  # 30 open: 15 an address of two
+    small, big = shares.account("10.0.0.1", 100), shares.account("10.0.0.2", 100)
+    assert sum(shares.take(small) for _ in range(40)) == 15
+    assert shares.take(big, 15) and not shares.take(big, 39)
+    slot = waiter()
+    assert shares.enqueue(big, slot, 39) == "shared"
+    assert shares.enqueue(small, waiter()) == "shared"  # at its cap: it waits too
+    shares.release(big, 15)  # under its cap: it goes, though only 25 are free
+    assert slot.done() and shares.held == 15 + 39
+
+
 def test_an_address_over_its_shrunk_cap_waits_until_it_is_under_again():
     shares = Shares(40)  # 30 open: 15 an address of two, 10 an address of three
     first = shares.account("10.0.0.1", 100)

@@ -260,20 +260,22 @@ async def test_an_answer_to_a_worker_that_has_gone_is_dropped_quietly(fake, capl
 def test_a_chain_job_takes_only_the_answer_to_its_own_question():
     def send(message):
         if message["kind"] == "ask" and message["question_id"] == 1:
-            job.answers.put((0, [[1, "late"]]))  # question 0's, which was given up on
-            job.answers.put((1, [[2, "asked"]]))
+            job.answers.put((0, [[1, "late", 1]]))  # question 0's, which was given up on
+            job.answers.put((1, [[2, "asked", 39]]))
 
-    job = ChainJob(send, {"job": 0, "targets": ["start"], "timeout": 1, "max_body": 1,
+    job = ChainJob(send, {"job": 0, "targets": ["start"], "units": [1], "timeout": 1,
+                          "max_body": 1,
                           "limit": 1, "run_seconds": 0.05, "seconds_to_deadline": 1},
                    None, None)
     assert job.ask("links", index=0) == []  # question 0: no answer in time
     assert job.ask("last", pages=[]) == [2]
-    assert job.targets == {0: "start", 2: "asked"}
+    assert job.targets == {0: "start", 2: "asked"} and job.units == {0: 1, 2: 39}
 
 
 def test_a_worker_job_formats_only_the_failures_a_run_shows():
     told = []
-    job = WorkerJob(told.append, {"job": 0, "targets": ["refused"] * (MAX_FAILURES_SHOWN + 2),
+    count = MAX_FAILURES_SHOWN + 2
+    job = WorkerJob(told.append, {"job": 0, "targets": ["refused"] * count, "units": [1] * count,
                                   "timeout": 1, "max_body": 1, "limit": 1, "run_seconds": 1,
                                   "seconds_to_deadline": 1}, None, None)
     for index in range(len(job.targets)):

@@ -50,10 +50,20 @@ RUN_LIMITS = {
 }
 
 
+# What a fetch weighs in the server's fair shares (webdemo/run/shares.py): one unit, and
+# one more for each UNIT_BYTES its page is expected to bring. A 10 MB page holds 39
+# units where a seed page holds one, so a run of big pages cannot hold the loop's time
+# and the server's memory that its count of fetches alone would allow it.
+UNIT_BYTES = 256 * 1024
+
+
 @dataclass(frozen=True)
 class Target:
     name: str
     url: str
+    # Its weight in units. An operator's target says nothing of its size before it
+    # answers: it weighs one, as the operator chose it.
+    units: int = 1
 
 
 def check_name(name):
@@ -244,4 +254,5 @@ class Catalog:
         params["delay_ms"] = min(params["delay_ms"] * slow, SIMULATOR_LIMITS["delay_ms"][1])
         if "links" in params:
             params["links"] = ",".join(params["links"])
-        return Target(name, f"{self.self_url}/upstream/{name}?{urlencode(params, safe=',')}")
+        return Target(name, f"{self.self_url}/upstream/{name}?{urlencode(params, safe=',')}",
+                      1 + params["bytes"] // UNIT_BYTES)

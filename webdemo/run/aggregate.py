@@ -70,7 +70,7 @@ class AggregateHandler(LiveStream):
         self.thread_slots = ThreadSlots(self.plan.limit, RUN_SECONDS)
         # This run's way into the app's threads, shared fairly with other runs.
         self.thread_pool = app.thread_pool.lane(self.visitor,
-                                                lambda: self.log_event("shared"))
+                                                lambda: self.log_event("shared"), self.units)
         app.runs.add(self)
         if asked(arguments):
             self.turns = Turns(self)
@@ -139,7 +139,8 @@ class AggregateHandler(LiveStream):
                               request_timeout=self.plan.timeout)
         fetched = self.loop_slots.submit(lambda: self.send(index, request, raise_error),
                                          lambda why: self.fetch_queued(index, why),
-                                         lambda: self.fetch_sent(index))
+                                         lambda: self.fetch_sent(index),
+                                         self.targets[index].units)
         return fetched if raise_error else as_response(request, fetched)
 
     def send(self, index: int, request: HTTPRequest, raise_error: bool) -> Future:
@@ -153,6 +154,14 @@ class AggregateHandler(LiveStream):
         if self.turns:
             self.turns.sent(index, request, fetched)
         return fetched
+
+    def units(self, index: int | None = None) -> int:
+        """What a task of this run weighs in the pool's fair shares (webdemo/run/shares.py):
+        its fetch's weight; a task that makes every fetch, one after another (sequential),
+        weighs what its heaviest does."""
+        if index is None:
+            return max(target.units for target in self.targets)
+        return self.targets[index].units
 
     def fetch_blocking(self, index: int) -> HTTPResponse:
         """Fetches target number `index` and returns its response, blocking till then.

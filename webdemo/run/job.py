@@ -30,6 +30,7 @@ class WorkerJob:
         self.fetch_url = fetch_url  # blocking_fetch(), as the worker process keeps its deadline
         self.job = request["job"]
         self.targets = request["targets"]  # URLs
+        self.units = request["units"]  # what each fetch weighs in the worker's shares
         self.timeout = request["timeout"]
         self.max_body = request["max_body"]
         self.record = RunRecord(len(self.targets))
@@ -47,7 +48,7 @@ class WorkerJob:
         self.tell("fetch-start", index=index)
         return self.slots.submit(lambda: self.send_blocking(index),
                                  lambda why: self.queued(index, why),
-                                 lambda: self.sent(index))
+                                 lambda: self.sent(index), self.units[index])
 
     def queued(self, index, why):
         self.record.queued(index)
@@ -91,6 +92,7 @@ class ChainJob(WorkerJob):
     def __init__(self, send, request, client_shares, fetch_url):
         super().__init__(send, request, client_shares, fetch_url)
         self.targets = dict(enumerate(self.targets))  # index -> URL; answers add to it
+        self.units = dict(enumerate(self.units))
         # gevent's, once patched: a greenlet that waits for its answer lets others run.
         self.answers = queue.SimpleQueue()  # (question id, answer), as the server sends them
         self.question_ids = itertools.count()
@@ -123,10 +125,10 @@ class ChainJob(WorkerJob):
             except queue.Empty:
                 return []
             if answered == question_id:  # not a late answer, to a question given up on
-                for index, url in answer:  # numbered by the server, refused links too
-                    self.targets[index] = url
+                for index, url, units in answer:  # numbered by the server, refused too
+                    self.targets[index], self.units[index] = url, units
                     self.record.add_fetch(index)
-                return [index for index, _ in answer]
+                return [index for index, _, _ in answer]
 
     def render_chain(self) -> None:
         self.tell("done")

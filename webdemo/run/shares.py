@@ -21,7 +21,15 @@ cap of half per address leaves nothing once two addresses take their halves. So:
   each other run. A class behind one school address is many visitors on one address:
   it gets an address's share, and within it each student's run takes its turn;
 - capacity where it is cheap: a waiting fetch costs a socket or a sleeping thread, so
-  the slots are sized from the open-file limit at start (webdemo/run/capacity.py).
+  the slots are sized from the open-file limit at start (webdemo/run/capacity.py);
+- a fetch weighs what it carries: it holds one unit, and one more for each 256 kB its
+  page is expected to bring (webdemo/catalog.py, UNIT_BYTES), so that a run of 10 MB
+  pages holds 39 times what a seed page's fetch holds: the loop's time and the memory
+  its bytes take count in its share, not only its number of fetches. Every count and
+  cap below is in units. A cap is checked before a grant, never after: so a fetch
+  heavier than what is left of a share still goes when its address is under its cap
+  (a share may be overshot by one fetch), and a big page never waits for good behind
+  small ones.
 Fairness rests on runs as much as on addresses: an address cannot tell the students
 of one school apart, and a cookie is whatever the visitor sends. A run waiting only
 for its own limit is in no line of the Shares: the fast path, with nobody waiting,
@@ -53,9 +61,10 @@ class Account:
 
     def __init__(self, address: str | None, asked: int) -> None:
         self.address = address
-        self.asked = asked  # the run's own limit
-        self.held = 0
-        self.waiting = collections.deque()  # Futures, set_result(None) when their turn comes
+        self.asked = asked  # the run's own limit, in fetches
+        self.held = 0  # fetches, whatever their weight
+        # (waiter, units): Futures, set_result(None) when their turn comes.
+        self.waiting = collections.deque()
 
 
 class Shares:
@@ -95,8 +104,8 @@ class Shares:
         return held < self.light or (self.held < self.open
                                      and held < self.open // max(2, active))
 
-    def take(self, account: Account) -> bool:
-        """Takes a slot now if nobody waits and every cap allows it."""
+    def take(self, account: Account, units: int = 1) -> bool:
+        """Takes `units` now if nobody waits and every cap allows it."""
         with self.lock:  # on every fetch: may_take() and hold() inline
             if self.ready or account.held >= account.asked or self.held >= self.capacity:
                 return False
@@ -107,26 +116,27 @@ class Shares:
                         or (held >= self.light and (self.held >= self.open or held >= (
                             self.open // max(2, len(self.held_by_address) + (not held)))))):
                     return False
-                self.held_by_address[address] = held + 1
+                self.held_by_address[address] = held + units
             account.held += 1
-            self.held += 1
+            self.held += units
             return True
 
-    def hold(self, account: Account) -> None:
+    def hold(self, account: Account, units: int) -> None:
         account.held += 1
-        self.held += 1
+        self.held += units
         if account.address is not None:
             self.held_by_address[account.address] = (
-                self.held_by_address.get(account.address, 0) + 1)
+                self.held_by_address.get(account.address, 0) + units)
 
-    def enqueue(self, account: Account, waiter: Any) -> str | None:
-        """Puts a waiter in line; answers what it waits for: "queued" (the run's own
-        limit) or "shared" (the server's slots), or None if its turn came at once."""
+    def enqueue(self, account: Account, waiter: Any, units: int = 1) -> str | None:
+        """Puts a waiter of `units` in line; answers what it waits for: "queued" (the
+        run's own limit) or "shared" (the server's slots), or None if its turn came at
+        once."""
         with self.lock:
-            account.waiting.append(waiter)
+            account.waiting.append((waiter, units))
             self.make_ready(account)
             self.grant()
-            if account.waiting and account.waiting[-1] is waiter:
+            if account.waiting and account.waiting[-1][0] is waiter:
                 return "queued" if account.held >= account.asked else "shared"
             return None
 
@@ -137,10 +147,10 @@ class Shares:
     def withdraw(self, account: Account, waiter: Any) -> bool:
         """Takes a waiter out of line; False if its turn has come meanwhile."""
         with self.lock:
-            try:
-                account.waiting.remove(waiter)
-            except ValueError:
+            waiting = next((each for each in account.waiting if each[0] is waiter), None)
+            if waiting is None:
                 return False
+            account.waiting.remove(waiting)
             if not account.waiting:
                 runs = self.ready.get(account.address, {})
                 runs.pop(account, None)
@@ -148,16 +158,16 @@ class Shares:
                     self.ready.pop(account.address, None)
             return True
 
-    def release(self, account: Account) -> None:
+    def release(self, account: Account, units: int = 1) -> None:
         with self.lock:
             account.held -= 1
-            self.held -= 1
+            self.held -= units
             address = account.address
             if address is not None:
-                if self.held_by_address[address] == 1:
+                if self.held_by_address[address] == units:
                     del self.held_by_address[address]
                 else:
-                    self.held_by_address[address] -= 1
+                    self.held_by_address[address] -= units
             if account.waiting:
                 self.make_ready(account)
             if self.ready:
@@ -175,8 +185,8 @@ class Shares:
             else:  # every address waiting holds its share
                 return
             account = next(iter(runs))
-            self.hold(account)
-            waiter = account.waiting.popleft()
+            waiter, units = account.waiting.popleft()
+            self.hold(account, units)
             # Both go to the back of their lines.
             del runs[account], self.ready[address]
             if account.waiting and account.held < account.asked:
@@ -266,9 +276,11 @@ class FairPool:
         self.executor = ThreadPoolExecutor(max_workers=threads, thread_name_prefix="fetch")
         self.shares = Shares(threads)
 
-    def lane(self, address: str | None, waiting: Callable[[], Any]) -> "Lane":
-        """A run's way in; waiting() is called when a task of it waits for a thread."""
-        return Lane(self, self.shares.account(address, self.shares.capacity), waiting)
+    def lane(self, address: str | None, waiting: Callable[[], Any],
+             weigh: Callable[..., int] = lambda *args: 1) -> "Lane":
+        """A run's way in; waiting() is called when a task of it waits for a thread, and
+        weigh(*args) says what a task called with `args` weighs (one unit if not told)."""
+        return Lane(self, self.shares.account(address, self.shares.capacity), waiting, weigh)
 
     def shutdown(self) -> None:
         # Fetches under way in threads end by themselves, within the timeout.
@@ -278,16 +290,18 @@ class FairPool:
 class Lane:
     """A run's tasks for the pool, an Executor as run_in_executor() takes one."""
 
-    def __init__(self, pool: FairPool, account: Account, waiting: Callable[[], Any]) -> None:
+    def __init__(self, pool: FairPool, account: Account, waiting: Callable[[], Any],
+                 weigh: Callable[..., int]) -> None:
         self.pool = pool
         self.account = account
         self.waiting = waiting
+        self.weigh = weigh
 
     def submit(self, fn: Callable, *args: Any) -> concurrent.futures.Future:
-        task = QueuedCall(self, functools.partial(fn, *args))
-        if self.pool.shares.take(self.account):
+        task = QueuedCall(self, functools.partial(fn, *args), self.weigh(*args))
+        if self.pool.shares.take(self.account, task.units):
             task.set_result(None)
-        elif self.pool.shares.enqueue(self.account, task) is not None:
+        elif self.pool.shares.enqueue(self.account, task, task.units) is not None:
             self.waiting()
         return task.future
 
@@ -296,9 +310,10 @@ class QueuedCall:
     """A call waiting for a thread of the pool (not an asyncio Task): a Shares waiter,
     whose set_result() is the Shares saying go, and submits the call."""
 
-    def __init__(self, lane: Lane, call: Callable) -> None:
+    def __init__(self, lane: Lane, call: Callable, units: int) -> None:
         self.lane = lane
         self.call = call
+        self.units = units
         self.future = concurrent.futures.Future()
 
     def set_result(self, _: None) -> None:
@@ -314,4 +329,4 @@ class QueuedCall:
                 else:
                     self.future.set_result(result)
         finally:
-            self.lane.pool.shares.release(self.lane.account)
+            self.lane.pool.shares.release(self.lane.account, self.units)

@@ -3,7 +3,7 @@ in flight across all runs.
 
 A run sends at most `limit` fetches at once; the others wait in line, in order, and a
 fetch still in line when the run's time to send is up fails unsent with NotSent. Both
-kinds of fetch take their turn with the same call, submit(send, queued, sent): on the
+kinds of fetch take their turn with the same call, submit(send, queued, sent, units): on the
 event loop (LoopSlots), where send() answers a Future and so does submit(); and in a
 thread or a greenlet (ThreadSlots), where send() blocks and so does submit().
 
@@ -47,50 +47,51 @@ class LoopSlots:
         self.timer = None  # at the deadline, what still waits fails unsent
 
     def submit(self, send: Callable[[], Future], queued: Callable[[str], Any],
-               sent: Callable[[], Any]) -> Future:
-        """Calls send() in a slot; with none free, calls queued(why), then sent() once in."""
-        if self.shares.take(self.account):  # a free slot: no line, and no extra Future
-            return self.start(send)
+               sent: Callable[[], Any], units: int = 1) -> Future:
+        """Calls send() in a slot of `units` (its weight: webdemo/run/shares.py); with
+        none free, calls queued(why), then sent() once in."""
+        if self.shares.take(self.account, units):  # free: no line, and no extra Future
+            return self.start(send, units)
         slot = Future()
-        why = self.shares.enqueue(self.account, slot)
+        why = self.shares.enqueue(self.account, slot, units)
         if why is None:
-            return self.start(send)
+            return self.start(send, units)
         queued(why)
         if self.timer is None:
             self.timer = IOLoop.current().call_at(self.deadline, self.fail_waiting,
                                                   not_sent_in_time(self.seconds))
         result = Future()
-        slot.add_done_callback(functools.partial(self.slot_came, send, sent, result))
+        slot.add_done_callback(functools.partial(self.slot_came, send, sent, units, result))
         return result
 
-    def slot_came(self, send: Callable[[], Future], sent: Callable[[], Any], result: Future,
-                  slot: Future) -> None:
+    def slot_came(self, send: Callable[[], Future], sent: Callable[[], Any], units: int,
+                  result: Future, slot: Future) -> None:
         error = slot.exception()
         if error is not None:
             if not result.done():  # else the style stopped waiting: cancelled at a stop
                 result.set_exception(error)
         else:
             sent()
-            chain_future(self.start(send), result)
+            chain_future(self.start(send, units), result)
 
-    def start(self, send: Callable[[], Future]) -> Future:
+    def start(self, send: Callable[[], Future], units: int) -> Future:
         try:
             fetched = send()
         except BaseException:  # a client closed at a stop raises at once: free the slot
-            self.shares.release(self.account)
+            self.shares.release(self.account, units)
             raise
-        fetched.add_done_callback(self.release)
+        fetched.add_done_callback(functools.partial(self.release, units))
         return fetched
 
     def fail_waiting(self, why: str) -> None:
-        for slot in list(self.account.waiting):
+        for slot, _ in list(self.account.waiting):
             if self.shares.withdraw(self.account, slot):
                 slot.set_exception(NotSent(why))
 
-    def release(self, fetched: Future) -> None:
+    def release(self, units: int, fetched: Future) -> None:
         if self.gone():  # nobody will read what the fetches still in line would fetch
             self.fail_waiting(NOT_SENT_LEFT)
-        self.shares.release(self.account)
+        self.shares.release(self.account, units)
 
 
 class ThreadSlots:
@@ -104,7 +105,7 @@ class ThreadSlots:
 
     def __init__(self, size: int, seconds: float, seconds_to_deadline: float | None = None,
                  shares: Shares | None = None, address: str | None = None) -> None:
-        # Without shares, a line of the run's own.
+        # Without shares, a line of the run's own, its capacity the run's limit.
         self.shares = shares or Shares(size)
         self.account = self.shares.account(address if shares else None, size)
         self.seconds = seconds
@@ -113,13 +114,16 @@ class ThreadSlots:
             seconds if seconds_to_deadline is None else seconds_to_deadline)
 
     def submit(self, send: Callable[[], Any], queued: Callable[[str], Any],
-               sent: Callable[[], Any]) -> Any:
-        """Calls send() in a slot; with none free, calls queued(why), then sent() once in."""
+               sent: Callable[[], Any], units: int = 1) -> Any:
+        """Calls send() in a slot of `units`; with none free, calls queued(why), then
+        sent() once in. A fetch's weight is counted where it is shared: in a thread of
+        the app's pool, the pool has counted it (FairPool); a run's own line counts
+        fetches."""
         if time.monotonic() >= self.deadline:
             raise NotSent(not_sent_in_time(self.seconds))
-        if not self.shares.take(self.account):
+        if not self.shares.take(self.account, units):
             slot = concurrent.futures.Future()
-            why = self.shares.enqueue(self.account, slot)
+            why = self.shares.enqueue(self.account, slot, units)
             if why is not None:
                 queued(why)
                 try:
@@ -131,4 +135,4 @@ class ThreadSlots:
         try:
             return send()
         finally:
-            self.shares.release(self.account)
+            self.shares.release(self.account, units)

@@ -42,6 +42,7 @@ class WorkerHandler(AggregateHandler):
         """What the worker is sent: the targets' URLs, and the run's limits."""
         slots = self.thread_slots  # the worker keeps the run's limit and deadline
         return {"targets": [target.url for target in self.targets],
+                "units": [target.units for target in self.targets],
                 "timeout": self.plan.timeout, "limit": self.plan.limit,
                 "run_seconds": slots.seconds,
                 "seconds_to_deadline": slots.deadline - time.monotonic(),
@@ -88,10 +89,11 @@ class ChainWorkerHandler(ChainHandler, WorkerHandler):
             super().take_message(message)
 
     def answer(self, question: dict) -> list[list]:
-        """The (index, URL) of each page to fetch next: the handler's own choice."""
+        """The (index, URL, units) of each page to fetch next: the handler's own choice."""
         if question["question"] == "links":
             indices = self.links(self.rows[question["index"]])
         else:
             last = self.choose_last([self.rows[index] for index in question["pages"]])
             indices = [] if last is None else [last]
-        return [[index, self.targets[index].url] for index in indices]
+        return [[index, self.targets[index].url, self.targets[index].units]
+                for index in indices]
