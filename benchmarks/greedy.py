@@ -7,7 +7,7 @@ in slow motion x10, on the shared client, the thread pool and the greenlet worke
 and the class presses again while the greedy runs hold their slots.
 
 Then, in each family (the shared client, the thread pool, the greenlet worker, live
-streams, and runs of 200 pages of 10 MB on the client and the pool), greedy visitors
+streams, and runs of 200 pages of 10 MB in the first three), greedy visitors
 from one, two and five addresses (127.0.0.2, 127.0.0.11...) keep their runs going,
 each started again as it ends, for a bounded number of the victim's runs, while a
 victim (127.0.0.3) runs the seed scenario one run after another: its p50 and p99
@@ -48,6 +48,7 @@ FAMILIES = {
                                     ("format", "events")], 300, "coroutines", "events"),
     "big pages, client": ("coroutines", BIG_PAGES, 1, "coroutines", "json"),
     "big pages, pool": ("threads", BIG_PAGES, 1, "threads", "json"),
+    "big pages, worker": ("greenlets", BIG_PAGES, 1, "greenlets", "json"),
 }
 
 
