@@ -15,6 +15,7 @@ beside its time alone, in a table. Loopback only, bounded: every greedy
 loop ends when the victim's runs do, and the greedy runs end with the server.
 
     python benchmarks/greedy.py [--students 30] [--rounds 3] [--greedy-runs 3] [--victim-runs 20]
+                                [--families FAMILY ...] [--greedy-addresses 1 2 5]
 Needs the bench extra: pip install '.[bench]'
 """
 

@@ -289,7 +289,7 @@ def test_the_limits_table_is_the_code():
         "live runs at once (`format=events`)":
             f"{MAX_LIVE_STREAMS} in all, {MAX_STREAMS_PER_ADDRESS} per address",
         "an event stream's reader (live runs, class pages)":
-            f"cut when it takes nothing for {STALL_SECONDS} s",
+            f"cut when it takes nothing of what waits for {STALL_SECONDS} s",
         "claims runs at once": f"{MAX_RUNS}",
         "race visits (`n` of `/claims/race`)": knob({"n": races.VISITS}, "n"),
         "`leave_ms` (`/claims/one-fails`)": knob({"leave_ms": one_fails.LEAVE_MS},
@@ -315,8 +315,10 @@ def test_the_sentences_quote_the_code():
     says("docs/http.md", f"At most {live} live runs are under way at once, and at most "
                          f"{share} from one address")
     says("docs/serving.md", f"live streams: {live} at once, {share} per address")
-    says("docs/serving.md", f"cut when their reader takes nothing for {STALL_SECONDS} s")
-    says("docs/http.md", f"A stream whose reader takes nothing of it for {STALL_SECONDS} s is cut")
+    says("docs/serving.md", f"cut when their reader takes nothing of what waits for "
+                            f"{STALL_SECONDS} s")
+    says("docs/http.md", f"A stream whose reader takes nothing of what waits for it in the "
+                         f"server for {STALL_SECONDS} s is cut")
     says("docs/serving.md", f"the live-stream bound ({live} per process)")
     says("docs/serving.md", f"claims runs: {MAX_RUNS} at once")
     says("docs/serving.md", f"the blocking demo: one per {number(BLOCK_EVERY_SECONDS)} s")

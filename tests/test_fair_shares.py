@@ -9,6 +9,7 @@ a cap of half per address, two greedy addresses held every slot between them.
 
 import json
 import time
+from collections import Counter
 
 import pytest
 from helpers import get_json, query, started, until
@@ -223,30 +224,48 @@ async def test_a_greenlets_run_waiting_behind_its_own_address_waits_and_says_so(
         greedy.close()
 
 
+BIG_PAGE_STYLES = pytest.mark.parametrize("style", ["coroutines", "threads", "greenlets"])
+
+
 @pytest.mark.gen_test(timeout=60)
-@pytest.mark.parametrize("style", ["coroutines", "threads", "greenlets"])
+@BIG_PAGE_STYLES
 async def test_a_run_of_big_pages_holds_its_share_by_their_weight_not_their_count(
         http_client, base_url, app, style):
-    # 200 pages of 10 MB that hang before their first byte: by count, all would go at
-    # once (the share of an address alone is 375 of 1000 slots); by weight (39 units
-    # each) only a few, the rest waiting for their share, the bytes they will bring
-    # counted before they come.
+    # 200 pages of 10 MB that hang before their first byte. By count, an address alone
+    # would send 75 at once (half of the 150 open slots of 200); by weight (39 units
+    # each) two, the rest waiting for their share: the bytes they will bring are counted
+    # before they come.
     await started(app, style)
     share = (app.client_shares.open // 2 + UNITS_OF_10_MB - 1) // UNITS_OF_10_MB
     greedy = Visitor(base_url, GREEDY)
     try:
         greedy.start(style, fetch=[BIG_PAGE_HANGS] * 200, slow=10)
-        await until(lambda: waiting_for_their_share(greedy) >= 200 - share, seconds=20)
+        await until(lambda: event_kinds(greedy)["shared"] >= 200 - share, seconds=20)
         if style == "coroutines":  # the client's shares, as /stats shows them
             stats = await get_json(http_client, f"{base_url}/stats")
             assert stats["shares"]["client"]["held"] == share * UNITS_OF_10_MB
+        before = event_kinds(greedy)
         result, seconds = await timed_json(http_client, base_url, OTHER, style,
                                            scenario="seed")
         assert result["ok"] == 3 and seconds < SEED_SECONDS
-        assert waiting_for_their_share(greedy) == 200 - share  # none went meanwhile
+        # None of the greedy run's fetches went meanwhile: a fetch given its share says
+        # "sent" (or, in a thread, starts: "fetch-start").
+        assert before["shared"] == 200 - share and event_kinds(greedy) == before
     finally:
         greedy.close()
 
 
-def waiting_for_their_share(visitor):
-    return sum(name == "event" and data["kind"] == "shared" for name, data in visitor.events)
+@pytest.mark.gen_test(timeout=60)
+@BIG_PAGE_STYLES
+@pytest.mark.parametrize("addresses", [2, 5])
+async def test_a_seed_run_is_not_held_up_by_greedy_addresses_of_big_pages(
+        http_client, base_url, app, style, addresses):
+    # Big pages take only from the open slots, never past them: the reserve stays for
+    # the seed run, however many addresses ask for big pages.
+    await seed_run_beside_greedy(http_client, base_url, app, style, [style], addresses,
+                                 fetch=[BIG_PAGE_HANGS] * 200, slow=10)
+
+
+def event_kinds(visitor):
+    """How many of each kind of event a visitor's runs have logged so far."""
+    return Counter(data["kind"] for name, data in visitor.events if name == "event")

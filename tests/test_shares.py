@@ -72,15 +72,42 @@ def test_a_fetch_weighs_what_its_page_carries():
 
 
 def test_a_big_page_waiting_is_not_passed_for_good_by_small_ones():
-    shares = Shares(40)  # 30 open: 15 an address of two
+    shares = Shares(40)  # 30 open: 15 an address of two; light below 1
     small, big = shares.account("10.0.0.1", 100), shares.account("10.0.0.2", 100)
-    assert sum(shares.take(small) for _ in range(40)) == 15
-    assert shares.take(big, 15) and not shares.take(big, 39)
+    assert sum(shares.take(small) for _ in range(12)) == 12
+    # Under its cap, but heavier than the 18 open units left: it waits for room.
     slot = waiter()
-    assert shares.enqueue(big, slot, 39) == "shared"
-    assert shares.enqueue(small, waiter()) == "shared"  # at its cap: it waits too
-    shares.release(big, 15)  # under its cap: it goes, though only 25 are free
-    assert slot.done() and shares.held == 15 + 39
+    assert not shares.take(big, 20) and shares.enqueue(big, slot, 20) == "shared"
+    # The small address is under its cap, and one unit is free: it waits all the same,
+    # behind the big page, and does not take its room away one unit at a time.
+    behind = waiter()
+    assert shares.enqueue(small, behind) == "shared"
+    shares.release(small, 1)
+    assert not slot.done() and not behind.done()  # 19 open units left: not room enough
+    shares.release(small, 1)
+    assert slot.done() and not behind.done() and shares.held == 10 + 20
+
+
+def test_big_pages_leave_the_reserve_to_light_visitors():
+    # Five addresses of 10 MB pages (39 units each) take only from the open units, never
+    # overdrawn; the reserve stays whole for a seed run.
+    shares = Shares(200)  # 150 open, 50 in reserve, light below 6
+    for n in range(1, 6):
+        account = shares.account(f"10.0.0.{n}", 200)
+        while shares.take(account, 39):
+            pass
+        shares.enqueue(account, waiter(), 39)
+    assert shares.held <= shares.open
+    seed = shares.account("10.0.0.9", 3)
+    assert [shares.enqueue(seed, waiter()) for _ in range(3)] == [None, None, None]
+
+
+def test_a_fetch_heavier_than_the_open_units_goes_when_alone():
+    shares = Shares(8)  # 6 open: a 10 MB page weighs all of them
+    run = shares.account("10.0.0.1", 10)
+    assert shares.take(run, 39) and shares.held == 6
+    shares.release(run, 39)
+    assert shares.held == 0 and shares.held_by_address == {}
 
 
 def test_an_address_over_its_shrunk_cap_waits_until_it_is_under_again():
@@ -94,9 +121,9 @@ def test_an_address_over_its_shrunk_cap_waits_until_it_is_under_again():
     assert slots[0].done()
     assert shares.enqueue(first, slots[1]) == "shared"
     for _ in range(5):
-        shares.release(first)
+        shares.release(first, 1)
     assert not slots[1].done()  # at 10, its new cap: not under it yet
-    shares.release(first)
+    shares.release(first, 1)
     assert slots[1].done()
 
 
@@ -109,7 +136,7 @@ def test_a_freed_slot_goes_round_robin_to_the_runs_waiting():
     assert [shares.enqueue(run, slot) for run, slot in waiting] == ["shared"] * 4
     order = []
     for _ in range(4):
-        shares.release(first if first.held else second)
+        shares.release(first if first.held else second, 1)
         order += [index for index, (_, slot) in enumerate(waiting)
                   if slot.done() and index not in order]
     # The second run is not behind the first run's whole line: they take turns. (Adapted,
@@ -126,7 +153,7 @@ def test_a_run_waiting_for_its_own_limit_says_so_and_stays_out_of_the_shared_lin
     assert shares.enqueue(run, slot) == "queued"
     assert not shares.ready  # so other runs keep the fast path
     assert shares.take(shares.account("10.0.0.2", 5))
-    shares.release(run)
+    shares.release(run, 1)
     assert slot.done()
 
 
@@ -138,7 +165,7 @@ def test_a_waiter_withdrawn_leaves_no_trace():
     assert shares.enqueue(run, slot) == "shared"
     assert shares.withdraw(run, slot)
     assert not shares.ready and not shares.withdraw(run, slot)
-    shares.release(run)
+    shares.release(run, 1)
     assert shares.held == 0 and shares.held_by_address == {}
 
 

@@ -70,7 +70,7 @@ class AggregateHandler(LiveStream):
         self.thread_slots = ThreadSlots(self.plan.limit, RUN_SECONDS)
         # This run's way into the app's threads, shared fairly with other runs.
         self.thread_pool = app.thread_pool.lane(self.visitor,
-                                                lambda: self.log_event("shared"), self.units)
+                                                lambda: self.log_event("shared"), self.weigh)
         app.runs.add(self)
         if asked(arguments):
             self.turns = Turns(self)
@@ -155,10 +155,12 @@ class AggregateHandler(LiveStream):
             self.turns.sent(index, request, fetched)
         return fetched
 
-    def units(self, index: int | None = None) -> int:
+    def weigh(self, index: int | None = None) -> int:
         """What a task of this run weighs in the pool's fair shares (webdemo/run/shares.py):
         its fetch's weight; a task that makes every fetch, one after another (sequential),
-        weighs what its heaviest does."""
+        weighs what its heaviest does. A sequential chain's task is weighed by its start
+        page alone, the only target known then: the pages it links to are catalog names,
+        built in or the operator's, which weigh one unit each."""
         if index is None:
             return max(target.units for target in self.targets)
         return self.targets[index].units

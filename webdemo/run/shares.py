@@ -12,9 +12,10 @@ cap of half per address leaves nothing once two addresses take their halves. So:
   address over its cap, because others arrived after it took its slots, gets nothing
   until its own fetches end and it is under again;
 - a reserve of slots, the last RESERVE_PART of them, that only a light address may
-  take: one holding fewer than `light` slots, whatever its runs ask. A visitor's seed
-  run (three fetches) finds a slot at once, whatever up to five greedy addresses hold,
-  since each of them can take at most `light` of the reserve before it is heavy;
+  take: one that holds no more than `light` units with the fetch it asks for, whatever
+  its runs ask. A visitor's seed run (three fetches) finds a slot at once, whatever up
+  to five greedy addresses hold, since each of them can take at most `light` of the
+  reserve, and a fetch heavier than `light` only ever takes from the open slots;
 - round-robin, not first come: when a slot frees, it goes to the next address with a
   fetch waiting that may take it, and within that address to its next run waiting;
   so a small run is never behind a large one's whole line, only behind one fetch of
@@ -22,14 +23,16 @@ cap of half per address leaves nothing once two addresses take their halves. So:
   it gets an address's share, and within it each student's run takes its turn;
 - capacity where it is cheap: a waiting fetch costs a socket or a sleeping thread, so
   the slots are sized from the open-file limit at start (webdemo/run/capacity.py);
-- a fetch weighs what it carries: it holds one unit, and one more for each 256 kB its
+- a fetch weighs what it carries: it holds one unit, and one more for each 256 KiB its
   page is expected to bring (webdemo/catalog.py, UNIT_BYTES), so that a run of 10 MB
   pages holds 39 times what a seed page's fetch holds: the loop's time and the memory
   its bytes take count in its share, not only its number of fetches. Every count and
-  cap below is in units. A cap is checked before a grant, never after: so a fetch
-  heavier than what is left of a share still goes when its address is under its cap
-  (a share may be overshot by one fetch), and a big page never waits for good behind
-  small ones.
+  cap below is in units, and a fetch weighs at most the open slots (so that it fits
+  when alone). An address's cap is checked before a grant: a fetch goes when its
+  address is under its cap, even if it then holds a little more (by one fetch). The
+  open slots are never overdrawn, so a big page waits for room there; while it waits,
+  no fetch after it in the round takes from the open slots, so small ones cannot pass
+  it for good (light ones still take from the reserve).
 Fairness rests on runs as much as on addresses: an address cannot tell the students
 of one school apart, and a cookie is whatever the visitor sends. A run waiting only
 for its own limit is in no line of the Shares: the fast path, with nobody waiting,
@@ -47,11 +50,15 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
-# The last 1/RESERVE_PART of the slots are kept for light addresses.
+# The last 1/RESERVE_PART of the units are kept for light addresses.
 RESERVE_PART = 4
-# An address is light while it holds fewer than reserve // LIGHT_PART slots: enough
-# for a seed run, and five greedy addresses can take no more than 5/8 of the reserve.
+# An address is light while it holds no more than reserve // LIGHT_PART units with the
+# fetch it asks for: enough for a seed run, and five greedy addresses can take no more
+# than 5/8 of the reserve.
 LIGHT_PART = 8
+# What may_take() answers: the fetch may go; its caps stop it; or only the room left in
+# the open units does (it is heavier than what is free there).
+GO, WAIT, ROOM = "go", "wait", "room"
 
 
 class Account:
@@ -91,34 +98,49 @@ class Shares:
         """A run's account; address None shares nothing (the bench: one run, alone)."""
         return Account(address, asked)
 
-    def may_take(self, address: str | None, active: int) -> bool:
-        """Whether `address` may take a slot now, with `active` addresses holding or
-        waiting (itself among them)."""
-        if self.held >= self.capacity:
-            return False
+    def weight(self, units: int) -> int:
+        """What a fetch of `units` holds here: no more than the open units, so that it
+        can go when it is alone."""
+        return min(units, self.open)
+
+    def may_take(self, address: str | None, active: int, units: int, open_to_all: bool) -> str:
+        """GO if `address` may take `units` now, with `active` addresses holding or
+        waiting (itself among them); WAIT if a cap stops it, or the open units are kept
+        for a heavier fetch before it (not `open_to_all`); ROOM if only the room left
+        in the open units does."""
+        total = self.held + units
+        if total > self.capacity:
+            return WAIT
         if address is None:
-            return True
+            return GO
         held = self.held_by_address.get(address, 0)
-        if self.per_address is not None and held >= self.per_address:
-            return False
-        return held < self.light or (self.held < self.open
-                                     and held < self.open // max(2, active))
+        if self.per_address is not None and held + units > self.per_address:
+            return WAIT
+        if held + units <= self.light:
+            return GO
+        if not open_to_all or held >= self.open // max(2, active):
+            return WAIT
+        return GO if total <= self.open else ROOM
 
     def take(self, account: Account, units: int = 1) -> bool:
         """Takes `units` now if nobody waits and every cap allows it."""
-        with self.lock:  # on every fetch: may_take() and hold() inline
-            if self.ready or account.held >= account.asked or self.held >= self.capacity:
+        with self.lock:  # on every fetch: may_take() and hold() inline, for speed
+            if self.ready or account.held >= account.asked:
+                return False
+            units = self.weight(units)
+            total = self.held + units
+            if total > self.capacity:
                 return False
             address = account.address
             if address is not None:
                 held = self.held_by_address.get(address, 0)
-                if ((self.per_address is not None and held >= self.per_address)
-                        or (held >= self.light and (self.held >= self.open or held >= (
+                if ((self.per_address is not None and held + units > self.per_address)
+                        or (held + units > self.light and (total > self.open or held >= (
                             self.open // max(2, len(self.held_by_address) + (not held)))))):
                     return False
                 self.held_by_address[address] = held + units
             account.held += 1
-            self.held += units
+            self.held = total
             return True
 
     def hold(self, account: Account, units: int) -> None:
@@ -158,7 +180,9 @@ class Shares:
                     self.ready.pop(account.address, None)
             return True
 
-    def release(self, account: Account, units: int = 1) -> None:
+    def release(self, account: Account, units: int) -> None:
+        """Gives back a fetch's slot: `units` as it was taken with."""
+        units = self.weight(units)
         with self.lock:
             account.held -= 1
             self.held -= units
@@ -175,17 +199,20 @@ class Shares:
 
     def grant(self) -> None:
         """Gives the free slots out, round-robin over addresses, then over their runs."""
-        while self.ready and self.held < self.capacity:
+        while self.ready:
             active = len(self.held_by_address) + sum(
                 address not in self.held_by_address for address in self.ready)
-            for address in self.ready:
-                if self.may_take(address, active):
-                    runs = self.ready[address]
+            open_to_all = True  # no heavier fetch before, waiting for room in the open units
+            for address, runs in self.ready.items():
+                account = next(iter(runs))
+                units = self.weight(account.waiting[0][1])
+                verdict = self.may_take(address, active, units, open_to_all)
+                if verdict == GO:
                     break
-            else:  # every address waiting holds its share
+                open_to_all = open_to_all and verdict != ROOM
+            else:  # every address waiting holds its share, or waits for room
                 return
-            account = next(iter(runs))
-            waiter, units = account.waiting.popleft()
+            waiter, _ = account.waiting.popleft()
             self.hold(account, units)
             # Both go to the back of their lines.
             del runs[account], self.ready[address]
@@ -258,7 +285,7 @@ class Admission:
 
     def release(self, account: Account) -> None:
         del self.ends[account]
-        self.shares.release(account)
+        self.shares.release(account, 1)
 
     def full(self, address: str | None) -> Full:
         # Its own share is what it waits for, unless every slot is taken.

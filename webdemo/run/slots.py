@@ -106,6 +106,7 @@ class ThreadSlots:
     def __init__(self, size: int, seconds: float, seconds_to_deadline: float | None = None,
                  shares: Shares | None = None, address: str | None = None) -> None:
         # Without shares, a line of the run's own, its capacity the run's limit.
+        self.shared = shares is not None
         self.shares = shares or Shares(size)
         self.account = self.shares.account(address if shares else None, size)
         self.seconds = seconds
@@ -116,11 +117,12 @@ class ThreadSlots:
     def submit(self, send: Callable[[], Any], queued: Callable[[str], Any],
                sent: Callable[[], Any], units: int = 1) -> Any:
         """Calls send() in a slot of `units`; with none free, calls queued(why), then
-        sent() once in. A fetch's weight is counted where it is shared: in a thread of
-        the app's pool, the pool has counted it (FairPool); a run's own line counts
-        fetches."""
+        sent() once in. A fetch's weight is counted where it is shared: a run's own line
+        counts fetches (in a thread of the app's pool, the pool has weighed it)."""
         if time.monotonic() >= self.deadline:
             raise NotSent(not_sent_in_time(self.seconds))
+        if not self.shared:
+            units = 1
         if not self.shares.take(self.account, units):
             slot = concurrent.futures.Future()
             why = self.shares.enqueue(self.account, slot, units)

@@ -6,7 +6,8 @@ gevent's monkey.patch_all() changes the whole process it runs in, Tornado's own
 sockets included, so the greenlet style runs in a worker process of its own. The
 server talks to it over a socket pair, one JSON object a line:
 
-    server -> worker  {"job": 7, "targets": [url, ...], "timeout": s, "limit": n,
+    server -> worker  {"job": 7, "targets": [url, ...], "units": [n, ...] (each one's
+                       weight in the worker's fair shares), "timeout": s, "limit": n,
                        "run_seconds": s, "seconds_to_deadline": s, "max_body": bytes,
                        "visitor": address}   (whose fair share: webdemo/run/shares.py)
                       or  {"job": 8, "usage": true}
@@ -25,8 +26,8 @@ A chain ("chain": true in its job) asks the server which links to follow, and wa
                       {"job": 7, "kind": "ask", "question": "links", "index": 0}
                       {"job": 7, "kind": "ask", "question": "last", "pages": [1, 2]}
                       ("question_id": n on each ask, numbered in its job)
-    server -> worker  {"job": 7, "question_id": 0, "answer": [[1, url], [2, url]]}
-                      (index, URL) to fetch; a late answer, to a question given up on,
+    server -> worker  {"job": 7, "question_id": 0, "answer": [[1, url, 1], [2, url, 1]]}
+                      (index, URL, units) to fetch; a late answer, to a question given up on,
                       is known by its id and ignored
 
 A worker starts on first use and again after it died. If it dies, or a job of it says
