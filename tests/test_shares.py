@@ -71,21 +71,28 @@ def test_a_fetch_weighs_what_its_page_carries():
     assert shares.held == 3 and shares.held_by_address == {"10.0.0.2": 3}
 
 
+def held_back():
+    """A Shares of 80 (60 open, 20 an address of three, light below 2) where a big page
+    waits for room in the open units, and a small fetch under its cap waits behind it."""
+    shares = Shares(80)
+    small, other, big = (shares.account(f"10.0.0.{n}", 100) for n in (1, 2, 3))
+    assert sum(shares.take(small) for _ in range(15)) == 15
+    assert sum(shares.take(other) for _ in range(20)) == 20
+    page, behind = waiter(), waiter()
+    assert shares.enqueue(big, page, 26) == "shared"  # 35 + 26 > 60: room, not its cap
+    assert shares.enqueue(small, behind) == "shared"  # room for it, but not before the page
+    return shares, small, big, page, behind
+
+
 def test_a_big_page_waiting_is_not_passed_for_good_by_small_ones():
-    shares = Shares(40)  # 30 open: 15 an address of two; light below 1
-    small, big = shares.account("10.0.0.1", 100), shares.account("10.0.0.2", 100)
-    assert sum(shares.take(small) for _ in range(12)) == 12
-    # Under its cap, but heavier than the 18 open units left: it waits for room.
-    slot = waiter()
-    assert not shares.take(big, 20) and shares.enqueue(big, slot, 20) == "shared"
-    # The small address is under its cap, and one unit is free: it waits all the same,
-    # behind the big page, and does not take its room away one unit at a time.
-    behind = waiter()
-    assert shares.enqueue(small, behind) == "shared"
+    shares, small, _, page, behind = held_back()
     shares.release(small, 1)
-    assert not slot.done() and not behind.done()  # 19 open units left: not room enough
-    shares.release(small, 1)
-    assert slot.done() and not behind.done() and shares.held == 10 + 20
+    assert page.done() and not behind.done() and shares.held == 34 + 26
+
+
+def test_a_waiter_that_leaves_the_line_lets_those_it_held_back_go():
+    shares, _, big, page, behind = held_back()
+    assert shares.withdraw(big, page) and behind.done() and shares.held == 36
 
 
 def test_big_pages_leave_the_reserve_to_light_visitors():
@@ -102,12 +109,26 @@ def test_big_pages_leave_the_reserve_to_light_visitors():
     assert [shares.enqueue(seed, waiter()) for _ in range(3)] == [None, None, None]
 
 
-def test_a_fetch_heavier_than_the_open_units_goes_when_alone():
-    shares = Shares(8)  # 6 open: a 10 MB page weighs all of them
+def test_a_fetch_heavier_than_a_share_weighs_a_share_and_goes_beside_light_ones():
+    shares = Shares(20)  # 15 open: a 10 MB page weighs an address's share alone, 7
+    seed = shares.account("10.0.0.2", 3)
+    assert shares.take(seed)
     run = shares.account("10.0.0.1", 10)
-    assert shares.take(run, 39) and shares.held == 6
+    assert shares.take(run, 39) and shares.held == 1 + 7
     shares.release(run, 39)
-    assert shares.held == 0 and shares.held_by_address == {}
+    assert shares.held == 1 and shares.held_by_address == {"10.0.0.2": 1}
+
+
+def test_every_address_may_hold_one_fetch_however_many_are_active():
+    shares = Shares(20)  # 15 open: a cap of 0 once 16 addresses are active, but for this
+    runs = [shares.account(f"10.0.0.{n}", 10) for n in range(1, 21)]
+    slots = [waiter() for _ in runs]
+    for run, slot in zip(runs, slots, strict=True):
+        shares.enqueue(run, slot, 2)  # 512 KiB pages: none of them light
+    assert sum(slot.done() for slot in slots) == 7  # 14 of the 15 open units
+    for released, run in enumerate(runs[:7], start=1):
+        shares.release(run, 2)  # each fetch that ends lets one more address in
+        assert sum(slot.done() for slot in slots) == 7 + released
 
 
 def test_an_address_over_its_shrunk_cap_waits_until_it_is_under_again():

@@ -27,12 +27,17 @@ cap of half per address leaves nothing once two addresses take their halves. So:
   page is expected to bring (webdemo/catalog.py, UNIT_BYTES), so that a run of 10 MB
   pages holds 39 times what a seed page's fetch holds: the loop's time and the memory
   its bytes take count in its share, not only its number of fetches. Every count and
-  cap below is in units, and a fetch weighs at most the open slots (so that it fits
-  when alone). An address's cap is checked before a grant: a fetch goes when its
-  address is under its cap, even if it then holds a little more (by one fetch). The
-  open slots are never overdrawn, so a big page waits for room there; while it waits,
-  no fetch after it in the round takes from the open slots, so small ones cannot pass
-  it for good (light ones still take from the reserve).
+  cap below is in units, and a fetch weighs at most an address's share alone (half
+  the open slots, so that it fits beside a few light fetches). An address's cap is
+  checked before a grant: a fetch goes when its address is under its cap, even if it
+  then holds a little more (by one fetch), and every address may hold one fetch,
+  however many are active. A fetch that is not light never takes past the open slots,
+  so a big page waits for room there; while it waits, no fetch after it in the round
+  goes unless it is light, so heavier ones cannot pass it for good. Light fetches still
+  go wherever there is room: the reserve is kept for them, and the units are counted
+  as one, not by part. So a big page waits while light fetches keep the server full,
+  to its run's deadline at most (then it fails unsent, and says so); a waiter that
+  leaves the line opens the round again at once.
 Fairness rests on runs as much as on addresses: an address cannot tell the students
 of one school apart, and a cookie is whatever the visitor sends. A run waiting only
 for its own limit is in no line of the Shares: the fast path, with nobody waiting,
@@ -99,9 +104,10 @@ class Shares:
         return Account(address, asked)
 
     def weight(self, units: int) -> int:
-        """What a fetch of `units` holds here: no more than the open units, so that it
-        can go when it is alone."""
-        return min(units, self.open)
+        """What a fetch of `units` holds here: no more than an address's share when it is
+        alone (half the open units), so that it goes beside a few light fetches, on a
+        server of few slots (--max-clients) too."""
+        return min(units, max(1, self.open // 2))
 
     def may_take(self, address: str | None, active: int, units: int, open_to_all: bool) -> str:
         """GO if `address` may take `units` now, with `active` addresses holding or
@@ -109,16 +115,15 @@ class Shares:
         for a heavier fetch before it (not `open_to_all`); ROOM if only the room left
         in the open units does."""
         total = self.held + units
-        if total > self.capacity:
-            return WAIT
         if address is None:
-            return GO
+            return GO if total <= self.capacity else WAIT
         held = self.held_by_address.get(address, 0)
         if self.per_address is not None and held + units > self.per_address:
             return WAIT
-        if held + units <= self.light:
-            return GO
-        if not open_to_all or held >= self.open // max(2, active):
+        if held + units <= self.light:  # from anywhere, the reserve included
+            return GO if total <= self.capacity else WAIT
+        # Each address may hold one fetch at least, however many are active.
+        if not open_to_all or held >= max(1, self.open // max(2, active)):
             return WAIT
         return GO if total <= self.open else ROOM
 
@@ -129,14 +134,19 @@ class Shares:
                 return False
             units = self.weight(units)
             total = self.held + units
-            if total > self.capacity:
-                return False
             address = account.address
-            if address is not None:
+            if address is None:
+                if total > self.capacity:
+                    return False
+            else:
                 held = self.held_by_address.get(address, 0)
-                if ((self.per_address is not None and held + units > self.per_address)
-                        or (held + units > self.light and (total > self.open or held >= (
-                            self.open // max(2, len(self.held_by_address) + (not held)))))):
+                if self.per_address is not None and held + units > self.per_address:
+                    return False
+                if held + units <= self.light:
+                    if total > self.capacity:
+                        return False
+                elif total > self.open or held >= max(1, self.open // max(
+                        2, len(self.held_by_address) + (not held))):
                     return False
                 self.held_by_address[address] = held + units
             account.held += 1
@@ -173,12 +183,28 @@ class Shares:
             if waiting is None:
                 return False
             account.waiting.remove(waiting)
-            if not account.waiting:
-                runs = self.ready.get(account.address, {})
-                runs.pop(account, None)
-                if not runs:
-                    self.ready.pop(account.address, None)
+            self.left_line(account)
             return True
+
+    def withdraw_all(self, account: Account) -> list:
+        """Takes every waiter of a run out of line at once (none of them may be granted
+        after another is withdrawn); answers them."""
+        with self.lock:
+            waiters = [waiter for waiter, _ in account.waiting]
+            account.waiting.clear()
+            self.left_line(account)
+            return waiters
+
+    def left_line(self, account: Account) -> None:
+        """After waiters left: a run with none is out of the round, and what a waiter
+        kept from others (the open units, while it waited for room) is theirs again."""
+        if not account.waiting:
+            runs = self.ready.get(account.address, {})
+            runs.pop(account, None)
+            if not runs:
+                self.ready.pop(account.address, None)
+        if self.ready:
+            self.grant()
 
     def release(self, account: Account, units: int) -> None:
         """Gives back a fetch's slot: `units` as it was taken with."""

@@ -84,9 +84,8 @@ class LoopSlots:
         return fetched
 
     def fail_waiting(self, why: str) -> None:
-        for slot, _ in list(self.account.waiting):
-            if self.shares.withdraw(self.account, slot):
-                slot.set_exception(NotSent(why))
+        for slot in self.shares.withdraw_all(self.account):
+            slot.set_exception(NotSent(why))
 
     def release(self, units: int, fetched: Future) -> None:
         if self.gone():  # nobody will read what the fetches still in line would fetch
