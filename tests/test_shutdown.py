@@ -3,6 +3,7 @@ manager or a terminal would, with one process and with two."""
 
 import signal
 import threading
+from contextlib import closing
 
 import pytest
 from server_process import (
@@ -64,24 +65,22 @@ def test_a_run_in_flight_at_a_stop_is_answered_in_full(tmp_path, processes, sign
 def test_a_stop_sent_to_every_process_of_the_server_is_one_stop(tmp_path, processes, signum):
     # Ctrl-C in a terminal, or a service manager's stop, reaches every process at once:
     # still one stop, not a first and a second.
-    with running(tmp_path, "--processes", str(processes)) as server:
-        stream = EventStream(f"{server.url}{SLOW_RUN}&format=events")
+    with (running(tmp_path, "--processes", str(processes)) as server,
+          closing(EventStream(f"{server.url}{SLOW_RUN}&format=events")) as stream):
         assert stream.next()[0] == "run"
         server.signal(signum, group=True)
         events = stream.rest()
-        stream.close()
         assert events[-1][0] == "aggregate" and events[-1][1]["ok"] == 2
         assert server.wait() == 0
 
 
 @PROCESSES
 def test_a_live_stream_at_a_stop_ends_with_its_aggregate(tmp_path, processes):
-    with running(tmp_path, "--processes", str(processes)) as server:
-        stream = EventStream(f"{server.url}{SLOW_RUN}&format=events")
+    with (running(tmp_path, "--processes", str(processes)) as server,
+          closing(EventStream(f"{server.url}{SLOW_RUN}&format=events")) as stream):
         assert stream.next()[0] == "run"  # under way
         server.signal(signal.SIGTERM)
         events = stream.rest()
-        stream.close()
         assert events[-1][0] == "aggregate"
         assert events[-1][1]["ok"] == 2
         assert server.wait() == 0
@@ -93,21 +92,20 @@ def test_a_live_stream_at_a_stop_ends_with_its_aggregate(tmp_path, processes):
 def test_a_second_signal_stops_at_once(tmp_path, processes, style):
     # The run would take 10 s (a hang, with --timeout 10): the drain would wait for it,
     # and a thread in a blocking fetch would hold the exit.
-    with running(tmp_path, "--processes", str(processes), "--timeout", "10") as server:
-        stream = EventStream(f"{server.url}{style}?scenario=one-hangs&format=events")
+    with (running(tmp_path, "--processes", str(processes), "--timeout", "10") as server,
+          closing(EventStream(f"{server.url}{style}?scenario=one-hangs&format=events")) as stream):
         assert stream.next()[0] == "run"
         server.signal(signal.SIGTERM)
         until_blocking(lambda: get(f"{server.url}stats")[0] == 503, what="a 503")
         assert server.process.poll() is None  # draining, for the hang
         server.signal(signal.SIGTERM)
         assert server.wait(seconds=5) == 0
-        stream.close()
 
 
 def test_the_drain_is_bounded(tmp_path):
-    with running(tmp_path, "--timeout", "10", "--drain", "0.5") as server:
-        stream = EventStream(f"{server.url}coroutines?scenario=one-hangs&format=events")
+    with (running(tmp_path, "--timeout", "10", "--drain", "0.5") as server,
+          closing(EventStream(f"{server.url}coroutines?scenario=one-hangs&format=events"))
+          as stream):
         assert stream.next()[0] == "run"
         server.signal(signal.SIGTERM)
         assert server.wait(seconds=5) == 0
-        stream.close()

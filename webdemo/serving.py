@@ -37,6 +37,10 @@ STOP_SIGNALS = (signal.SIGTERM, signal.SIGINT)
 # process of the service; heard both from there and from the parent, the one stop
 # would count as two, and the second stops at once.
 FROM_PARENT = signal.SIGUSR1
+# The parent's second stop, "at once", a signal of its own: sent as a second
+# FROM_PARENT, it could merge with the first in a child that had not yet been given the
+# first (two of one signal pending are one), and that child would drain on.
+AT_ONCE_FROM_PARENT = signal.SIGUSR2
 POLL_SECONDS = 0.05
 # On loopback a fetch sends its request within a millisecond of connecting.
 LAST_CALL_SECONDS = 0.2
@@ -56,13 +60,18 @@ async def serve(config: Config, sockets: list, child: bool = False) -> None:
     def stop_asked():
         (stop_now if stop.is_set() else stop).set()
 
+    def stop_at_once():
+        stop.set()
+        stop_now.set()
+
     loop = asyncio.get_running_loop()
     for signum in (FROM_PARENT,) if child else STOP_SIGNALS:
         loop.add_signal_handler(signum, stop_asked)
     if child:
+        loop.add_signal_handler(AT_ONCE_FROM_PARENT, stop_at_once)
         # Held back since the fork (serve_processes()): a stop that came meanwhile is
         # heard now.
-        signal.pthread_sigmask(signal.SIG_UNBLOCK, (FROM_PARENT,))
+        signal.pthread_sigmask(signal.SIG_UNBLOCK, (FROM_PARENT, AT_ONCE_FROM_PARENT))
         # A child outlives its parent if that is killed: it stops as if told to.
         parent = os.getppid()
         PeriodicCallback(lambda: os.getppid() != parent and stop_asked(), 1000).start()
@@ -126,7 +135,8 @@ def serve_processes(config: Config, sockets: list) -> int:
 
     def start_child():
         # A stop while the child starts waits, blocked, until its serve() can hear it.
-        signal.pthread_sigmask(signal.SIG_BLOCK, (*STOP_SIGNALS, FROM_PARENT))
+        signal.pthread_sigmask(signal.SIG_BLOCK,
+                               (*STOP_SIGNALS, FROM_PARENT, AT_ONCE_FROM_PARENT))
         pid = os.fork()
         if pid == 0:
             for signum in STOP_SIGNALS:
@@ -142,7 +152,8 @@ def serve_processes(config: Config, sockets: list) -> int:
                 sys.stderr.flush()
                 os._exit(status)
         children.add(pid)
-        signal.pthread_sigmask(signal.SIG_UNBLOCK, (*STOP_SIGNALS, FROM_PARENT))
+        signal.pthread_sigmask(signal.SIG_UNBLOCK,
+                               (*STOP_SIGNALS, FROM_PARENT, AT_ONCE_FROM_PARENT))
 
     def pass_on(signum, frame):
         nonlocal stops
@@ -151,7 +162,7 @@ def serve_processes(config: Config, sockets: list) -> int:
             for sock in sockets:
                 sock.close()
         for pid in children:
-            os.kill(pid, FROM_PARENT)
+            os.kill(pid, FROM_PARENT if stops == 1 else AT_ONCE_FROM_PARENT)
 
     for signum in STOP_SIGNALS:
         signal.signal(signum, pass_on)
